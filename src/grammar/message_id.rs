@@ -1,0 +1,78 @@
+//! The MSRP `Message-ID` ident (RFC 4975 §9): `ident = ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" / "=")`.
+
+use core::fmt;
+
+use super::{ErrorKind, GrammarError};
+
+const HEADER: &str = "Message-ID";
+
+/// An MSRP Message-ID: 4 to 32 characters, stored inline (no allocation, `Copy`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId {
+    len: u8,
+    bytes: [u8; 32],
+}
+
+impl MessageId {
+    /// Parses an ident; surrounding whitespace is not allowed.
+    ///
+    /// ```
+    /// use cpm_pf::grammar::message_id::MessageId;
+    /// assert_eq!(MessageId::parse("87652491").unwrap().as_str(), "87652491");
+    /// assert!(MessageId::parse("abc").is_err()); // fewer than 4 characters
+    /// ```
+    pub fn parse(s: &str) -> Result<MessageId, GrammarError> {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return Err(GrammarError::new(HEADER, ErrorKind::Empty, 0));
+        }
+        if !b[0].is_ascii_alphanumeric() {
+            return Err(GrammarError::new(HEADER, ErrorKind::Unexpected(char_at(s, 0)), 0));
+        }
+        if let Some(i) = b.iter().position(|&c| !(c.is_ascii_alphanumeric() || b".-+%=".contains(&c))) {
+            return Err(GrammarError::new(HEADER, ErrorKind::Unexpected(char_at(s, i)), i));
+        }
+        if b.len() < 4 {
+            return Err(GrammarError::new(
+                HEADER,
+                ErrorKind::Invalid("ident shorter than 4 characters"),
+                b.len(),
+            ));
+        }
+        if b.len() > 32 {
+            return Err(GrammarError::new(HEADER, ErrorKind::TooLong, 32));
+        }
+        let mut bytes = [0u8; 32];
+        bytes[..b.len()].copy_from_slice(b);
+        Ok(MessageId { len: b.len() as u8, bytes })
+    }
+
+    /// The ident as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII bytes are ever stored, so this cannot fail; fall back to "" rather than panic.
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+fn char_at(s: &str, i: usize) -> char {
+    s.get(i..).and_then(|r| r.chars().next()).unwrap_or('\u{FFFD}')
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MessageId({:?})", self.as_str())
+    }
+}
+
+impl core::str::FromStr for MessageId {
+    type Err = GrammarError;
+    fn from_str(s: &str) -> Result<MessageId, GrammarError> {
+        MessageId::parse(s)
+    }
+}

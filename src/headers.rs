@@ -1,0 +1,175 @@
+//! How a SIP stack hands its headers to the library without copying them.
+//!
+//! The library asks for a header by [`HeaderName`] (full and compact form, RFC 3261 §7.3.3) and
+//! is shown every value of that header, in message order, across repeated header fields. A
+//! value is one header *field* value as it appeared on the wire, not split at commas: the
+//! grammars in [`crate::grammar`] split comma lists themselves, because commas may sit inside
+//! quoted strings.
+//!
+//! Any stack implements [`SipHeaders`] for its own message type; `[(&str, &str)]` slices and
+//! arrays of name/value pairs implement it out of the box:
+//!
+//! ```
+//! use cpm_pf::headers::{names, SipHeaders};
+//!
+//! let headers = [
+//!     ("Reason", "SIP;cause=503"),
+//!     ("Via", "SIP/2.0/TCP 192.0.2.10"),
+//!     ("reason", "Q.850;cause=38"),
+//! ];
+//! let mut seen = Vec::new();
+//! headers.for_each(&names::REASON, &mut |v| {
+//!     seen.push(v);
+//!     core::ops::ControlFlow::Continue(())
+//! });
+//! assert_eq!(seen, ["SIP;cause=503", "Q.850;cause=38"]);
+//! ```
+
+use core::ops::ControlFlow;
+
+/// A SIP header name: its full form and, where RFC 3261 or an extension defines one, its
+/// compact form. Both are matched without regard to case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeaderName {
+    /// The full name, e.g. `Accept-Contact`.
+    pub full: &'static str,
+    /// The compact name, e.g. `a`, if there is one.
+    pub compact: Option<&'static str>,
+}
+
+impl HeaderName {
+    /// `true` when `name` is this header's full or compact name (case-insensitive).
+    pub fn matches(&self, name: &str) -> bool {
+        let name = name.trim();
+        name.eq_ignore_ascii_case(self.full) || self.compact.is_some_and(|c| name.eq_ignore_ascii_case(c))
+    }
+}
+
+/// The header names the library looks up.
+pub mod names {
+    use super::HeaderName;
+
+    macro_rules! header {
+        ($(#[$doc:meta])* $id:ident, $full:literal) => {
+            $(#[$doc])* pub const $id: HeaderName = HeaderName { full: $full, compact: None };
+        };
+        ($(#[$doc:meta])* $id:ident, $full:literal, $compact:literal) => {
+            $(#[$doc])* pub const $id: HeaderName = HeaderName { full: $full, compact: Some($compact) };
+        };
+    }
+
+    header!(/// `Reason` (RFC 3326); no compact form.
+        REASON, "Reason");
+    header!(/// `Accept-Contact` (RFC 3841), compact `a`.
+        ACCEPT_CONTACT, "Accept-Contact", "a");
+    header!(/// `P-Asserted-Service` (RFC 6050).
+        P_ASSERTED_SERVICE, "P-Asserted-Service");
+    header!(/// `P-Preferred-Service` (RFC 6050).
+        P_PREFERRED_SERVICE, "P-Preferred-Service");
+    header!(/// `Event` (RFC 6665), compact `o`.
+        EVENT, "Event", "o");
+    header!(/// `Session-Expires` (RFC 4028), compact `x`.
+        SESSION_EXPIRES, "Session-Expires", "x");
+    header!(/// `Min-SE` (RFC 4028).
+        MIN_SE, "Min-SE");
+    header!(/// `From` (RFC 3261), compact `f`.
+        FROM, "From", "f");
+    header!(/// `To` (RFC 3261), compact `t`.
+        TO, "To", "t");
+    header!(/// `Subject` (RFC 3261), compact `s`.
+        SUBJECT, "Subject", "s");
+    header!(/// `Date` (RFC 3261).
+        DATE, "Date");
+    header!(/// `Content-Type` (RFC 3261), compact `c`.
+        CONTENT_TYPE, "Content-Type", "c");
+    header!(/// `Refer-To` (RFC 3515), compact `r`.
+        REFER_TO, "Refer-To", "r");
+    header!(/// `Referred-By` (RFC 3892), compact `b`.
+        REFERRED_BY, "Referred-By", "b");
+    header!(/// `P-Asserted-Identity` (RFC 3325).
+        P_ASSERTED_IDENTITY, "P-Asserted-Identity");
+    header!(/// `Conversation-ID` (OMA CPM Appendix C).
+        CONVERSATION_ID, "Conversation-ID");
+    header!(/// `Contribution-ID` (OMA CPM Appendix C).
+        CONTRIBUTION_ID, "Contribution-ID");
+    header!(/// `InReplyTo-Contribution-ID` (OMA CPM Appendix C).
+        IN_REPLY_TO_CONTRIBUTION_ID, "InReplyTo-Contribution-ID");
+    header!(/// `Message-UID` (OMA CPM): the Message Store UID in a 200 OK to a file-transfer BYE.
+        MESSAGE_UID, "Message-UID");
+}
+
+/// Read access to a SIP message's headers.
+///
+/// `for_each` calls `f` with every value of the header `name` (full or compact form, any case),
+/// in the order the header fields appear in the message, and stops early when `f` returns
+/// [`ControlFlow::Break`]. The values borrow from the message, so nothing is copied.
+pub trait SipHeaders {
+    /// Visits every value of header `name` in message order.
+    fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>);
+
+    /// The first value of header `name`, if any.
+    fn first<'s>(&'s self, name: &HeaderName) -> Option<&'s str> {
+        let mut found = None;
+        self.for_each(name, &mut |v| {
+            found = Some(v);
+            ControlFlow::Break(())
+        });
+        found
+    }
+
+    /// `true` when the message has at least one `name` header.
+    fn contains(&self, name: &HeaderName) -> bool {
+        self.first(name).is_some()
+    }
+}
+
+impl<'v> SipHeaders for [(&'v str, &'v str)] {
+    fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
+        for (n, v) in self {
+            if name.matches(n) && f(v).is_break() {
+                return;
+            }
+        }
+    }
+}
+
+impl<'v, const N: usize> SipHeaders for [(&'v str, &'v str); N] {
+    fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
+        self.as_slice().for_each(name, f)
+    }
+}
+
+impl<'v> SipHeaders for Vec<(&'v str, &'v str)> {
+    fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
+        self.as_slice().for_each(name, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_and_full_forms_match_in_any_case() {
+        let h = [("a", "*;audio"), ("ACCEPT-CONTACT", "*;video"), ("Accept-Contacts", "no")];
+        let mut seen = Vec::new();
+        h.for_each(&names::ACCEPT_CONTACT, &mut |v| {
+            seen.push(v);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(seen, ["*;audio", "*;video"]);
+        assert_eq!(h.first(&names::ACCEPT_CONTACT), Some("*;audio"));
+        assert!(!h.contains(&names::REASON));
+    }
+
+    #[test]
+    fn break_stops_the_visit() {
+        let h = [("x", "90"), ("Session-Expires", "120")];
+        let mut n = 0;
+        h.for_each(&names::SESSION_EXPIRES, &mut |_| {
+            n += 1;
+            ControlFlow::Break(())
+        });
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,1 @@
+//! MSRP frame parser (RFC 4975 §9). (in progress)

@@ -1,0 +1,66 @@
+//! The MSRP chunk layer (RFC 4975): frame parsing and message reassembly with limits.
+//!
+//! - [`frame`]: an incremental, zero-copy parser for MSRP frames (RFC 4975 §9).
+//! - [`reassembly`]: chunks to messages, keyed by leg and Message-ID (RFC 4975 §7.1, SPEC.md
+//!   MSRP-1), within the LIM-1 limits.
+
+pub mod frame;
+pub mod reassembly;
+
+use core::fmt;
+
+/// The continuation flag of an MSRP end-line (RFC 4975 §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Continuation {
+    /// `$`: the last chunk of the message.
+    Complete,
+    /// `+`: more chunks follow.
+    More,
+    /// `#`: the sender aborted the message.
+    Aborted,
+}
+
+impl Continuation {
+    /// The flag from its character.
+    pub fn from_flag(flag: u8) -> Option<Continuation> {
+        match flag {
+            b'$' => Some(Continuation::Complete),
+            b'+' => Some(Continuation::More),
+            b'#' => Some(Continuation::Aborted),
+            _ => None,
+        }
+    }
+
+    /// The flag's character.
+    pub fn flag(self) -> char {
+        match self {
+            Continuation::Complete => '$',
+            Continuation::More => '+',
+            Continuation::Aborted => '#',
+        }
+    }
+}
+
+impl fmt::Display for Continuation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.flag())
+    }
+}
+
+/// An MSRP SEND request as the reassembler needs it, borrowed from the frame.
+///
+/// Header values are raw (unparsed) so that a malformed one can still be answered with the
+/// right status and echoed back; the reassembler parses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SendRequest<'a> {
+    /// The raw `Message-ID` value, if present.
+    pub message_id: Option<&'a str>,
+    /// The raw `Byte-Range` value, if present (absent means `1-*/*`).
+    pub byte_range: Option<&'a str>,
+    /// The end-line's continuation flag; `None` when it was missing or not one of `$ + #`.
+    pub continuation: Option<Continuation>,
+    /// The `Content-Type` value, if present.
+    pub content_type: Option<&'a str>,
+    /// The body (the content between the blank line and the CRLF before the end-line).
+    pub body: &'a [u8],
+}

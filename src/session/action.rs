@@ -1,0 +1,264 @@
+//! What a session asks the embedder to do, in the order it must be done.
+
+use core::fmt;
+
+use smallvec::SmallVec;
+
+use crate::grammar::message_id::MessageId;
+use crate::grammar::GrammarError;
+use crate::msrp::reassembly::{Message, Note};
+use crate::{Leg, Method};
+
+/// A Message Store folder (SPEC.md "Folders", REC-F).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Folder {
+    /// The conversation folder of the other user (1-1 and file transfer), named by its URI.
+    Conversation(String),
+    /// The session history folder of a group session, named by its Contribution-ID.
+    SessionHistory(String),
+}
+
+impl fmt::Display for Folder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Folder::Conversation(peer) => write!(f, "conversation:{peer}"),
+            Folder::SessionHistory(id) => write!(f, "session-history:{id}"),
+        }
+    }
+}
+
+/// Which object an action or a store completion is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectRef {
+    /// The session info object (OMA MS 5.2.7).
+    SessionInfo,
+    /// The group state object (OMA MS 5.2.8).
+    GroupState,
+    /// The File Transfer History object (OMA MS 5.2.3).
+    FtHistory,
+    /// A chat message, by MSRP Message-ID.
+    ChatMessage(MessageId),
+    /// A disposition notification (IMDN), by MSRP Message-ID.
+    Imdn(MessageId),
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectRef::SessionInfo => f.write_str("session-info"),
+            ObjectRef::GroupState => f.write_str("group-state"),
+            ObjectRef::FtHistory => f.write_str("ft-history"),
+            ObjectRef::ChatMessage(id) => write!(f, "chat-message {id}"),
+            ObjectRef::Imdn(id) => write!(f, "imdn {id}"),
+        }
+    }
+}
+
+/// Something the library noticed and reports; it never changes what the session does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Diagnostic {
+    /// A `Reason` header field (by position, 0-based) could not be parsed and was treated as absent.
+    UnparseableReason {
+        /// Position of the field among the BYE's Reason fields.
+        index: usize,
+        /// What was wrong.
+        error: GrammarError,
+    },
+    /// A `Session-Expires` value could not be used; the interval is unchanged (ST-0).
+    UnusableSessionExpires {
+        /// What was wrong, or `None` for a value of 0.
+        error: Option<GrammarError>,
+    },
+    /// An input that makes no sense in the current state; it changed nothing (LIM-1).
+    Ignored {
+        /// What it was.
+        input: &'static str,
+        /// Why it was ignored.
+        why: &'static str,
+    },
+    /// Something about an MSRP chunk.
+    Msrp {
+        /// The leg it arrived on.
+        leg: Leg,
+        /// What was noticed.
+        note: Note,
+    },
+    /// An MSRP chunk was refused with this status (400 or 413).
+    MsrpRejected {
+        /// The leg it arrived on.
+        leg: Leg,
+        /// The status sent back.
+        status: u16,
+    },
+    /// FT-1c: the store of the File Transfer History object did not complete in time; the 200 OK
+    /// goes without Message-UID.
+    StoreTimedOut,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Diagnostic::UnparseableReason { index, error } => {
+                write!(f, "Reason header field #{} ignored: {error}", index + 1)
+            }
+            Diagnostic::UnusableSessionExpires { error: Some(e) } => {
+                write!(f, "Session-Expires ignored, interval unchanged: {e}")
+            }
+            Diagnostic::UnusableSessionExpires { error: None } => {
+                f.write_str("Session-Expires of 0 ignored, interval unchanged")
+            }
+            Diagnostic::Ignored { input, why } => write!(f, "{input} ignored: {why}"),
+            Diagnostic::Msrp { leg, note } => write!(f, "MSRP on {leg}: {note}"),
+            Diagnostic::MsrpRejected { leg, status } => {
+                write!(f, "MSRP chunk on {leg} refused with {status}")
+            }
+            Diagnostic::StoreTimedOut => f.write_str(
+                "File Transfer History store did not complete in time; 200 OK sent without Message-UID",
+            ),
+        }
+    }
+}
+
+/// One thing the embedder must do, named as a command.
+///
+/// Borrowed parts (`'a`) come from the input that produced the action: a propagated `Reason`
+/// value is the very text the embedder passed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action<'a> {
+    /// Send (B2BUA) or forward (proxy) a BYE on `leg`, carrying these `Reason` field values
+    /// verbatim and in this order (none for a BYE the PF starts itself).
+    SendBye {
+        /// Where to send it.
+        leg: Leg,
+        /// Raw `Reason` field values to include.
+        reasons: SmallVec<[&'a str; 2]>,
+    },
+    /// Send a final response on `leg` to the request `method` received there.
+    SendResponse {
+        /// Where to send it.
+        leg: Leg,
+        /// The status code.
+        status: u16,
+        /// The method of the request answered.
+        method: Method,
+        /// The `Message-UID` header to add (only a file transfer's 200 OK, FT-1c).
+        message_uid: Option<String>,
+    },
+    /// Send a re-INVITE to `leg` (the client) removing the media streams of `remove_streams_of`
+    /// (BYE-3a).
+    SendReInvite {
+        /// Where to send it.
+        leg: Leg,
+        /// The IWF whose streams are removed.
+        remove_streams_of: Leg,
+    },
+    /// Send a SUBSCRIBE for the conference event package (RFC 4575) on `leg` (BYE-4i).
+    SubscribeConference {
+        /// Where to send it.
+        leg: Leg,
+    },
+    /// Answer an MSRP request on `leg` with this status (400 or 413).
+    MsrpResponse {
+        /// Where to send it.
+        leg: Leg,
+        /// The status.
+        status: u16,
+        /// The Message-ID of the refused chunk, as received (may be absent or malformed).
+        message_id: Option<&'a str>,
+    },
+    /// Release the media plane resources of `leg`.
+    ReleaseMedia {
+        /// The leg.
+        leg: Leg,
+    },
+    /// Create this folder in the Message Store (REC-F).
+    CreateFolder {
+        /// The folder.
+        folder: Folder,
+    },
+    /// Store this object, rendered as an RFC 5322 message, in this folder (REC-1). The
+    /// embedder reports the outcome with `Input::Stored` or `Input::StoreFailed`.
+    Store {
+        /// Which object.
+        object: ObjectRef,
+        /// Where.
+        folder: Folder,
+        /// The RFC 5322 bytes to upload.
+        content: Vec<u8>,
+    },
+    /// Start intercepting chat messages and notifications (BYE-4ii).
+    InterceptOn,
+    /// Stop intercepting (the client re-joined).
+    InterceptOff,
+    /// Keep this item in the embedder's deferred-delivery store (BYE-4ii, `allow-defer`).
+    Defer {
+        /// Which item.
+        object: ObjectRef,
+        /// The item itself.
+        message: Message,
+    },
+    /// Deliver this deferred item to the client (it re-joined).
+    Deliver {
+        /// Which item.
+        object: ObjectRef,
+    },
+    /// Something worth reporting; never changes what the session does.
+    Diagnostic(Diagnostic),
+    /// The session is over: every BYE answered, every leg released.
+    Terminated,
+}
+
+/// The actions returned for one input, in the order the embedder carries them out.
+#[must_use = "the actions must be carried out"]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actions<'a>(pub(crate) SmallVec<[Action<'a>; 6]>);
+
+impl<'a> Actions<'a> {
+    /// No actions.
+    pub fn new() -> Actions<'a> {
+        Actions(SmallVec::new())
+    }
+
+    /// Appends an action.
+    pub(crate) fn push(&mut self, action: Action<'a>) {
+        self.0.push(action);
+    }
+
+    /// The actions as a slice.
+    pub fn as_slice(&self) -> &[Action<'a>] {
+        &self.0
+    }
+
+    /// Iterates over the actions.
+    pub fn iter(&self) -> core::slice::Iter<'_, Action<'a>> {
+        self.0.iter()
+    }
+
+    /// Number of actions.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// `true` when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for Actions<'a> {
+    type Item = Action<'a>;
+    type IntoIter = smallvec::IntoIter<[Action<'a>; 6]>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Actions<'a> {
+    type Item = &'s Action<'a>;
+    type IntoIter = core::slice::Iter<'s, Action<'a>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}

@@ -1,0 +1,146 @@
+//! A session's configuration (SPEC.md, "The session model").
+
+use std::time::Duration;
+
+use crate::msrp::reassembly::Limits;
+
+/// Whether the Participating Function is in the media path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Back-to-back user agent: in the signalling and media path, may record.
+    #[default]
+    B2bua,
+    /// SIP proxy: forwards, never answers a BYE itself, never stores.
+    Proxy,
+}
+
+/// What kind of CPM session this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// A 1-1 CPM session (chat).
+    #[default]
+    OneToOne,
+    /// A CPM group session.
+    Group,
+    /// A CPM File Transfer session.
+    FileTransfer,
+}
+
+/// Which side of the session the served user is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Side {
+    /// The served user started the session.
+    #[default]
+    Originating,
+    /// The served user was invited.
+    Terminating,
+}
+
+bitflags::bitflags! {
+    /// The served user's preferences (action elements of the user's CPM settings).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct Preferences: u8 {
+        /// `<allow-offline-storage>`: record sessions into the Message Store.
+        const ALLOW_OFFLINE_STORAGE = 1 << 0;
+        /// `<allow-store>`: store intercepted items.
+        const ALLOW_STORE = 1 << 1;
+        /// `<allow-defer>`: keep intercepted items for later delivery.
+        const ALLOW_DEFER = 1 << 2;
+    }
+}
+
+bitflags::bitflags! {
+    /// The service provider's policy.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct Policy: u8 {
+        /// Users may re-start CPM Long-lived Group Sessions.
+        const LONG_LIVED_RESTART = 1 << 0;
+        /// With several IWFs, a BYE from one IWF closes only its media streams.
+        const IWF_BYE_CLOSES_STREAMS = 1 << 1;
+        /// Store each object as it arrives rather than at session end.
+        const LIVE_RECORDING = 1 << 2;
+        /// Report when CPM services may be skipped because of an IARI (TD-7).
+        const SKIP_SERVICES_ON_IARI = 1 << 3;
+    }
+}
+
+/// Everything a session needs to know at creation.
+///
+/// `Config::default()` is a 1-1, originating B2BUA session with no preferences, no policy, no
+/// IWF and no session timer; set the fields that differ.
+///
+/// ```
+/// use cpm_pf::{Config, Kind, Preferences};
+/// let mut config = Config::default();
+/// config.kind = Kind::Group;
+/// config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+/// config.contribution_id = "abc".into();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Proxy or B2BUA.
+    pub role: Role,
+    /// 1-1, group or file transfer.
+    pub kind: Kind,
+    /// Originating or terminating.
+    pub side: Side,
+    /// Number of IWF legs (`iwf1`…`iwfN`); with one or more there is no `remote` leg.
+    pub iwfs: u8,
+    /// The served user's preferences.
+    pub prefs: Preferences,
+    /// The service provider's policy.
+    pub policy: Policy,
+    /// The session's Contribution-ID: names the session history folder.
+    pub contribution_id: String,
+    /// The other user's URI (1-1 and file transfer): names the conversation folder.
+    pub peer: String,
+    /// The session history folder exists already (no `create-folder` needed).
+    pub history_folder_exists: bool,
+    /// A file transfer started inside a CPM session (FT-1b).
+    pub ft_in_session: bool,
+    /// Session interval from configuration, counting from the session's start (ST-0).
+    pub session_expires: Option<Duration>,
+    /// MSRP reassembly limits (LIM-1).
+    pub limits: Limits,
+    /// How long FT-1c waits for the store's UID before answering without it.
+    pub store_timeout: Duration,
+    /// Seed for the IMDN-Message-IDs the PF generates for stored objects (REC-1).
+    pub id_seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            role: Role::B2bua,
+            kind: Kind::OneToOne,
+            side: Side::Originating,
+            iwfs: 0,
+            prefs: Preferences::empty(),
+            policy: Policy::empty(),
+            contribution_id: "c1".to_owned(),
+            peer: "sip:peer@example.com".to_owned(),
+            history_folder_exists: false,
+            ft_in_session: false,
+            session_expires: None,
+            limits: Limits::default(),
+            store_timeout: Duration::from_secs(5),
+            id_seed: 0,
+        }
+    }
+}
+
+/// A configuration the session cannot work with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A proxy has exactly two legs, `client` and `remote`.
+    #[error("a proxy has no IWF legs (iwfs = {0})")]
+    ProxyWithIwfs(u8),
+    /// A session interval of zero.
+    #[error("the session interval must be at least one second")]
+    ZeroSessionInterval,
+    /// A limit of zero.
+    #[error("limit {0} must be at least 1")]
+    ZeroLimit(&'static str),
+}

@@ -1,0 +1,107 @@
+//! What the embedder feeds a session: facts about what was received or what happened.
+
+use crate::grammar::message_id::MessageId;
+use crate::headers::SipHeaders;
+use crate::msrp::SendRequest;
+use crate::session::action::ObjectRef;
+use crate::{Leg, Method};
+
+/// One input to [`Session::handle`](crate::Session::handle), named as a fact.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum Input<'a> {
+    /// A BYE was received on `leg`. `reasons` are the raw values of its `Reason` header
+    /// fields, in the order received (several fields, each possibly a comma list).
+    ByeReceived {
+        /// The leg it arrived on.
+        leg: Leg,
+        /// Raw `Reason` field values in message order.
+        reasons: &'a [&'a str],
+    },
+    /// A request other than BYE was received on `leg` (INVITE, UPDATE, REFER, …).
+    RequestReceived {
+        /// The leg it arrived on.
+        leg: Leg,
+        /// Its method.
+        method: Method,
+        /// Its headers.
+        headers: &'a dyn SipHeaders,
+        /// Its body (the SDP of an INVITE, possibly empty).
+        body: &'a [u8],
+    },
+    /// A final response was received on `leg` for a request the PF sent (or forwarded).
+    ResponseReceived {
+        /// The leg it arrived on.
+        leg: Leg,
+        /// Its status code (200–699).
+        status: u16,
+        /// The method of the request it answers.
+        method: Method,
+    },
+    /// The PF's client transaction for `method` on `leg` timed out without a final response.
+    TransactionTimeout {
+        /// The leg.
+        leg: Leg,
+        /// The method of the request that timed out.
+        method: Method,
+    },
+    /// An MSRP SEND arrived on `leg` (B2BUA only: a proxy is not in the media path).
+    MsrpSend {
+        /// The leg it arrived on.
+        leg: Leg,
+        /// The request.
+        send: SendRequest<'a>,
+    },
+    /// The served client accepted a message the PF sent to it (REC-5ii).
+    Delivered {
+        /// The MSRP Message-ID of the delivered message.
+        message_id: MessageId,
+    },
+    /// The Message Store stored an object and returned its UID.
+    Stored {
+        /// The object.
+        object: ObjectRef,
+        /// The UID the Message Store assigned.
+        uid: &'a str,
+    },
+    /// The Message Store failed to store an object.
+    StoreFailed {
+        /// The object.
+        object: ObjectRef,
+    },
+}
+
+impl core::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Input::ByeReceived { leg, reasons } => {
+                f.debug_struct("ByeReceived").field("leg", leg).field("reasons", reasons).finish()
+            }
+            Input::RequestReceived { leg, method, body, .. } => f
+                .debug_struct("RequestReceived")
+                .field("leg", leg)
+                .field("method", method)
+                .field("body_len", &body.len())
+                .finish_non_exhaustive(),
+            Input::ResponseReceived { leg, status, method } => f
+                .debug_struct("ResponseReceived")
+                .field("leg", leg)
+                .field("status", status)
+                .field("method", method)
+                .finish(),
+            Input::TransactionTimeout { leg, method } => {
+                f.debug_struct("TransactionTimeout").field("leg", leg).field("method", method).finish()
+            }
+            Input::MsrpSend { leg, send } => {
+                f.debug_struct("MsrpSend").field("leg", leg).field("send", send).finish()
+            }
+            Input::Delivered { message_id } => {
+                f.debug_struct("Delivered").field("message_id", message_id).finish()
+            }
+            Input::Stored { object, uid } => {
+                f.debug_struct("Stored").field("object", object).field("uid", uid).finish()
+            }
+            Input::StoreFailed { object } => f.debug_struct("StoreFailed").field("object", object).finish(),
+        }
+    }
+}
