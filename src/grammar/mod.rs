@@ -94,3 +94,331 @@ pub struct GenericParam<'a> {
     /// Parameter value as written (a quoted string keeps its quotes), if any.
     pub value: Option<&'a str>,
 }
+
+impl GenericParam<'_> {
+    /// `true` when the parameter's name is `name`, compared without regard to case
+    /// (parameter names are case-insensitive, RFC 3261 §7.3.1).
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+impl core::fmt::Display for GenericParam<'_> {
+    /// Renders `name` or `name=value`, the value exactly as it was written.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name)?;
+        if let Some(v) = self.value {
+            write!(f, "={v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of `s` with every `%HH` (two hex digits, either case) replaced by the byte it encodes.
+///
+/// A `%` not followed by two hex digits is kept as a literal `%` (RFC 3840's `token-nobang`
+/// allows a bare `%`). The iterator never allocates, so values can be compared while decoding
+/// (TD-9).
+#[derive(Debug, Clone)]
+pub struct PercentDecoded<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+/// Percent-decodes `s` on the fly; see [`PercentDecoded`].
+pub fn percent_decoded(s: &str) -> PercentDecoded<'_> {
+    PercentDecoded { bytes: s.as_bytes(), pos: 0 }
+}
+
+impl Iterator for PercentDecoded<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        if b == b'%' {
+            let hi = self.bytes.get(self.pos + 1).and_then(|&h| hex_value(h));
+            let lo = self.bytes.get(self.pos + 2).and_then(|&l| hex_value(l));
+            if let (Some(hi), Some(lo)) = (hi, lo) {
+                self.pos += 3;
+                return Some(hi << 4 | lo);
+            }
+        }
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.bytes.len().saturating_sub(self.pos);
+        (left.div_ceil(3), Some(left))
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `true` when the bytes of `a` equal those of `b`, ASCII letters compared without regard to case.
+pub(crate) fn eq_ignore_case_bytes(a: impl IntoIterator<Item = u8>, b: &str) -> bool {
+    let mut a = a.into_iter();
+    for expected in b.bytes() {
+        match a.next() {
+            Some(got) if got.eq_ignore_ascii_case(&expected) => {}
+            _ => return false,
+        }
+    }
+    a.next().is_none()
+}
+
+/// Shared lexing for the SIP header grammars (RFC 3261 §25.1 basic rules).
+///
+/// All scanning is by byte. A position the lexer stops at is either the end of the input or an
+/// ASCII byte, so it is always a `char` boundary; slices are still taken with `str::get` so a
+/// mistake can only produce an error, never a panic.
+pub(crate) mod lex {
+    use super::{ErrorKind, GenericParam, GrammarError};
+
+    /// RFC 3261 `token` characters: `alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"`.
+    pub(crate) fn is_token_char(b: u8) -> bool {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
+    }
+
+    /// A cursor over one header field value.
+    #[derive(Debug, Clone)]
+    pub(crate) struct Cursor<'a> {
+        s: &'a str,
+        pos: usize,
+        header: &'static str,
+    }
+
+    impl<'a> Cursor<'a> {
+        pub(crate) fn new(s: &'a str, header: &'static str) -> Cursor<'a> {
+            Cursor { s, pos: 0, header }
+        }
+
+        pub(crate) fn at(s: &'a str, pos: usize, header: &'static str) -> Cursor<'a> {
+            Cursor { s, pos, header }
+        }
+
+        pub(crate) fn pos(&self) -> usize {
+            self.pos
+        }
+
+        pub(crate) fn set_pos(&mut self, pos: usize) {
+            self.pos = pos;
+        }
+
+        fn bytes(&self) -> &'a [u8] {
+            self.s.as_bytes()
+        }
+
+        pub(crate) fn peek(&self) -> Option<u8> {
+            self.bytes().get(self.pos).copied()
+        }
+
+        pub(crate) fn peek_at(&self, off: usize) -> Option<u8> {
+            self.bytes().get(self.pos + off).copied()
+        }
+
+        pub(crate) fn is_eof(&self) -> bool {
+            self.pos >= self.s.len()
+        }
+
+        pub(crate) fn bump(&mut self) {
+            self.pos += 1;
+        }
+
+        /// The text between byte offsets `a` and `b` (empty if they are not char boundaries,
+        /// which the scanning rules above never produce).
+        pub(crate) fn slice(&self, a: usize, b: usize) -> &'a str {
+            self.s.get(a..b).unwrap_or_default()
+        }
+
+        /// An error of `kind` at the current position.
+        pub(crate) fn err(&self, kind: ErrorKind) -> GrammarError {
+            GrammarError::new(self.header, kind, self.pos)
+        }
+
+        /// The error for whatever is at the current position when something else was expected:
+        /// `expected` at the end of the value, else the unexpected character.
+        pub(crate) fn unexpected(&self, expected: ErrorKind) -> GrammarError {
+            match self.s.get(self.pos..).and_then(|r| r.chars().next()) {
+                None => self.err(expected),
+                Some(c) => self.err(ErrorKind::Unexpected(c)),
+            }
+        }
+
+        /// Skips `SWS`/`LWS`: spaces, tabs and line folds (CRLF or LF followed by a space or tab).
+        pub(crate) fn sws(&mut self) {
+            loop {
+                match self.peek() {
+                    Some(b' ' | b'\t') => self.pos += 1,
+                    Some(b'\r') if self.peek_at(1) == Some(b'\n') && is_wsp(self.peek_at(2)) => self.pos += 3,
+                    Some(b'\n') if is_wsp(self.peek_at(1)) => self.pos += 2,
+                    _ => return,
+                }
+            }
+        }
+
+        /// Consumes `SWS c SWS` if `c` comes next (after optional whitespace), else moves nothing.
+        pub(crate) fn eat_sep(&mut self, c: u8) -> bool {
+            let save = self.pos;
+            self.sws();
+            if self.peek() == Some(c) {
+                self.pos += 1;
+                self.sws();
+                true
+            } else {
+                self.pos = save;
+                false
+            }
+        }
+
+        /// One or more token characters.
+        pub(crate) fn token(&mut self) -> Result<&'a str, GrammarError> {
+            let start = self.pos;
+            while self.peek().is_some_and(is_token_char) {
+                self.pos += 1;
+            }
+            if self.pos == start {
+                return Err(self.unexpected(ErrorKind::ExpectedToken));
+            }
+            Ok(self.slice(start, self.pos))
+        }
+
+        /// One or more ASCII digits.
+        pub(crate) fn digits(&mut self) -> Result<&'a str, GrammarError> {
+            let start = self.pos;
+            while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                self.pos += 1;
+            }
+            if self.pos == start {
+                return Err(self.err(ErrorKind::ExpectedNumber));
+            }
+            Ok(self.slice(start, self.pos))
+        }
+
+        /// A `quoted-string` starting at the current `"`; returns it with its quotes.
+        ///
+        /// `qdtext` is any character but `"`, `\` and controls other than tab and line folds;
+        /// `quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)`.
+        pub(crate) fn quoted_string(&mut self) -> Result<&'a str, GrammarError> {
+            let start = self.pos;
+            if self.peek() != Some(b'"') {
+                return Err(self.err(ErrorKind::Expected("'\"'")));
+            }
+            self.pos += 1;
+            loop {
+                match self.peek() {
+                    None => return Err(GrammarError::new(self.header, ErrorKind::UnterminatedQuote, start)),
+                    Some(b'"') => {
+                        self.pos += 1;
+                        return Ok(self.slice(start, self.pos));
+                    }
+                    Some(b'\\') => match self.peek_at(1) {
+                        Some(b) if b.is_ascii() && b != b'\n' && b != b'\r' => self.pos += 2,
+                        None => {
+                            return Err(GrammarError::new(self.header, ErrorKind::UnterminatedQuote, start))
+                        }
+                        Some(_) => return Err(self.err(ErrorKind::BadEscape)),
+                    },
+                    Some(b'\r' | b'\n') => {
+                        let save = self.pos;
+                        self.sws();
+                        if self.pos == save {
+                            return Err(self.unexpected(ErrorKind::Expected("a line fold")));
+                        }
+                    }
+                    Some(b) if b < 0x20 && b != b'\t' || b == 0x7f => {
+                        return Err(self.unexpected(ErrorKind::UnterminatedQuote))
+                    }
+                    Some(_) => self.pos += 1,
+                }
+            }
+        }
+
+        /// `gen-value = token / host / quoted-string` (RFC 3261 §25.1), as written.
+        pub(crate) fn gen_value(&mut self) -> Result<&'a str, GrammarError> {
+            match self.peek() {
+                Some(b'"') => self.quoted_string(),
+                Some(b'[') => {
+                    // IPv6reference = "[" IPv6address "]"
+                    let start = self.pos;
+                    self.pos += 1;
+                    while self.peek().is_some_and(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+                        self.pos += 1;
+                    }
+                    if self.peek() != Some(b']') {
+                        return Err(self.unexpected(ErrorKind::Expected("']'")));
+                    }
+                    self.pos += 1;
+                    Ok(self.slice(start, self.pos))
+                }
+                _ => self.token(),
+            }
+        }
+
+        /// `generic-param = token [ EQUAL gen-value ]`, the cursor at the token.
+        pub(crate) fn generic_param(&mut self) -> Result<GenericParam<'a>, GrammarError> {
+            let name = self.token()?;
+            let value = if self.eat_sep(b'=') { Some(self.gen_value()?) } else { None };
+            Ok(GenericParam { name, value })
+        }
+
+        /// After an item of a comma list: `true` if a `COMMA` follows (consumed), `false` at the
+        /// end of the value (trailing whitespace consumed), an error for anything else.
+        pub(crate) fn list_next(&mut self) -> Result<bool, GrammarError> {
+            if self.eat_sep(b',') {
+                return Ok(true);
+            }
+            self.sws();
+            if self.is_eof() {
+                Ok(false)
+            } else {
+                Err(self.unexpected(ErrorKind::Trailing))
+            }
+        }
+    }
+
+    fn is_wsp(b: Option<u8>) -> bool {
+        matches!(b, Some(b' ' | b'\t'))
+    }
+
+    /// `true` when `s` is a non-empty token.
+    pub(crate) fn is_token(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(is_token_char)
+    }
+
+    /// Parses a run of decimal digits into a `u32`; `None` when it does not fit.
+    pub(crate) fn parse_u32(digits: &str) -> Option<u32> {
+        let mut n: u32 = 0;
+        for b in digits.bytes() {
+            n = n.checked_mul(10)?.checked_add(u32::from(b.wrapping_sub(b'0')))?;
+        }
+        Some(n)
+    }
+
+    /// The content of a quoted string with its `\` escapes removed; borrowed when it has none.
+    pub(crate) fn unescape(inner: &str) -> std::borrow::Cow<'_, str> {
+        if !inner.contains('\\') {
+            return std::borrow::Cow::Borrowed(inner);
+        }
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}
