@@ -1,6 +1,76 @@
 //! # cpm-pf: the OMA CPM Participating Function, sans-IO
 //!
-//! (crate documentation in progress)
+//! The CPM **Participating Function** (PF) is the network function that serves one user in CPM
+//! (RCS-style) chat, group chat and file transfer, between the user's CPM Client and the rest of
+//! the network, as a SIP proxy or as a B2BUA. This crate is its logic, per the OMA CPM
+//! Conversation Functions TS 2.0 clauses 8.2.2.3, 8.2.3.2, 8.3, 8.3.2.4 and 8.5.2:
+//!
+//! - what to do when a session ends: a BYE and its `Reason` header, a session timer running
+//!   out, a file transfer closing ([`Session`]);
+//! - which procedure handles a request arriving in the terminating network ([`route`]);
+//! - how a session is recorded into the user's Message Store: MSRP chunks reassembled into chat
+//!   messages, session info, group state and file-transfer history objects ([`record`], [`msrp`]).
+//!
+//! ## Sans-IO
+//!
+//! The library never opens a socket, reads a clock or touches a store. Your program feeds a
+//! [`Session`] what happened, as an [`Input`] with the current [`Time`], and carries out the
+//! [`Action`]s it returns, in order. Time only ever comes in through arguments;
+//! [`Session::poll_timeout`] says when to call [`Session::handle_timeout`] next.
+//!
+//! ```
+//! use cpm_pf::{Action, Config, Input, Kind, Leg, Method, Preferences, Session, Time};
+//!
+//! let mut config = Config::default();
+//! config.kind = Kind::Group;
+//! config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+//! config.contribution_id = "abc".into();
+//! let now = Time::from_unix_secs(1_767_225_600);
+//! let mut session = Session::new(config, now)?;
+//!
+//! // The Controlling Function ends the group for good (RFC 3326 Reason, branch 2).
+//! let reasons = [r#"SIP;cause=410;text="Gone""#];
+//! for action in session.handle(Input::ByeReceived { leg: Leg::Remote, reasons: &reasons }, now) {
+//!     match action {
+//!         Action::CreateFolder { folder } => { /* create it in the Message Store */ }
+//!         Action::Store { object, folder, content } => { /* upload `content` (RFC 5322) */ }
+//!         Action::SendBye { leg, reasons } => { /* send a BYE on `leg` with these Reason values */ }
+//!         other => { /* send responses, release media, ... */ }
+//!     }
+//! }
+//! // The client answers its BYE: the PF answers the remote and the session is over.
+//! let actions = session.handle(Input::ResponseReceived { leg: Leg::Client, status: 200, method: Method::Bye }, now);
+//! assert!(matches!(actions.as_slice().last(), Some(Action::Terminated)));
+//!
+//! // In a driver loop, also honour the deadlines:
+//! if let Some(deadline) = session.poll_timeout() {
+//!     // ... when the clock reaches `deadline`:
+//!     let _ = session.handle_timeout(deadline);
+//! }
+//! # Ok::<(), cpm_pf::ConfigError>(())
+//! ```
+//!
+//! ## Panics
+//!
+//! None on any input. Malformed headers and MSRP chunks become typed errors or diagnostics
+//! ([`Diagnostic`]) and the session goes on; an input that makes no sense in the current state
+//! changes nothing. A panic is a bug: please report it.
+//!
+//! ## Modules
+//!
+//! | module | what | source |
+//! |---|---|---|
+//! | [`session`] | the session machine: BYE handling, file-transfer closing, session timer | 8.2.2.3, 8.2.3.2, 8.3.2.4, RFC 4028 |
+//! | [`dispatch`] | terminating-network dispatch | 8.3 |
+//! | [`record`] | recording into the Message Store, RFC 5322 objects | 8.5.2, OMA CPM Message Storage |
+//! | [`msrp`] | MSRP frames and chunk reassembly with limits | RFC 4975 |
+//! | [`grammar`] | header value grammars | RFC 3326, 3841, 4028, 4975, 6050, 6665 |
+//! | [`headers`] | how a SIP stack hands headers over | RFC 3261 §7.3 |
+//! | [`invariants`] | the promises every session keeps, as a checker | SPEC.md BYE-T, LIM-1 |
+//! | [`script`] | the scenario language of `SCENARIOS.md` | |
+//!
+//! Requirement IDs (BYE-1d, REC-5ii, …) refer to the project's `SPEC.md`; `CONFORMANCE.md` maps
+//! each to its tests.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -8,6 +78,7 @@
 pub mod dispatch;
 pub mod grammar;
 pub mod headers;
+pub mod invariants;
 mod leg;
 pub mod msrp;
 pub mod record;

@@ -1,27 +1,157 @@
-//! The Participating Function session machine: 8.2.2.3 (BYE), 8.2.3.2 (file-transfer closing),
-//! 8.3.2.4 (session-timer expiry, RFC 4028) and the driving of the recorder (8.5.2).
-//! (in progress)
+//! The Participating Function session machine.
+//!
+//! Implements, for one session of one served user (SPEC.md section in brackets):
+//!
+//! - 8.2.2.3 "Handle a SIP BYE Request" [BYE-P1, BYE-R1…R8, branches 1–4, BYE-T, BYE-G, BYE-Z],
+//!   with the pure classification in [`bye`];
+//! - 8.2.3.2 "Handle a CPM File Transfer Closing Request" [FT-1, FT-1a/b/c, FT-2];
+//! - 8.3.2.4 "SIP Session Timer Expiry" and RFC 4028 §10 [ST-0…ST-P], bookkeeping in [`timer`];
+//! - the driving of the recorder of 8.5.2 [REC-*] and of MSRP reassembly [MSRP-1, LIM-1].
+//!
+//! The machine is sans-IO: [`Session::handle`] takes an [`Input`] and the current time and
+//! returns the [`Actions`] to carry out, in order; [`Session::poll_timeout`] tells when
+//! [`Session::handle_timeout`] must be called next. It never panics on any input; an input that
+//! makes no sense in the current state yields a [`Diagnostic`] and changes nothing.
 
 pub mod action;
+pub mod bye;
 pub mod config;
 pub mod input;
+pub mod timer;
 
-use crate::Time;
-use action::Actions;
-use config::{Config, ConfigError};
+use smallvec::SmallVec;
+
+use crate::grammar::session_expires::SessionExpires;
+use crate::headers::{names, SipHeaders};
+use crate::msrp::reassembly::{Message, Outcome, Reassembler};
+use crate::msrp::SendRequest;
+use crate::record::Recorder;
+use crate::{Leg, Method, Time};
+use action::{Action, Actions, Diagnostic, ObjectRef};
+use bye::{classify, Branch};
+use config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use input::Input;
+use timer::SessionTimer;
+
+/// Where a leg's dialog stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LegStatus {
+    /// The dialog is up.
+    Up,
+    /// The PF sent a BYE on this leg and waits for its final response.
+    ByeSent,
+    /// A BYE was received on this leg and the PF has not answered it yet.
+    ByeReceived,
+    /// The leg's dialog is over.
+    Ended,
+    /// The client leg after a connection loss while the PF remains in the group (BYE-4i).
+    Gone,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LegState {
+    status: LegStatus,
+    /// The leg still holds media plane resources.
+    media: bool,
+}
+
+/// When the PF answers the BYE that started the end of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnswerWhen {
+    /// Branch 1 / 4x: when every leg the PF sent a BYE to has answered (BYE-1d).
+    AllAsked,
+    /// Branch 2 / 3b: when the client has answered (BYE-2d, BYE-3b).
+    ClientAnswered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The session is established.
+    Active,
+    /// After a connection loss the PF remains in the group without a client leg (BYE-4).
+    Remaining {
+        /// Chat messages and notifications are intercepted (BYE-4ii).
+        intercepting: bool,
+    },
+    /// The end is decided; BYE transactions are under way.
+    Ending {
+        /// The leg whose BYE the PF must still answer, and when.
+        answer: Option<(Leg, AnswerWhen)>,
+    },
+    /// Every BYE answered, every leg released.
+    Terminated,
+}
 
 /// One CPM session as seen by the Participating Function serving one user.
+///
+/// ```
+/// use cpm_pf::{Action, Config, Input, Leg, Session, Time};
+///
+/// let mut session = Session::new(Config::default(), Time::EPOCH).unwrap();
+/// // The user leaves: no Reason on the client leg (BYE-R2, branch 1).
+/// let actions = session.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, Time::EPOCH);
+/// assert!(actions.iter().any(|a| matches!(a, Action::SendBye { leg: Leg::Remote, .. })));
+/// // The remote answers; the client gets its 200 OK and the session is over.
+/// let actions = session.handle(
+///     Input::ResponseReceived { leg: Leg::Remote, status: 200, method: cpm_pf::Method::Bye },
+///     Time::EPOCH,
+/// );
+/// assert!(matches!(actions.as_slice().last(), Some(Action::Terminated)));
+/// ```
 #[derive(Debug)]
 pub struct Session {
     config: Config,
+    legs: SmallVec<[LegState; 3]>,
+    phase: Phase,
+    timer: SessionTimer,
+    /// Proxy only: BYEs forwarded from each leg (client, remote) awaiting their final response.
+    proxy_pending: [u16; 2],
+    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
+    first_invite_seen: bool,
+    /// Items deferred while intercepting, in arrival order (BYE-4ii).
+    deferred: Vec<ObjectRef>,
+    /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
+    ft_wait: Option<Time>,
+    reassembler: Option<Reassembler>,
+    recorder: Recorder,
 }
+
+const TERMINATED_WHY: &str = "the session has terminated";
 
 impl Session {
     /// A new, established session: every leg is up and (for a B2BUA) has media.
     pub fn new(config: Config, now: Time) -> Result<Session, ConfigError> {
-        let _ = now;
-        Ok(Session { config })
+        if config.role == Role::Proxy && config.iwfs > 0 {
+            return Err(ConfigError::ProxyWithIwfs(config.iwfs));
+        }
+        if config.session_expires.is_some_and(|d| d.as_secs() == 0) {
+            return Err(ConfigError::ZeroSessionInterval);
+        }
+        let l = config.limits;
+        for (name, v) in [("max-message", l.max_message), ("max-partial", l.max_partial), ("max-buffered", l.max_buffered)] {
+            if v == 0 {
+                return Err(ConfigError::ZeroLimit(name));
+            }
+        }
+        let media = config.role == Role::B2bua;
+        let n = 1 + usize::from(config.iwfs.max(1));
+        let legs = core::iter::repeat(LegState { status: LegStatus::Up, media }).take(n).collect();
+        let reassembles = config.role == Role::B2bua
+            && config.kind != Kind::FileTransfer
+            && (recording_on(&config)
+                || (config.kind == Kind::Group && config.iwfs == 0 && config.prefs.intersects(Preferences::all())));
+        Ok(Session {
+            timer: SessionTimer::new(config.session_expires, now),
+            legs,
+            phase: Phase::Active,
+            proxy_pending: [0; 2],
+            first_invite_seen: false,
+            deferred: Vec::new(),
+            ft_wait: None,
+            reassembler: reassembles.then(|| Reassembler::new(config.limits)),
+            recorder: Recorder::new(&config),
+            config,
+        })
     }
 
     /// The configuration the session was created with.
@@ -29,25 +159,522 @@ impl Session {
         &self.config
     }
 
-    /// Handles one input at time `now`.
-    pub fn handle<'a>(&mut self, input: Input<'a>, now: Time) -> Actions<'a> {
-        let _ = (input, now);
-        todo!("session machine")
+    /// `true` once the session is over (a proxy: once it stopped tracking the session).
+    pub fn is_terminated(&self) -> bool {
+        self.phase == Phase::Terminated
     }
 
-    /// The earliest pending deadline, if any.
+    /// Bytes of MSRP chunks currently buffered for partial messages (LIM-1).
+    pub fn buffered_bytes(&self) -> usize {
+        self.reassembler.as_ref().map_or(0, Reassembler::buffered_bytes)
+    }
+
+    /// Handles one input at time `now` and returns what to do, in order.
+    pub fn handle<'a>(&mut self, input: Input<'a>, now: Time) -> Actions<'a> {
+        let mut out = Actions::new();
+        match input {
+            Input::ByeReceived { leg, reasons } => self.on_bye(leg, reasons, now, &mut out),
+            Input::RequestReceived { leg, method, headers, body } => {
+                self.on_request(leg, method, headers, body, now, &mut out)
+            }
+            Input::ResponseReceived { leg, status, method } => {
+                if (200..=699).contains(&status) {
+                    self.on_final_response(leg, status, method, now, &mut out)
+                } else {
+                    ignored(&mut out, "response", "not a final response (200-699)")
+                }
+            }
+            Input::TransactionTimeout { leg, method } => self.on_final_response(leg, 408, method, now, &mut out),
+            Input::MsrpSend { leg, send } => self.on_msrp(leg, send, now, &mut out),
+            Input::Delivered { message_id } => {
+                if self.phase == Phase::Terminated {
+                    ignored(&mut out, "delivery confirmation", TERMINATED_WHY);
+                } else if !self.recorder.delivered(message_id, now, &mut out) {
+                    ignored(&mut out, "delivery confirmation", "no complete message to the client has that Message-ID");
+                }
+            }
+            Input::Stored { object, uid } => self.on_store_outcome(object, Some(uid), &mut out),
+            Input::StoreFailed { object } => self.on_store_outcome(object, None, &mut out),
+        }
+        out
+    }
+
+    /// The earliest pending deadline (session timer, FT-1c store wait), if any.
     pub fn poll_timeout(&self) -> Option<Time> {
-        None
+        let timer = match self.phase {
+            Phase::Active | Phase::Remaining { .. } => self.timer.deadline(),
+            Phase::Ending { .. } | Phase::Terminated => None,
+        };
+        match (timer, self.ft_wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Fires every deadline that is due at `now`; an early or repeated call does nothing.
     pub fn handle_timeout(&mut self, now: Time) -> Actions<'static> {
-        let _ = now;
-        Actions::new()
+        let mut out = Actions::new();
+        if self.ft_wait.is_some_and(|d| d <= now) {
+            out.push(Action::Diagnostic(Diagnostic::StoreTimedOut));
+            self.answer_ft_client(None, &mut out);
+        }
+        let timer_due = matches!(self.phase, Phase::Active | Phase::Remaining { .. })
+            && self.timer.deadline().is_some_and(|d| d <= now);
+        if timer_due {
+            self.on_session_expired(now, &mut out);
+        }
+        out
     }
 
-    /// `true` once the session is over.
-    pub fn is_terminated(&self) -> bool {
-        false
+    // ----- legs --------------------------------------------------------------------------
+
+    fn index(&self, leg: Leg) -> Option<usize> {
+        match leg {
+            Leg::Client => Some(0),
+            Leg::Remote if self.config.iwfs == 0 => Some(1),
+            Leg::Iwf(k) if k >= 1 && k <= self.config.iwfs => Some(usize::from(k)),
+            Leg::Remote | Leg::Iwf(_) => None,
+        }
+    }
+
+    fn leg_at(&self, i: usize) -> Leg {
+        match i {
+            0 => Leg::Client,
+            _ if self.config.iwfs == 0 => Leg::Remote,
+            // `i` ranges over the leg table, whose length is 1 + iwfs ≤ 256.
+            _ => Leg::Iwf(u8::try_from(i).unwrap_or(u8::MAX)),
+        }
+    }
+
+    fn status(&self, leg: Leg) -> Option<LegStatus> {
+        self.index(leg).and_then(|i| self.legs.get(i)).map(|l| l.status)
+    }
+
+    fn set_status(&mut self, leg: Leg, status: LegStatus) {
+        if let Some(l) = self.index(leg).and_then(|i| self.legs.get_mut(i)) {
+            l.status = status;
+        }
+    }
+
+    /// Releases `leg`'s media, at most once.
+    fn release_media(&mut self, leg: Leg, out: &mut Actions<'_>) {
+        if let Some(l) = self.index(leg).and_then(|i| self.legs.get_mut(i)) {
+            if l.media {
+                l.media = false;
+                out.push(Action::ReleaseMedia { leg });
+            }
+        }
+    }
+
+    /// Sends a BYE on every leg in `legs` that is up, carrying `reasons`.
+    fn send_byes<'a>(&mut self, legs: &[Leg], reasons: &SmallVec<[&'a str; 2]>, out: &mut Actions<'a>) {
+        for &leg in legs {
+            if self.status(leg) == Some(LegStatus::Up) {
+                out.push(Action::SendBye { leg, reasons: reasons.clone() });
+                self.set_status(leg, LegStatus::ByeSent);
+            }
+        }
+    }
+
+    fn other_legs(&self) -> SmallVec<[Leg; 3]> {
+        (1..self.legs.len()).map(|i| self.leg_at(i)).collect()
+    }
+
+    // ----- BYE (8.2.2.3) -----------------------------------------------------------------
+
+    fn on_bye<'a>(&mut self, leg: Leg, reasons: &'a [&'a str], now: Time, out: &mut Actions<'a>) {
+        if self.config.role == Role::Proxy {
+            return self.proxy_forward_bye(leg, reasons, out);
+        }
+        let status = match self.status(leg) {
+            Some(_) if self.phase == Phase::Terminated => None,
+            Some(s) => Some(s),
+            None => {
+                ignored(out, "BYE", "the session has no such leg");
+                None
+            }
+        };
+        match status {
+            // BYE-Z: after the end, on an ended or gone leg, or while its earlier BYE is handled.
+            None | Some(LegStatus::Ended | LegStatus::Gone | LegStatus::ByeReceived) => {
+                out.push(Action::SendResponse { leg, status: 481, method: Method::Bye, message_uid: None })
+            }
+            // BYE-G: glare; answered at once, and the leg ends as if our BYE had been answered.
+            Some(LegStatus::ByeSent) => {
+                out.push(Action::SendResponse { leg, status: 200, method: Method::Bye, message_uid: None });
+                self.bye_transaction_over(leg, now, out);
+            }
+            Some(LegStatus::Up) => {
+                let c = classify(leg, reasons);
+                for &(index, error) in &c.unparseable {
+                    out.push(Action::Diagnostic(Diagnostic::UnparseableReason { index, error }));
+                }
+                match c.branch {
+                    Branch::ClientLeaves => self.client_leaves(c.propagate, now, out),
+                    Branch::ConnectionLoss if self.may_remain() => self.remain(out),
+                    // BYE-4x: proceed exactly as branch 1, propagating the Reason.
+                    Branch::ConnectionLoss => self.client_leaves(c.propagate, now, out),
+                    Branch::RemoteEnds => self.remote_ends(c.propagate, now, out),
+                    Branch::IwfEnds => self.iwf_ends(leg, c.propagate, now, out),
+                }
+            }
+        }
+    }
+
+    /// BYE-P1: a proxy forwards the BYE unchanged, every Reason field as received.
+    fn proxy_forward_bye<'a>(&mut self, leg: Leg, reasons: &'a [&'a str], out: &mut Actions<'a>) {
+        let (from, to) = match leg {
+            Leg::Client => (0, Leg::Remote),
+            Leg::Remote => (1, Leg::Client),
+            Leg::Iwf(_) => {
+                ignored(out, "BYE", "a proxy has no IWF legs");
+                return out.push(Action::SendResponse { leg, status: 481, method: Method::Bye, message_uid: None });
+            }
+        };
+        self.proxy_pending[from] = self.proxy_pending[from].saturating_add(1);
+        out.push(Action::SendBye { leg: to, reasons: reasons.iter().copied().collect() });
+    }
+
+    /// Remain conditions of branch 4: a non-interworked group session and any of the three
+    /// preferences or the long-lived restart policy.
+    fn may_remain(&self) -> bool {
+        self.config.kind == Kind::Group
+            && self.config.iwfs == 0
+            && self.status(Leg::Remote) == Some(LegStatus::Up)
+            && (self.config.prefs.intersects(Preferences::all())
+                || self.config.policy.contains(Policy::LONG_LIVED_RESTART))
+    }
+
+    /// Branch 1 (and 4x): BYE-1a … BYE-1c; BYE-1d/1e follow as the legs answer.
+    fn client_leaves<'a>(&mut self, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+        self.set_status(Leg::Client, LegStatus::ByeReceived);
+        self.phase = Phase::Ending { answer: Some((Leg::Client, AnswerWhen::AllAsked)) };
+        self.release_media(Leg::Client, out);
+        let others = self.other_legs();
+        self.send_byes(&others, &reasons, out);
+        self.progress(now, out);
+    }
+
+    /// Branch 2: BYE-2b store first, BYE-2a BYE to the client; 2d/2e when it answers.
+    fn remote_ends<'a>(&mut self, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+        self.set_status(Leg::Remote, LegStatus::ByeReceived);
+        self.phase = Phase::Ending { answer: Some((Leg::Remote, AnswerWhen::ClientAnswered)) };
+        self.recorder.flush_end(now, out);
+        self.send_byes(&[Leg::Client], &reasons, out);
+        self.progress(now, out);
+    }
+
+    /// Branch 3: BYE-3a closes only the IWF's streams; otherwise BYE-3b ends the session.
+    fn iwf_ends<'a>(&mut self, iwf: Leg, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+        let iwfs_up = (1..self.legs.len()).filter(|&i| self.legs[i].status == LegStatus::Up).count();
+        let streams_only = iwfs_up >= 2
+            && self.config.policy.contains(Policy::IWF_BYE_CLOSES_STREAMS)
+            && self.status(Leg::Client) == Some(LegStatus::Up);
+        if streams_only {
+            out.push(Action::SendReInvite { leg: Leg::Client, remove_streams_of: iwf });
+            out.push(Action::SendResponse { leg: iwf, status: 200, method: Method::Bye, message_uid: None });
+            self.set_status(iwf, LegStatus::Ended);
+            self.release_media(iwf, out);
+            return;
+        }
+        self.set_status(iwf, LegStatus::ByeReceived);
+        self.phase = Phase::Ending { answer: Some((iwf, AnswerWhen::ClientAnswered)) };
+        self.recorder.flush_end(now, out);
+        let mut targets = self.other_legs();
+        targets.retain(|l| *l != iwf);
+        targets.insert(0, Leg::Client);
+        self.send_byes(&targets, &reasons, out);
+        self.progress(now, out);
+    }
+
+    /// BYE-4i / BYE-4ii: answer the client at once, stay in the group, subscribe, intercept.
+    fn remain(&mut self, out: &mut Actions<'_>) {
+        out.push(Action::SendResponse { leg: Leg::Client, status: 200, method: Method::Bye, message_uid: None });
+        self.set_status(Leg::Client, LegStatus::Gone);
+        self.release_media(Leg::Client, out);
+        out.push(Action::SubscribeConference { leg: Leg::Remote });
+        let intercepting = self.config.prefs.intersects(Preferences::all());
+        if intercepting {
+            out.push(Action::InterceptOn);
+        }
+        self.phase = Phase::Remaining { intercepting };
+    }
+
+    /// BYE-4iii: the client re-joins with an INVITE while the PF remains.
+    fn rejoin(&mut self, intercepting: bool, out: &mut Actions<'_>) {
+        if let Some(l) = self.legs.first_mut() {
+            *l = LegState { status: LegStatus::Up, media: true };
+        }
+        if intercepting {
+            out.push(Action::InterceptOff);
+            for object in self.deferred.drain(..) {
+                out.push(Action::Deliver { object });
+            }
+        }
+        self.phase = Phase::Active;
+    }
+
+    /// A BYE transaction the PF started is over (2xx, non-2xx, timeout, or glare): BYE-T.
+    fn bye_transaction_over(&mut self, leg: Leg, now: Time, out: &mut Actions<'_>) {
+        self.set_status(leg, LegStatus::Ended);
+        self.release_media(leg, out);
+        self.progress(now, out);
+    }
+
+    /// Answers the initiating BYE once its condition holds, then checks for the end.
+    fn progress(&mut self, now: Time, out: &mut Actions<'_>) {
+        if let Phase::Ending { answer: Some((initiator, when)) } = self.phase {
+            let ready = match when {
+                AnswerWhen::AllAsked => !self.legs.iter().any(|l| l.status == LegStatus::ByeSent),
+                AnswerWhen::ClientAnswered => self.status(Leg::Client) != Some(LegStatus::ByeSent),
+            };
+            if ready {
+                self.phase = Phase::Ending { answer: None };
+                if initiator == Leg::Client {
+                    // BYE-1d: store what REC-END says just before the 200 OK; a file transfer's
+                    // 200 OK waits for its history object's UID (FT-1c).
+                    let ft_stored = self.recorder.flush_end(now, out);
+                    if ft_stored {
+                        self.ft_wait = Some(now + self.config.store_timeout);
+                    } else {
+                        self.answer_client(None, out);
+                    }
+                } else {
+                    out.push(Action::SendResponse {
+                        leg: initiator,
+                        status: 200,
+                        method: Method::Bye,
+                        message_uid: None,
+                    });
+                    self.set_status(initiator, LegStatus::Ended);
+                    self.release_media(initiator, out);
+                }
+            }
+        }
+        self.check_terminated(out);
+    }
+
+    fn answer_client(&mut self, message_uid: Option<String>, out: &mut Actions<'_>) {
+        out.push(Action::SendResponse { leg: Leg::Client, status: 200, method: Method::Bye, message_uid });
+        self.set_status(Leg::Client, LegStatus::Ended);
+    }
+
+    /// FT-1c / FT-2: the waiting 200 OK goes out, with the UID when the store succeeded.
+    fn answer_ft_client(&mut self, uid: Option<&str>, out: &mut Actions<'_>) {
+        if self.ft_wait.take().is_some() {
+            self.answer_client(uid.map(str::to_owned), out);
+            self.check_terminated(out);
+        }
+    }
+
+    fn check_terminated(&mut self, out: &mut Actions<'_>) {
+        let over = matches!(self.phase, Phase::Ending { answer: None })
+            && self.ft_wait.is_none()
+            && self.legs.iter().all(|l| matches!(l.status, LegStatus::Ended | LegStatus::Gone) && !l.media);
+        if over {
+            self.phase = Phase::Terminated;
+            out.push(Action::Terminated);
+        }
+    }
+
+    fn on_final_response(&mut self, leg: Leg, status: u16, method: Method, now: Time, out: &mut Actions<'_>) {
+        if method != Method::Bye {
+            // Responses to the re-INVITE (BYE-3a) and the SUBSCRIBE (BYE-4i) change nothing.
+            return;
+        }
+        if self.config.role == Role::Proxy {
+            let origin = match leg {
+                Leg::Client => 1,
+                Leg::Remote => 0,
+                Leg::Iwf(_) => return ignored(out, "BYE response", "a proxy has no IWF legs"),
+            };
+            if self.proxy_pending[origin] == 0 {
+                return ignored(out, "BYE response", "no BYE was forwarded to that leg");
+            }
+            self.proxy_pending[origin] -= 1;
+            let back = if origin == 0 { Leg::Client } else { Leg::Remote };
+            out.push(Action::SendResponse { leg: back, status, method: Method::Bye, message_uid: None });
+            if self.phase != Phase::Terminated {
+                self.phase = Phase::Terminated;
+                out.push(Action::Terminated);
+            }
+            return;
+        }
+        match self.status(leg) {
+            Some(LegStatus::ByeSent) => self.bye_transaction_over(leg, now, out),
+            Some(_) => ignored(out, "BYE response", "no BYE is outstanding on that leg"),
+            None => ignored(out, "BYE response", "the session has no such leg"),
+        }
+    }
+
+    // ----- session timer (8.3.2.4) -------------------------------------------------------
+
+    fn on_session_expired(&mut self, now: Time, out: &mut Actions<'_>) {
+        if self.config.role == Role::Proxy {
+            // ST-P: no requests of its own; the PF stops tracking the session.
+            self.phase = Phase::Terminated;
+            out.push(Action::Terminated);
+            return;
+        }
+        // ST-1 (and REC-END): store first; ST-2: BYE to every leg still up, no Reason.
+        self.phase = Phase::Ending { answer: None };
+        self.recorder.flush_end(now, out);
+        let mut targets = self.other_legs();
+        targets.insert(0, Leg::Client);
+        self.send_byes(&targets, &SmallVec::new(), out);
+        self.check_terminated(out);
+    }
+
+    fn apply_session_expires(&mut self, headers: &dyn SipHeaders, now: Time, out: &mut Actions<'_>) {
+        let Some(value) = headers.first(&names::SESSION_EXPIRES) else { return };
+        match SessionExpires::parse(value) {
+            Ok(se) if se.delta_seconds > 0 => self.timer.set_interval(se.delta_seconds, now),
+            Ok(_) => out.push(Action::Diagnostic(Diagnostic::UnusableSessionExpires { error: None })),
+            Err(e) => out.push(Action::Diagnostic(Diagnostic::UnusableSessionExpires { error: Some(e) })),
+        }
+    }
+
+    // ----- other requests ----------------------------------------------------------------
+
+    fn on_request(
+        &mut self,
+        leg: Leg,
+        method: Method,
+        headers: &dyn SipHeaders,
+        body: &[u8],
+        now: Time,
+        out: &mut Actions<'_>,
+    ) {
+        if self.index(leg).is_none() {
+            return ignored(out, "request", "the session has no such leg");
+        }
+        if self.phase == Phase::Terminated {
+            return ignored(out, "request", TERMINATED_WHY);
+        }
+        if let (Phase::Remaining { intercepting }, Leg::Client, Method::Invite) = (self.phase, leg, method) {
+            // BYE-4iii: a re-join is neither the first INVITE nor a refresh.
+            return self.rejoin(intercepting, out);
+        }
+        let starts_session = !self.first_invite_seen
+            && match method {
+                Method::Invite => true,
+                Method::Refer => headers.first(&names::REFER_TO).is_some_and(refer_to_invites),
+                _ => false,
+            };
+        if starts_session {
+            // REC-4a: the first INVITE (or REFER with method=INVITE) gives the session info.
+            self.first_invite_seen = true;
+            self.recorder.capture_session_info(method, headers, body, now, out);
+            if method == Method::Invite {
+                self.apply_session_expires(headers, now, out);
+            }
+            return;
+        }
+        match method {
+            // ST-0: a refresh restarts the timer even when its value cannot be used.
+            Method::Invite | Method::Update => {
+                self.timer.refresh(now);
+                self.apply_session_expires(headers, now, out);
+            }
+            Method::Refer => {}
+            _ => ignored(out, "request", "not a request this session handles"),
+        }
+    }
+
+    // ----- MSRP and recording ------------------------------------------------------------
+
+    fn on_msrp<'a>(&mut self, leg: Leg, send: SendRequest<'a>, now: Time, out: &mut Actions<'a>) {
+        if self.config.role == Role::Proxy {
+            return ignored(out, "MSRP chunk", "a proxy is not in the media path");
+        }
+        if self.phase == Phase::Terminated {
+            return ignored(out, "MSRP chunk", TERMINATED_WHY);
+        }
+        let Some(i) = self.index(leg) else { return ignored(out, "MSRP chunk", "the session has no such leg") };
+        if !self.legs[i].media {
+            return ignored(out, "MSRP chunk", "the leg's media is released");
+        }
+        let Some(reassembler) = self.reassembler.as_mut() else {
+            // Nothing to record or intercept: the embedder relays the content (and a file
+            // transfer's content is never reassembled, FT-1).
+            return;
+        };
+        let receipt = reassembler.receive(leg, &send);
+        for note in receipt.notes {
+            out.push(Action::Diagnostic(Diagnostic::Msrp { leg, note }));
+        }
+        match receipt.outcome {
+            Outcome::Rejected(status) => {
+                out.push(Action::Diagnostic(Diagnostic::MsrpRejected { leg, status }));
+                out.push(Action::MsrpResponse { leg, status, message_id: send.message_id });
+            }
+            Outcome::Complete(message) => self.on_message(message, now, out),
+            Outcome::Partial | Outcome::KeepAlive | Outcome::Aborted | Outcome::Ignored => {}
+        }
+    }
+
+    /// A chat message or notification is complete (REC-5i).
+    fn on_message(&mut self, message: Message, now: Time, out: &mut Actions<'_>) {
+        let object = crate::record::object_ref(&message);
+        if let Phase::Remaining { intercepting: true } = self.phase {
+            if message.leg != Leg::Client {
+                // BYE-4ii / REC-INT: intercepted; stored at once and/or deferred.
+                let prefs = self.config.prefs;
+                if prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE) {
+                    self.recorder.store_intercepted(object, &message, now, out);
+                }
+                if prefs.contains(Preferences::ALLOW_DEFER) {
+                    self.deferred.push(object);
+                    out.push(Action::Defer { object, message });
+                }
+                return;
+            }
+        }
+        self.recorder.message_complete(object, message, now, out);
+    }
+
+    fn on_store_outcome(&mut self, object: ObjectRef, uid: Option<&str>, out: &mut Actions<'_>) {
+        if object == ObjectRef::FtHistory && self.ft_wait.is_some() {
+            self.answer_ft_client(uid, out);
+        }
+        // Other store outcomes need nothing from the session.
+    }
+}
+
+fn recording_on(config: &Config) -> bool {
+    config.role == Role::B2bua && config.prefs.contains(Preferences::ALLOW_OFFLINE_STORAGE)
+}
+
+fn ignored(out: &mut Actions<'_>, input: &'static str, why: &'static str) {
+    out.push(Action::Diagnostic(Diagnostic::Ignored { input, why }));
+}
+
+/// `true` when a `Refer-To` value's URI carries `method=INVITE` (RFC 3515 §2.1, as a URI
+/// parameter or header), compared without regard to case.
+fn refer_to_invites(value: &str) -> bool {
+    let uri = match (value.find('<'), value.find('>')) {
+        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+        _ => value,
+    };
+    uri.split([';', '?', '&']).any(|p| {
+        let mut kv = p.splitn(2, '=');
+        let k = kv.next().unwrap_or("").trim();
+        let v = kv.next().unwrap_or("").trim();
+        k.eq_ignore_ascii_case("method") && v.eq_ignore_ascii_case("INVITE")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refer_to_invites;
+
+    #[test]
+    fn refer_to_method_invite() {
+        assert!(refer_to_invites("<sip:conf@example.com;method=INVITE>"));
+        assert!(refer_to_invites("<sip:conf@example.com?method=invite>"));
+        assert!(refer_to_invites("sip:conf@example.com;method=INVITE"));
+        assert!(!refer_to_invites("<sip:conf@example.com;method=BYE>"));
+        assert!(!refer_to_invites("<sip:conf@example.com>"));
+        assert!(!refer_to_invites("<sip:conf@example.com;xmethod=INVITE>"));
     }
 }

@@ -1,0 +1,79 @@
+//! Handling a BYE allocates nothing (issue 3; issue 5 adds dispatch). A counting global
+//! allocator counts allocations made by this thread between two points; counts are
+//! deterministic where times are not.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use cpm_pf::{Config, Input, Kind, Leg, Method, Policy, Session, Time};
+
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        COUNT.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        COUNT.with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = COUNT.with(Cell::get);
+    let r = f();
+    (r, COUNT.with(Cell::get) - before)
+}
+
+const BENCH_REASON: &str = "SIP;cause=503;text=\"Service Unavailable\"";
+
+#[test]
+fn handling_a_bye_allocates_nothing() {
+    let t = Time::from_unix_secs(1_000);
+    // Branch 1 (client leaves, Reason propagated) and its completion.
+    let mut s = Session::new(Config::default(), t).unwrap();
+    let reasons = ["SIP;cause=200;text=\"Call completed\""];
+    let (actions, n) = allocations(|| s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, t));
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert_eq!(n, 0, "branch 1 BYE allocated");
+    drop(actions);
+    let (actions, n) =
+        allocations(|| s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t));
+    assert!(s.is_terminated(), "{actions:?}");
+    assert_eq!(n, 0, "BYE response allocated");
+
+    // Branch 4x with the bench message's Reason, branch 2, and branch 3 with several IWFs.
+    for (config, leg) in [
+        (Config::default(), Leg::Client),
+        (Config::default(), Leg::Remote),
+        ({ let mut c = Config::default(); c.iwfs = 3; c }, Leg::Iwf(2)),
+        ({ let mut c = Config::default(); c.iwfs = 2; c.policy = Policy::IWF_BYE_CLOSES_STREAMS; c }, Leg::Iwf(1)),
+    ] {
+        let mut s = Session::new(config, t).unwrap();
+        let reasons = [BENCH_REASON];
+        let (actions, n) = allocations(|| s.handle(Input::ByeReceived { leg, reasons: &reasons }, t));
+        assert!(!actions.is_empty());
+        assert_eq!(n, 0, "BYE on {leg} allocated: {actions:?}");
+    }
+
+    // Branch 4i: remaining in a group after a connection loss.
+    let mut c = Config::default();
+    c.kind = Kind::Group;
+    c.policy = Policy::LONG_LIVED_RESTART;
+    let mut s = Session::new(c, t).unwrap();
+    let reasons = [BENCH_REASON];
+    let (actions, n) = allocations(|| s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, t));
+    assert_eq!(actions.len(), 3, "{actions:?}");
+    assert_eq!(n, 0, "branch 4i allocated");
+}
