@@ -1,0 +1,20 @@
+//! Replays scenario scripts (SCENARIOS.md) against cpm-pf.
+//!
+//! ```text
+//! cargo run --example replay -- FILE...          print each script's trace
+//! cargo run --example replay -- --check FILE...  compare each script with its expectations
+//! ```
+//!
+//! Exit codes: 0 all passed, 1 a step differed, 2 a script error, an unreadable file or bad
+//! usage. All the work is done by [`cpm_pf::script::replay`].
+
+use std::io::Write;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let code = cpm_pf::script::replay(&args, &mut stdout.lock(), &mut stderr.lock());
+    let _ = std::io::stdout().flush();
+    std::process::exit(code);
+}

@@ -1,0 +1,683 @@
+//! Script text to [`Script`]: every line kind of SCENARIOS.md, checked before anything runs.
+
+use std::time::Duration;
+
+use crate::grammar::message_id::MessageId;
+use crate::headers::names;
+use crate::msrp::Continuation;
+use crate::session::config::{Config, Kind, Policy, Preferences, Role, Side};
+use crate::{Leg, Method, ObjectRef, Session};
+
+use super::error::{ErrorKind, ScriptError};
+use super::line::{split, OutputLine, Parts, Sigil};
+use super::START;
+
+/// A parsed scenario script.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// The `session` line, if the script has one (a script of `route` lines needs none).
+    pub session: Option<SessionLine>,
+    /// The inputs in order, each with its expected outputs.
+    pub steps: Vec<Step>,
+}
+
+/// The `session` line and the configuration it describes.
+#[derive(Debug, Clone)]
+pub struct SessionLine {
+    /// Its line number (1-based).
+    pub line: usize,
+    /// Its text as written (leading whitespace removed).
+    pub text: String,
+    /// The configuration built from its keys.
+    pub config: Config,
+}
+
+/// One input and the outputs expected from it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The input's line number (1-based).
+    pub line: usize,
+    /// The input line as written (leading whitespace removed).
+    pub text: String,
+    /// The input.
+    pub input: StepInput,
+    /// The `->` and `==` lines that follow it, up to the next input.
+    pub expected: Vec<Expected>,
+}
+
+/// One expected output line.
+#[derive(Debug, Clone)]
+pub struct Expected {
+    /// Its line number (1-based).
+    pub line: usize,
+    /// The line as written (leading whitespace removed).
+    pub text: String,
+    /// Its canonical form.
+    pub output: OutputLine,
+}
+
+/// An input of a script, owned, ready to be turned into a library [`Input`](crate::Input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StepInput {
+    /// `<- LEG BYE [| headers]`: the values of its `Reason` headers, in order.
+    Bye {
+        /// The leg.
+        leg: Leg,
+        /// Every `Reason` header value in the order written.
+        reasons: Vec<String>,
+    },
+    /// `<- LEG INVITE|REFER|UPDATE [| headers]`.
+    Request {
+        /// The leg.
+        leg: Leg,
+        /// INVITE, REFER or UPDATE.
+        method: Method,
+        /// Every header in the order written.
+        headers: Vec<(String, String)>,
+        /// The unescaped `body:`, empty without one.
+        body: Vec<u8>,
+    },
+    /// `<- LEG STATUS METHOD`.
+    Response {
+        /// The leg.
+        leg: Leg,
+        /// 200 to 699.
+        status: u16,
+        /// The method of the request it answers.
+        method: Method,
+    },
+    /// `<- LEG MSRP SEND | …`: absent headers are `None`, the library decides what they mean.
+    MsrpSend {
+        /// The leg.
+        leg: Leg,
+        /// The raw `Message-ID`.
+        message_id: Option<String>,
+        /// The raw `Byte-Range`.
+        byte_range: Option<String>,
+        /// The flag of `Continuation:` (`None` when absent or not one of `$ + #`).
+        continuation: Option<Continuation>,
+        /// The raw `Content-Type`.
+        content_type: Option<String>,
+        /// The unescaped `body:`, empty without one.
+        body: Vec<u8>,
+    },
+    /// `@ advance SECONDS`.
+    Advance {
+        /// How long passes.
+        seconds: u64,
+    },
+    /// `@ timeout LEG METHOD`.
+    Timeout {
+        /// The leg.
+        leg: Leg,
+        /// The method of the PF's request.
+        method: Method,
+    },
+    /// `@ stored OBJECT uid=UID`.
+    Stored {
+        /// The object.
+        object: ObjectRef,
+        /// The UID.
+        uid: String,
+    },
+    /// `@ store-failed OBJECT`.
+    StoreFailed {
+        /// The object.
+        object: ObjectRef,
+    },
+    /// `@ delivered ID`.
+    Delivered {
+        /// The message.
+        message_id: MessageId,
+    },
+    /// `route METHOD [| headers]`.
+    Route {
+        /// The method (any name; unknown ones are [`Method::Other`]).
+        method: Method,
+        /// Every header in the order written.
+        headers: Vec<(String, String)>,
+    },
+}
+
+impl Script {
+    /// Parses a script. Never panics; the first problem found is returned with its line.
+    ///
+    /// ```
+    /// use cpm_pf::script::{Script, StepInput};
+    /// use cpm_pf::Leg;
+    /// let script = Script::parse("session iwf=1\n<- client BYE\n-> iwf1 BYE\n").unwrap();
+    /// assert_eq!(script.session.unwrap().config.iwfs, 1);
+    /// assert!(matches!(script.steps[0].input, StepInput::Bye { leg: Leg::Client, .. }));
+    /// assert_eq!(script.steps[0].expected[0].line, 3);
+    ///
+    /// let err = Script::parse("session\n<- remote BYE\n@ nap 3\n").unwrap_err();
+    /// assert_eq!(err.line, 3);
+    /// ```
+    pub fn parse(text: &str) -> Result<Script, ScriptError> {
+        let mut script = Script { session: None, steps: Vec::new() };
+        let mut seen_other = false;
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let text = raw.trim_start();
+            if text.is_empty() || text.starts_with('#') || is_word(text, "!!") {
+                continue;
+            }
+            let parsed = script.parse_line(text, seen_other).map_err(|kind| ScriptError::new(line, kind))?;
+            script.push(line, text, parsed)?;
+            seen_other = true;
+        }
+        Ok(script)
+    }
+
+    /// The policy `route` lines are classified with: the session line's, or none.
+    pub fn policy(&self) -> Policy {
+        self.session.as_ref().map_or(Policy::empty(), |s| s.config.policy)
+    }
+
+    fn parse_line(&self, text: &str, seen_other: bool) -> Result<Parsed, ErrorKind> {
+        let (first, rest) = first_word(text);
+        match first {
+            "session" => {
+                if let Some(s) = &self.session {
+                    return Err(ErrorKind::SessionTwice(s.line));
+                }
+                if seen_other {
+                    return Err(ErrorKind::SessionNotFirst);
+                }
+                Ok(Parsed::Session(parse_session(rest)?))
+            }
+            "<-" => {
+                let config = self.config().ok_or(ErrorKind::NoSession("an input from a leg"))?;
+                Ok(Parsed::Input(parse_received(rest, config)?))
+            }
+            "@" => {
+                let config = self.config().ok_or(ErrorKind::NoSession("an @ input"))?;
+                Ok(Parsed::Input(parse_at(rest, config)?))
+            }
+            "route" => Ok(Parsed::Input(parse_route(rest)?)),
+            "->" | "==" => {
+                if self.steps.is_empty() {
+                    return Err(ErrorKind::OutputBeforeInput);
+                }
+                let output = OutputLine::parse(text)?;
+                validate_output(&output, self.config())?;
+                Ok(Parsed::Output(output))
+            }
+            _ => Err(ErrorKind::UnknownWord(first.to_owned())),
+        }
+    }
+
+    fn config(&self) -> Option<&Config> {
+        self.session.as_ref().map(|s| &s.config)
+    }
+
+    fn push(&mut self, line: usize, text: &str, parsed: Parsed) -> Result<(), ScriptError> {
+        match parsed {
+            Parsed::Session(config) => {
+                if let Err(e) = Session::new(config.clone(), START) {
+                    return Err(ScriptError::new(line, ErrorKind::Config(e)));
+                }
+                self.session = Some(SessionLine { line, text: text.to_owned(), config });
+            }
+            Parsed::Input(input) => {
+                self.steps.push(Step { line, text: text.to_owned(), input, expected: Vec::new() })
+            }
+            Parsed::Output(output) => {
+                // parse_line refuses an output before the first input, so there is a last step.
+                if let Some(step) = self.steps.last_mut() {
+                    step.expected.push(Expected { line, text: text.to_owned(), output });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Parsed {
+    Session(Config),
+    Input(StepInput),
+    Output(OutputLine),
+}
+
+/// `true` when `text` is `word` alone or followed by whitespace.
+fn is_word(text: &str, word: &str) -> bool {
+    text.strip_prefix(word).is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+}
+
+fn first_word(text: &str) -> (&str, &str) {
+    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    (&text[..end], &text[end..])
+}
+
+fn expected(what: &'static str, found: Option<&&str>) -> ErrorKind {
+    ErrorKind::Expected { what, found: found.map_or(String::new(), |s| (*s).to_owned()) }
+}
+
+fn no_more(words: &[&str], at: usize) -> Result<(), ErrorKind> {
+    match words.get(at) {
+        None => Ok(()),
+        Some(w) => Err(ErrorKind::Expected { what: "the end of the line", found: (*w).to_owned() }),
+    }
+}
+
+fn no_headers(parts: &Parts<'_>) -> Result<(), ErrorKind> {
+    if parts.body.is_some() {
+        return Err(ErrorKind::BodyNotAllowed);
+    }
+    if !parts.headers.is_empty() {
+        return Err(ErrorKind::NoHeadersAllowed);
+    }
+    Ok(())
+}
+
+fn parse_session(rest: &str) -> Result<Config, ErrorKind> {
+    let mut config = Config::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for word in rest.split_whitespace() {
+        let Some((key, value)) = word.split_once('=') else {
+            return Err(ErrorKind::NotKeyValue(word.to_owned()));
+        };
+        if seen.contains(&key) {
+            return Err(ErrorKind::DuplicateKey(key.to_owned()));
+        }
+        seen.push(key);
+        let bad = |expected: &'static str| ErrorKind::BadValue {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            expected,
+        };
+        match key {
+            "role" => {
+                config.role = match value {
+                    "b2bua" => Role::B2bua,
+                    "proxy" => Role::Proxy,
+                    _ => return Err(bad("b2bua or proxy")),
+                }
+            }
+            "kind" => {
+                config.kind = match value {
+                    "one-to-one" => Kind::OneToOne,
+                    "group" => Kind::Group,
+                    "file-transfer" => Kind::FileTransfer,
+                    _ => return Err(bad("one-to-one, group or file-transfer")),
+                }
+            }
+            "side" => {
+                config.side = match value {
+                    "originating" => Side::Originating,
+                    "terminating" => Side::Terminating,
+                    _ => return Err(bad("originating or terminating")),
+                }
+            }
+            "iwf" => config.iwfs = value.parse().map_err(|_| bad("a number of IWFs from 0 to 255"))?,
+            "prefs" => {
+                const EXPECTED: &str = "a comma list of allow-offline-storage, allow-store, allow-defer";
+                let mut prefs = Preferences::empty();
+                for item in value.split(',') {
+                    prefs |= match item {
+                        "allow-offline-storage" => Preferences::ALLOW_OFFLINE_STORAGE,
+                        "allow-store" => Preferences::ALLOW_STORE,
+                        "allow-defer" => Preferences::ALLOW_DEFER,
+                        _ => return Err(bad(EXPECTED)),
+                    };
+                }
+                config.prefs = prefs;
+            }
+            "policy" => {
+                const EXPECTED: &str = "a comma list of long-lived-restart, iwf-bye-closes-streams, \
+                                        live-recording, skip-services-on-iari";
+                let mut policy = Policy::empty();
+                for item in value.split(',') {
+                    policy |= match item {
+                        "long-lived-restart" => Policy::LONG_LIVED_RESTART,
+                        "iwf-bye-closes-streams" => Policy::IWF_BYE_CLOSES_STREAMS,
+                        "live-recording" => Policy::LIVE_RECORDING,
+                        "skip-services-on-iari" => Policy::SKIP_SERVICES_ON_IARI,
+                        _ => return Err(bad(EXPECTED)),
+                    };
+                }
+                config.policy = policy;
+            }
+            "contribution-id" => {
+                if value.is_empty() {
+                    return Err(bad("a token"));
+                }
+                config.contribution_id = value.to_owned();
+            }
+            "peer" => {
+                if value.is_empty() {
+                    return Err(bad("a URI"));
+                }
+                config.peer = value.to_owned();
+            }
+            "history-folder" => {
+                config.history_folder_exists = match value {
+                    "exists" => true,
+                    "absent" => false,
+                    _ => return Err(bad("exists or absent")),
+                }
+            }
+            "ft-in-session" => {
+                config.ft_in_session = match value {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(bad("yes or no")),
+                }
+            }
+            "session-expires" => {
+                config.session_expires = match value {
+                    "none" => None,
+                    _ => Some(Duration::from_secs(value.parse().map_err(|_| bad("seconds or none"))?)),
+                }
+            }
+            "max-message" => config.limits.max_message = value.parse().map_err(|_| bad("bytes"))?,
+            "max-partial" => {
+                config.limits.max_partial = value.parse().map_err(|_| bad("a number of messages"))?
+            }
+            "max-buffered" => config.limits.max_buffered = value.parse().map_err(|_| bad("bytes"))?,
+            "store-timeout" => {
+                config.store_timeout = Duration::from_secs(value.parse().map_err(|_| bad("seconds"))?)
+            }
+            _ => return Err(ErrorKind::UnknownKey(key.to_owned())),
+        }
+    }
+    if config.role == Role::Proxy && config.iwfs > 0 {
+        return Err(ErrorKind::ProxyWithIwf(config.iwfs));
+    }
+    Ok(config)
+}
+
+/// A leg name, checked against the legs the session has.
+fn parse_leg(word: Option<&&str>, config: Option<&Config>) -> Result<Leg, ErrorKind> {
+    let Some(word) = word else { return Err(expected("a leg", None)) };
+    let leg: Leg = word.parse().map_err(|_| ErrorKind::UnknownLeg((*word).to_owned()))?;
+    let Some(config) = config else { return Err(ErrorKind::NoSession("a leg")) };
+    match leg {
+        Leg::Client => Ok(leg),
+        Leg::Remote if config.iwfs == 0 => Ok(leg),
+        Leg::Remote => Err(ErrorKind::NoSuchLeg { leg, why: "an interworked session has iwf legs instead" }),
+        Leg::Iwf(k) if k <= config.iwfs => Ok(leg),
+        Leg::Iwf(_) if config.iwfs == 0 => {
+            Err(ErrorKind::NoSuchLeg { leg, why: "the session is not interworked: set iwf=N" })
+        }
+        Leg::Iwf(_) => Err(ErrorKind::NoSuchLeg { leg, why: "beyond the session's iwf=N" }),
+    }
+}
+
+const REQUEST_METHODS: &str = "BYE, INVITE, REFER or UPDATE";
+
+fn request_method(word: &str) -> Option<Method> {
+    match word {
+        "BYE" => Some(Method::Bye),
+        "INVITE" => Some(Method::Invite),
+        "REFER" => Some(Method::Refer),
+        "UPDATE" => Some(Method::Update),
+        _ => None,
+    }
+}
+
+/// The method of a request the PF sends or forwards: those it receives, and the SUBSCRIBE of
+/// BYE-4i (its response may be written, SCENARIOS.md "Inputs").
+fn sent_method(word: Option<&&str>) -> Result<Method, ErrorKind> {
+    const EXPECTED: &str = "BYE, INVITE, REFER, UPDATE or SUBSCRIBE";
+    let Some(word) = word else { return Err(expected(EXPECTED, None)) };
+    match *word {
+        "SUBSCRIBE" => Ok(Method::Subscribe),
+        w => request_method(w).ok_or(ErrorKind::BadMethod { found: w.to_owned(), expected: EXPECTED }),
+    }
+}
+
+fn parse_status(word: &str) -> Result<u16, ErrorKind> {
+    match word.parse::<u16>() {
+        Ok(s) if (200..=699).contains(&s) && word.len() == 3 => Ok(s),
+        _ => Err(ErrorKind::BadStatus(word.to_owned())),
+    }
+}
+
+fn parse_received(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
+    let parts = split(rest)?;
+    let w = &parts.words;
+    let leg = parse_leg(w.first(), Some(config))?;
+    let Some(second) = w.get(1) else {
+        return Err(expected("a method, a status or MSRP", None));
+    };
+    if second.bytes().all(|b| b.is_ascii_digit()) {
+        let status = parse_status(second)?;
+        let method = sent_method(w.get(2))?;
+        no_more(w, 3)?;
+        no_headers(&parts)?;
+        return Ok(StepInput::Response { leg, status, method });
+    }
+    if *second == "MSRP" {
+        if w.get(2) != Some(&"SEND") {
+            return Err(expected("SEND after MSRP", w.get(2)));
+        }
+        no_more(w, 3)?;
+        return parse_msrp(leg, parts);
+    }
+    let method = request_method(second)
+        .ok_or(ErrorKind::BadMethod { found: (*second).to_owned(), expected: REQUEST_METHODS })?;
+    no_more(w, 2)?;
+    if method == Method::Bye {
+        let reasons =
+            parts.headers.iter().filter(|(n, _)| names::REASON.matches(n)).map(|(_, v)| (*v).to_owned());
+        return Ok(StepInput::Bye { leg, reasons: reasons.collect() });
+    }
+    Ok(StepInput::Request {
+        leg,
+        method,
+        headers: owned_headers(&parts),
+        body: parts.body.unwrap_or_default(),
+    })
+}
+
+fn owned_headers(parts: &Parts<'_>) -> Vec<(String, String)> {
+    parts.headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+}
+
+fn parse_msrp(leg: Leg, parts: Parts<'_>) -> Result<StepInput, ErrorKind> {
+    let mut message_id = None;
+    let mut byte_range = None;
+    let mut continuation: Option<&str> = None;
+    let mut content_type = None;
+    for (name, value) in &parts.headers {
+        let slot = if name.eq_ignore_ascii_case("Message-ID") {
+            &mut message_id
+        } else if name.eq_ignore_ascii_case("Byte-Range") {
+            &mut byte_range
+        } else if name.eq_ignore_ascii_case("Continuation") {
+            &mut continuation
+        } else if name.eq_ignore_ascii_case("Content-Type") {
+            &mut content_type
+        } else {
+            return Err(ErrorKind::UnknownMsrpHeader((*name).to_owned()));
+        };
+        if slot.replace(*value).is_some() {
+            return Err(ErrorKind::DuplicateHeader((*name).to_owned()));
+        }
+    }
+    let continuation = match continuation.map(str::as_bytes) {
+        Some(&[flag]) => Continuation::from_flag(flag),
+        _ => None,
+    };
+    Ok(StepInput::MsrpSend {
+        leg,
+        message_id: message_id.map(str::to_owned),
+        byte_range: byte_range.map(str::to_owned),
+        continuation,
+        content_type: content_type.map(str::to_owned),
+        body: parts.body.unwrap_or_default(),
+    })
+}
+
+fn parse_message_id(word: Option<&&str>) -> Result<MessageId, ErrorKind> {
+    let Some(word) = word else { return Err(expected("a message id", None)) };
+    MessageId::parse(word).map_err(|error| ErrorKind::BadMessageId { id: (*word).to_owned(), error })
+}
+
+/// An object name at `words[at..]`; returns it and how many words it took.
+fn parse_object(words: &[&str], at: usize) -> Result<(ObjectRef, usize), ErrorKind> {
+    match words.get(at) {
+        None => Err(expected("an object", None)),
+        Some(&"session-info") => Ok((ObjectRef::SessionInfo, 1)),
+        Some(&"group-state") => Ok((ObjectRef::GroupState, 1)),
+        Some(&"ft-history") => Ok((ObjectRef::FtHistory, 1)),
+        Some(&"chat-message") => Ok((ObjectRef::ChatMessage(parse_message_id(words.get(at + 1))?), 2)),
+        Some(&"imdn") => Ok((ObjectRef::Imdn(parse_message_id(words.get(at + 1))?), 2)),
+        Some(other) => Err(ErrorKind::UnknownObject((*other).to_owned())),
+    }
+}
+
+fn parse_at(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
+    let parts = split(rest)?;
+    no_headers(&parts)?;
+    let w = &parts.words;
+    const FORMS: &str = "advance, timeout, stored, store-failed or delivered";
+    match w.first() {
+        Some(&"advance") => {
+            let seconds = match w.get(1) {
+                Some(s) => s.parse().map_err(|_| expected("whole seconds", Some(s)))?,
+                None => return Err(expected("whole seconds", None)),
+            };
+            no_more(w, 2)?;
+            Ok(StepInput::Advance { seconds })
+        }
+        Some(&"timeout") => {
+            let leg = parse_leg(w.get(1), Some(config))?;
+            let method = sent_method(w.get(2))?;
+            no_more(w, 3)?;
+            Ok(StepInput::Timeout { leg, method })
+        }
+        Some(&"stored") => {
+            let (object, n) = parse_object(w, 1)?;
+            let uid = match w.get(1 + n).and_then(|u| u.strip_prefix("uid=")) {
+                Some(uid) if !uid.is_empty() => uid.to_owned(),
+                _ => return Err(expected("uid=UID", w.get(1 + n))),
+            };
+            no_more(w, 2 + n)?;
+            Ok(StepInput::Stored { object, uid })
+        }
+        Some(&"store-failed") => {
+            let (object, n) = parse_object(w, 1)?;
+            no_more(w, 1 + n)?;
+            Ok(StepInput::StoreFailed { object })
+        }
+        Some(&"delivered") => {
+            let message_id = parse_message_id(w.get(1))?;
+            no_more(w, 2)?;
+            Ok(StepInput::Delivered { message_id })
+        }
+        other => Err(expected(FORMS, other)),
+    }
+}
+
+fn parse_route(rest: &str) -> Result<StepInput, ErrorKind> {
+    let parts = split(rest)?;
+    let method = match parts.words.first() {
+        Some(m) if m.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') => Method::from_name(m),
+        other => return Err(expected("a method name", other)),
+    };
+    no_more(&parts.words, 1)?;
+    // A `body:` is accepted and ignored: the dispatch looks at headers only.
+    Ok(StepInput::Route { method, headers: owned_headers(&parts) })
+}
+
+const PROCEDURES: [&str; 8] = [
+    "pager-mode",
+    "large-message",
+    "deferred-notification",
+    "deferred-delivery",
+    "session-invitation",
+    "file-transfer",
+    "not-cpm",
+    "invalid",
+];
+
+/// Checks an expected output line against the forms SCENARIOS.md lists, so that a typo is a
+/// script error rather than a difference that can never go away.
+fn validate_output(output: &OutputLine, config: Option<&Config>) -> Result<(), ErrorKind> {
+    let w: Vec<&str> = output.words.iter().map(String::as_str).collect();
+    match output.sigil {
+        Sigil::Send => {
+            if config.is_none() {
+                return Err(ErrorKind::NoSession("an output on a leg"));
+            }
+            parse_leg(w.first(), config)?;
+            match w.get(1) {
+                Some(&"MSRP") => {
+                    let status = w.get(2).ok_or(expected("an MSRP status", None))?;
+                    if !(status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())) {
+                        return Err(ErrorKind::BadStatus((*status).to_owned()));
+                    }
+                    no_more(&w, 3)
+                }
+                Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+                    match s.parse::<u16>() {
+                        Ok(n) if s.len() == 3 && (100..=699).contains(&n) => {}
+                        _ => return Err(ErrorKind::BadStatus((*s).to_owned())),
+                    }
+                    sent_method(w.get(2))?;
+                    no_more(&w, 3)
+                }
+                Some(&("BYE" | "INVITE" | "SUBSCRIBE")) => no_more(&w, 2),
+                other => Err(expected("BYE, INVITE, SUBSCRIBE, a status or MSRP", other)),
+            }
+        }
+        Sigil::Local => {
+            let leg = |at: usize| parse_leg(w.get(at), config).map(drop);
+            match w[0] {
+                "release-media" => leg(1).and_then(|()| no_more(&w, 2)),
+                "create-folder" => folder(w.get(1)).and_then(|()| no_more(&w, 2)),
+                "store" => {
+                    let (_, n) = parse_object(&w, 1)?;
+                    if w.get(1 + n) != Some(&"in") {
+                        return Err(expected("in FOLDER", w.get(1 + n)));
+                    }
+                    folder(w.get(2 + n))?;
+                    no_more(&w, 3 + n)
+                }
+                "intercept" => match w.get(1) {
+                    Some(&("on" | "off")) => no_more(&w, 2),
+                    other => Err(expected("on or off", other)),
+                },
+                "defer" => {
+                    let (_, n) = parse_object(&w, 1)?;
+                    no_more(&w, 1 + n)
+                }
+                "deliver" => {
+                    let (_, n) = parse_object(&w, 1)?;
+                    if w.get(1 + n) != Some(&"to") || w.get(2 + n) != Some(&"client") {
+                        return Err(expected("to client", w.get(1 + n)));
+                    }
+                    no_more(&w, 3 + n)
+                }
+                "terminated" => no_more(&w, 1),
+                "route" => {
+                    match w.get(1) {
+                        Some(p) if PROCEDURES.contains(p) => {}
+                        Some(p) => return Err(ErrorKind::UnknownProcedure((*p).to_owned())),
+                        None => return Err(expected("a procedure", None)),
+                    }
+                    let mut at = 2;
+                    for flag in ["group", "skip-services"] {
+                        if w.get(at) == Some(&flag) {
+                            at += 1;
+                        }
+                    }
+                    no_more(&w, at)
+                }
+                other => Err(ErrorKind::UnknownAction(other.to_owned())),
+            }
+        }
+    }
+}
+
+fn folder(word: Option<&&str>) -> Result<(), ErrorKind> {
+    let Some(word) = word else { return Err(expected("a folder", None)) };
+    let name = word.strip_prefix("conversation:").or_else(|| word.strip_prefix("session-history:"));
+    match name {
+        Some(n) if !n.is_empty() => Ok(()),
+        _ => Err(ErrorKind::BadFolder((*word).to_owned())),
+    }
+}

@@ -1,0 +1,136 @@
+//! Running a [`Script`] against the library: build each typed input, call the library, render
+//! what it returns. No protocol logic lives here.
+
+use core::fmt;
+use std::time::Duration;
+
+use crate::headers::SipHeaders;
+use crate::msrp::SendRequest;
+use crate::{dispatch, Input, Session, Time};
+
+use super::parse::{Script, StepInput};
+use super::render::{render_action, render_route, TraceLine};
+use super::START;
+
+/// What the library produced for a whole script.
+///
+/// `Display` prints it as a script: the session line, then each input line followed by its
+/// produced lines (indented by two spaces), so a trace can be edited into a scenario file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// The session line as written, if the script has one.
+    pub session: Option<String>,
+    /// One entry per input, in order.
+    pub steps: Vec<StepTrace>,
+}
+
+/// What the library produced for one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepTrace {
+    /// The input's line number (1-based).
+    pub line: usize,
+    /// The input line as written.
+    pub input: String,
+    /// The produced lines, in the order the library returned them.
+    pub lines: Vec<TraceLine>,
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = &self.session {
+            writeln!(f, "{s}")?;
+        }
+        for step in &self.steps {
+            writeln!(f, "{}", step.input)?;
+            for line in &step.lines {
+                writeln!(f, "  {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `script` against one new [`Session`] (created at [`START`]) and returns what the
+/// library produced for each input.
+///
+/// A panic in the library propagates: it is a bug in the library, never a reaction to a
+/// script.
+pub fn run(script: &Script) -> Trace {
+    let mut now = START;
+    let mut session = script.session.as_ref().map(|s| Session::new(s.config.clone(), START));
+    let policy = script.policy();
+    let mut trace = Trace { session: script.session.as_ref().map(|s| s.text.clone()), steps: Vec::new() };
+    for step in &script.steps {
+        let mut lines = Vec::new();
+        if let StepInput::Route { method, headers } = &step.input {
+            let headers = borrow_headers(headers);
+            lines.extend(render_route(&dispatch::route(*method, &headers, policy)));
+        } else {
+            match session.as_mut() {
+                Some(Ok(session)) => drive(session, &step.input, &mut now, &mut lines),
+                // Script::parse refuses both; kept so that a hand-built Script cannot panic.
+                Some(Err(e)) => lines.push(TraceLine::Diagnostic(format!("no session: {e}"))),
+                None => lines.push(TraceLine::Diagnostic("no session line".to_owned())),
+            }
+        }
+        trace.steps.push(StepTrace { line: step.line, input: step.text.clone(), lines });
+    }
+    trace
+}
+
+/// Feeds one session input to the library and renders the actions it returns.
+fn drive(session: &mut Session, input: &StepInput, now: &mut Time, out: &mut Vec<TraceLine>) {
+    let mut emit = |actions: crate::Actions<'_>| out.extend(actions.iter().map(render_action));
+    match input {
+        StepInput::Bye { leg, reasons } => {
+            let reasons: Vec<&str> = reasons.iter().map(String::as_str).collect();
+            emit(session.handle(Input::ByeReceived { leg: *leg, reasons: &reasons }, *now));
+        }
+        StepInput::Request { leg, method, headers, body } => {
+            let headers = borrow_headers(headers);
+            let input = Input::RequestReceived {
+                leg: *leg,
+                method: *method,
+                headers: &headers as &dyn SipHeaders,
+                body,
+            };
+            emit(session.handle(input, *now));
+        }
+        StepInput::Response { leg, status, method } => {
+            let input = Input::ResponseReceived { leg: *leg, status: *status, method: *method };
+            emit(session.handle(input, *now));
+        }
+        StepInput::MsrpSend { leg, message_id, byte_range, continuation, content_type, body } => {
+            let send = SendRequest {
+                message_id: message_id.as_deref(),
+                byte_range: byte_range.as_deref(),
+                continuation: *continuation,
+                content_type: content_type.as_deref(),
+                body,
+            };
+            emit(session.handle(Input::MsrpSend { leg: *leg, send }, *now));
+        }
+        StepInput::Advance { seconds } => {
+            *now = *now + Duration::from_secs(*seconds);
+            emit(session.handle_timeout(*now));
+        }
+        StepInput::Timeout { leg, method } => {
+            emit(session.handle(Input::TransactionTimeout { leg: *leg, method: *method }, *now));
+        }
+        StepInput::Stored { object, uid } => {
+            emit(session.handle(Input::Stored { object: *object, uid }, *now));
+        }
+        StepInput::StoreFailed { object } => {
+            emit(session.handle(Input::StoreFailed { object: *object }, *now));
+        }
+        StepInput::Delivered { message_id } => {
+            emit(session.handle(Input::Delivered { message_id: *message_id }, *now));
+        }
+        // Handled by `run` (no session needed); listed so that a new input is not forgotten.
+        StepInput::Route { .. } => {}
+    }
+}
+
+fn borrow_headers(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+}

@@ -1,0 +1,106 @@
+//! The replay command line: exit codes, `FILE:LINE:` errors, summaries. Tested through
+//! `cpm_pf::script::replay` (what `examples/replay.rs` calls), and through the example binary
+//! itself when `cargo test` has built it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use cpm_pf::script::{replay, EXIT_DIFFERED, EXIT_ERROR, EXIT_OK};
+
+/// Writes `text` to a fresh file in the temporary directory.
+fn script_file(name: &str, text: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("cpm-pf-script-cli-{}-{name}.scn", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = replay(&args, &mut out, &mut err);
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+const SYNTAX_ERROR: &str = "session\n<- client BYE\n-> remote BYE\n@ nap 3\n";
+
+#[test]
+fn a_script_error_exits_2_with_file_and_line() {
+    let path = script_file("syntax", SYNTAX_ERROR);
+    let p = path.to_str().unwrap();
+    let (code, out, err) = run(&["--check", p]);
+    assert_eq!(code, EXIT_ERROR);
+    assert!(err.starts_with(&format!("{p}:4: ")), "{err}");
+    assert!(out.ends_with(&format!("FAIL {p}\n0 passed, 1 failed\n")), "{out}");
+    // Printing a trace reports it the same way.
+    let (code, out, err) = run(&[p]);
+    assert_eq!(code, EXIT_ERROR);
+    assert!(err.starts_with(&format!("{p}:4: ")), "{err}");
+    assert_eq!(out, "");
+}
+
+#[test]
+fn an_unreadable_file_or_bad_usage_exits_2() {
+    let (code, _, err) = run(&["--check", "/nonexistent/cpm-pf/none.scn"]);
+    assert_eq!(code, EXIT_ERROR);
+    assert!(err.starts_with("/nonexistent/cpm-pf/none.scn: cannot read"), "{err}");
+    assert_eq!(run(&[]).0, EXIT_ERROR);
+    assert_eq!(run(&["--check"]).0, EXIT_ERROR);
+    assert_eq!(run(&["--frobnicate", "x.scn"]).0, EXIT_ERROR);
+    assert_eq!(run(&["--help"]).0, EXIT_OK);
+}
+
+// `@ advance` with no deadline pending produces nothing, so these run without the session
+// machine.
+
+#[test]
+fn passing_and_differing_files() {
+    let ok = script_file("ok", "session\n@ advance 1\n");
+    let bad = script_file("bad", "session\n@ advance 1\n== terminated\n");
+    let (ok, bad) = (ok.to_str().unwrap(), bad.to_str().unwrap());
+    let (code, out, _) = run(&["--check", ok]);
+    assert_eq!(code, EXIT_OK);
+    assert_eq!(out, format!("ok {ok}\n1 passed, 0 failed\n"));
+    let (code, out, _) = run(&["--check", ok, bad]);
+    assert_eq!(code, EXIT_DIFFERED);
+    assert_eq!(
+        out,
+        format!("ok {ok}\n{bad}:2: @ advance 1\n  missing: == terminated\nFAIL {bad}\n1 passed, 1 failed\n")
+    );
+    // A script error outranks a difference.
+    let syntax = script_file("syntax2", SYNTAX_ERROR);
+    let (code, out, _) = run(&["--check", bad, syntax.to_str().unwrap()]);
+    assert_eq!(code, EXIT_ERROR);
+    assert!(out.ends_with("0 passed, 2 failed\n"), "{out}");
+}
+
+#[test]
+fn printing_a_trace() {
+    let path = script_file("trace", "# c\nsession kind=group\n@ advance 10\n== terminated\n@ advance 5\n");
+    let (code, out, err) = run(&[path.to_str().unwrap()]);
+    assert_eq!((code, err.as_str()), (EXIT_OK, ""));
+    assert_eq!(out, "session kind=group\n@ advance 10\n@ advance 5\n");
+}
+
+/// The example binary, when `cargo test` built it next to this test (`target/*/examples`).
+fn example_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?.parent()?.join("examples");
+    let path = dir.join(format!("replay{}", std::env::consts::EXE_SUFFIX));
+    path.is_file().then_some(path)
+}
+
+#[test]
+fn the_example_binary_exits_2_on_a_syntax_error() {
+    let Some(bin) = example_binary() else {
+        eprintln!("skipped: the replay example is not built (run the whole `cargo test`)");
+        return;
+    };
+    let path = script_file("binary", SYNTAX_ERROR);
+    let p = path.to_str().unwrap();
+    let output = Command::new(bin).args(["--check", p]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with(&format!("{p}:4: ")), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.lines().last() == Some("0 passed, 1 failed"), "{stdout}");
+}
