@@ -1,12 +1,71 @@
-//! Reassembly of MSRP chunks into messages (RFC 4975 §7.1, SPEC.md MSRP-1, LIM-1). (in progress)
+//! Reassembly of MSRP chunks into messages (RFC 4975 §7.1 and §7.1.1; SPEC.md MSRP-1, REC-5i,
+//! LIM-1).
+//!
+//! A [`Reassembler`] takes the SEND requests of one session, one at a time, and answers each
+//! with a [`Receipt`]: what the chunk did ([`Outcome`]) and what is worth reporting ([`Note`]).
+//!
+//! # The rules (SPEC.md MSRP-1), and where each one lives
+//!
+//! - Chunks are grouped per leg and Message-ID; the same ID on two legs is two messages
+//!   ([`Reassembler::receive`] keys everything by `(Leg, MessageId)`).
+//! - A chunk that cannot be understood (missing or bad Message-ID, range-start 0, range-end before
+//!   range-start, missing end flag, unparseable Byte-Range) is answered `400` and dropped
+//!   ([`Outcome::Rejected`], [`Note::Malformed`]).
+//! - A chunk without Byte-Range holds the whole message (`1-*/*`); a range end of `*` means the
+//!   chunk ends where its body ends. The body's length is authoritative: a numeric range end or a
+//!   total that disagrees with it is reported ([`Note::RangeEndMismatch`],
+//!   [`Note::TotalMismatch`]) and the body wins. (RFC 4975's own §4 example says `1-25/25` for a
+//!   23-octet body.)
+//! - A message is complete when a `$` chunk has been seen and every byte up to the end is
+//!   present. The end is where the latest `$` chunk's body ends: that is the total when the two
+//!   agree, and when they do not, MSRP-1 says the `$` chunk wins either way (one ending before a
+//!   claimed total ends the message there; one ending after it ends the message where its body
+//!   ends); of two `$` chunks the later one wins.
+//! - Overlapping bytes: the later chunk wins and a difference is reported
+//!   ([`Note::OverlapDiffers`]).
+//! - `#` aborts the message: what was buffered is discarded ([`Outcome::Aborted`]).
+//! - A chunk for a message already complete or aborted changes nothing ([`Outcome::Ignored`]);
+//!   every chunk of a message refused with `413` is answered `413` again. The last
+//!   [`FINISHED_MEMORY`] finished Message-IDs are remembered, so memory stays bounded.
+//! - The content type is that of the first chunk carrying one, in arrival order.
+//! - The body-less `1-0/0` SEND is a keep-alive ([`Outcome::KeepAlive`]), never stored.
+//! - A message complete in its first chunk never counts as partial: it is returned at once,
+//!   without touching the partial-message or buffer limits.
+//!
+//! # Limits (SPEC.md LIM-1)
+//!
+//! A message over [`Limits::max_message`], or whose claimed total or received range already is,
+//! a new partial message beyond [`Limits::max_partial`], or a chunk that would take the buffered
+//! bytes beyond [`Limits::max_buffered`]: the message is discarded whole, the chunk answered
+//! `413` and reported ([`Note::OverLimit`]); the session goes on.
+//!
+//! Memory: [`Reassembler::buffered_bytes`] counts every byte the reassembler holds for partial
+//! messages that depends on the peer (chunk buffers, the sets of received ranges, content types)
+//! and is never above `max_buffered`; the checks happen *before* anything is allocated, and no
+//! allocation is ever sized by a declared number above `max_message`. When the total is known,
+//! the buffer is allocated once at that size; when it is not, it grows geometrically within the
+//! limits. Each body byte is copied once, from the chunk into the buffer (the buffer becomes the
+//! message body).
 
 use core::fmt;
+use std::collections::{BTreeMap, VecDeque};
 
 use smallvec::SmallVec;
 
-use super::SendRequest;
+use super::{Continuation, SendRequest};
+use crate::grammar::byte_range::ByteRange;
 use crate::grammar::message_id::MessageId;
+use crate::grammar::GrammarError;
 use crate::Leg;
+
+/// How many finished (complete, aborted or refused) Message-IDs a reassembler remembers
+/// (SPEC.md MSRP-1). Older ones are forgotten first.
+pub const FINISHED_MEMORY: usize = 1024;
+
+/// MSRP status for a chunk that cannot be understood (RFC 4975 §7.2).
+const BAD_REQUEST: u16 = 400;
+/// MSRP status for "stop sending this message" (RFC 4975 §7.2, SPEC.md LIM-1).
+const TOO_LARGE: u16 = 413;
 
 /// Limits on what one session may buffer (SPEC.md LIM-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,18 +114,136 @@ pub enum Outcome {
     Rejected(u16),
 }
 
+impl Outcome {
+    /// The MSRP status the chunk is answered with (RFC 4975 §7.2): 200 unless it was refused.
+    pub fn status(&self) -> u16 {
+        match self {
+            Outcome::Rejected(status) => *status,
+            Outcome::Partial
+            | Outcome::KeepAlive
+            | Outcome::Complete(_)
+            | Outcome::Aborted
+            | Outcome::Ignored => 200,
+        }
+    }
+}
+
+/// Which LIM-1 limit a message went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Limit {
+    /// [`Limits::max_message`]: the message's claimed total or received range is too large.
+    Message,
+    /// [`Limits::max_partial`]: too many messages are partially received already.
+    Partial,
+    /// [`Limits::max_buffered`]: the session's buffered chunks would take too much memory.
+    Buffered,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::Message => "message size",
+            Limit::Partial => "partial messages",
+            Limit::Buffered => "buffered bytes",
+        })
+    }
+}
+
+/// Why a chunk cannot be understood (answered `400`, SPEC.md MSRP-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The SEND has no `Message-ID`.
+    MissingMessageId,
+    /// The `Message-ID` is not a 4–32 character ident.
+    BadMessageId(GrammarError),
+    /// The `Byte-Range` does not parse (includes range-start 0 and range-end before start).
+    BadByteRange(GrammarError),
+    /// The end-line's continuation flag is missing or not one of `$ + #`.
+    MissingContinuation,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Malformed::MissingMessageId => f.write_str("no Message-ID"),
+            Malformed::BadMessageId(e) | Malformed::BadByteRange(e) => write!(f, "{e}"),
+            Malformed::MissingContinuation => f.write_str("no continuation flag ($, + or #) in the end-line"),
+        }
+    }
+}
+
 /// Something worth reporting about a chunk (never changes the outcome).
+///
+/// Positions are 1-based, as in `Byte-Range`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Note {
-    /// Placeholder until the reassembler lands.
-    Other(&'static str),
+    /// The chunk cannot be understood; it was answered `400` and dropped.
+    Malformed(Malformed),
+    /// The Byte-Range's numeric end disagrees with the body's length; the body wins, so the
+    /// chunk ends at `body_end` (`start + body length - 1`).
+    RangeEndMismatch {
+        /// The range-start.
+        start: u64,
+        /// The range-end the chunk declared.
+        declared_end: u64,
+        /// Where the chunk's body actually ends.
+        body_end: u64,
+    },
+    /// A chunk's body ends somewhere else than the claimed total allows: a `$` chunk ending
+    /// before or after it, or any chunk ending after it. The body wins.
+    TotalMismatch {
+        /// The total claimed in Byte-Range.
+        total: u64,
+        /// Where the chunk's body ends.
+        body_end: u64,
+    },
+    /// A chunk claimed a different total than an earlier chunk of the message; the later claim
+    /// is kept.
+    TotalChanged {
+        /// The total claimed before.
+        was: u64,
+        /// The total claimed now.
+        now: u64,
+    },
+    /// Overlapping bytes differ from those received before; the later chunk's bytes were kept.
+    OverlapDiffers {
+        /// The first differing position.
+        first: u64,
+        /// The last differing position.
+        last: u64,
+    },
+    /// The message went over a limit; it was discarded whole and the chunk answered `413`.
+    OverLimit {
+        /// Which limit.
+        limit: Limit,
+        /// What the message claimed or needed (bytes, or partial messages for
+        /// [`Limit::Partial`]); `u64::MAX` when a range overflows.
+        needed: u64,
+        /// What the limit allows.
+        allowed: u64,
+    },
 }
 
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Note::Other(s) => f.write_str(s),
+            Note::Malformed(m) => write!(f, "chunk cannot be understood: {m}"),
+            Note::RangeEndMismatch { start, declared_end, body_end } => write!(
+                f,
+                "Byte-Range says {start}-{declared_end} but the body ends at {body_end}; the body wins"
+            ),
+            Note::TotalMismatch { total, body_end } => {
+                write!(f, "Byte-Range total is {total} but the body ends at {body_end}; the body wins")
+            }
+            Note::TotalChanged { was, now } => write!(f, "Byte-Range total changed from {was} to {now}"),
+            Note::OverlapDiffers { first, last } => {
+                write!(f, "overlapping bytes {first}-{last} differ; the later chunk wins")
+            }
+            Note::OverLimit { limit, needed, allowed } => {
+                write!(f, "over the {limit} limit ({needed} > {allowed}): message discarded, 413")
+            }
         }
     }
 }
@@ -80,16 +257,187 @@ pub struct Receipt {
     pub notes: SmallVec<[Note; 2]>,
 }
 
-/// Reassembles the chat messages of one session, per leg and Message-ID.
+impl Receipt {
+    fn new(outcome: Outcome) -> Receipt {
+        Receipt { outcome, notes: SmallVec::new() }
+    }
+
+    fn with(outcome: Outcome, notes: SmallVec<[Note; 2]>) -> Receipt {
+        Receipt { outcome, notes }
+    }
+
+    fn malformed(m: Malformed) -> Receipt {
+        let mut notes = SmallVec::new();
+        notes.push(Note::Malformed(m));
+        Receipt { outcome: Outcome::Rejected(BAD_REQUEST), notes }
+    }
+}
+
+/// How a message the reassembler no longer buffers ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Finish {
+    Complete,
+    Aborted,
+    Refused,
+}
+
+type Key = (Leg, MessageId);
+
+/// The set of received byte positions of one message: sorted, disjoint, non-adjacent half-open
+/// intervals `[from, to)` of 0-based offsets.
+///
+/// A sorted `Vec` of intervals rather than a bitmap: an in-order or mildly reordered message is
+/// one or two intervals whatever its size, where a bitmap would cost `max_message / 8` bytes per
+/// partial message. Its worst case (one interval per chunk) is counted in the buffered bytes
+/// and grown only when the budget allows, so a peer fragmenting on purpose meets `413`.
+#[derive(Debug, Clone, Default)]
+struct RangeSet {
+    intervals: Vec<(u64, u64)>,
+}
+
+const INTERVAL_BYTES: usize = core::mem::size_of::<(u64, u64)>();
+
+impl RangeSet {
+    /// Bytes held.
+    fn footprint(&self) -> usize {
+        self.intervals.capacity().saturating_mul(INTERVAL_BYTES)
+    }
+
+    /// Bytes to reserve before an insert may add one interval (0 when there is room).
+    fn growth_needed(&self) -> usize {
+        if self.intervals.len() < self.intervals.capacity() {
+            0
+        } else {
+            self.growth_capacity().saturating_mul(INTERVAL_BYTES)
+        }
+    }
+
+    fn growth_capacity(&self) -> usize {
+        self.intervals.len().max(2)
+    }
+
+    /// Makes room for one more interval (call after a successful budget check).
+    fn reserve_one(&mut self) -> bool {
+        if self.intervals.len() < self.intervals.capacity() {
+            return true;
+        }
+        let extra = self.growth_capacity();
+        self.intervals.try_reserve_exact(extra).is_ok()
+    }
+
+    /// Adds `[from, to)`, merging with what it touches. Never grows by more than one interval.
+    fn insert(&mut self, from: u64, to: u64) {
+        if from >= to {
+            return;
+        }
+        // First interval that ends at or after `from` (touching counts: merge adjacent).
+        let lo = self.intervals.partition_point(|&(_, e)| e < from);
+        // First interval that starts after `to`.
+        let hi = self.intervals.partition_point(|&(s, _)| s <= to);
+        if lo >= hi {
+            self.intervals.insert(lo, (from, to));
+            return;
+        }
+        let merged_from = self.intervals.get(lo).map_or(from, |&(s, _)| s.min(from));
+        let merged_to = self.intervals.get(hi.saturating_sub(1)).map_or(to, |&(_, e)| e.max(to));
+        self.intervals.drain(lo + 1..hi);
+        if let Some(slot) = self.intervals.get_mut(lo) {
+            *slot = (merged_from, merged_to);
+        }
+    }
+
+    /// `true` when `[0, end)` is entirely present.
+    fn covers_prefix(&self, end: u64) -> bool {
+        end == 0 || self.intervals.first().is_some_and(|&(s, e)| s == 0 && e >= end)
+    }
+
+    /// The intervals that intersect `[from, to)`, clipped to it.
+    fn intersections(&self, from: u64, to: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let lo = self.intervals.partition_point(|&(_, e)| e <= from);
+        self.intervals
+            .get(lo..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |&&(s, _)| s < to)
+            .map(move |&(s, e)| (s.max(from), e.min(to)))
+    }
+}
+
+/// One partially received message.
+#[derive(Debug, Clone, Default)]
+struct Partial {
+    /// Message bytes by 0-based offset; `len()` is what is reserved (zero where absent).
+    buf: Vec<u8>,
+    /// Which offsets of `buf` hold received bytes.
+    present: RangeSet,
+    /// The latest claimed total.
+    total: Option<u64>,
+    /// Where the latest `$` chunk's body ends (1-based last position; 0 for an empty message).
+    end: Option<u64>,
+    /// The content type of the first chunk carrying one.
+    content_type: Option<String>,
+}
+
+impl Partial {
+    /// Peer-dependent bytes held for this message.
+    fn footprint(&self) -> usize {
+        // The buffer is grown with `try_reserve_exact` + `resize`, so its capacity is its length;
+        // counting the capacity keeps the account honest should an allocator round up.
+        self.buf
+            .capacity()
+            .saturating_add(self.present.footprint())
+            .saturating_add(self.content_type.as_ref().map_or(0, String::capacity))
+    }
+}
+
+/// Reassembles the chat messages of one session, per leg and Message-ID (SPEC.md MSRP-1, REC-5i)
+/// within the LIM-1 limits. See the [module documentation](self) for the rules.
+///
+/// ```
+/// use cpm_pf::msrp::reassembly::{Limits, Outcome, Reassembler};
+/// use cpm_pf::msrp::{Continuation, SendRequest};
+/// use cpm_pf::Leg;
+///
+/// let mut r = Reassembler::new(Limits::default());
+/// // RFC 4975 §5.1: "abcdEFGH" in two chunks.
+/// let first = SendRequest {
+///     message_id: Some("4564dpWd"),
+///     byte_range: Some("1-*/8"),
+///     continuation: Some(Continuation::More),
+///     content_type: Some("text/plain"),
+///     body: b"abcd",
+/// };
+/// assert_eq!(r.receive(Leg::Remote, &first).outcome, Outcome::Partial);
+/// let last = SendRequest {
+///     byte_range: Some("5-8/8"),
+///     continuation: Some(Continuation::Complete),
+///     content_type: None,
+///     body: b"EFGH",
+///     ..first
+/// };
+/// let Outcome::Complete(message) = r.receive(Leg::Remote, &last).outcome else { panic!() };
+/// assert_eq!(message.body, b"abcdEFGH");
+/// assert_eq!(message.content_type.as_deref(), Some("text/plain"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Reassembler {
     limits: Limits,
+    partials: BTreeMap<Key, Partial>,
+    /// How each remembered finished message ended.
+    finished: BTreeMap<Key, Finish>,
+    /// The remembered finished messages, oldest first (at most [`FINISHED_MEMORY`]).
+    finished_order: VecDeque<Key>,
 }
 
 impl Reassembler {
     /// A reassembler with the given limits.
     pub fn new(limits: Limits) -> Reassembler {
-        Reassembler { limits }
+        Reassembler {
+            limits,
+            partials: BTreeMap::new(),
+            finished: BTreeMap::new(),
+            finished_order: VecDeque::new(),
+        }
     }
 
     /// The limits in force.
@@ -97,18 +445,334 @@ impl Reassembler {
         self.limits
     }
 
-    /// Feeds one SEND received on `leg`.
-    pub fn receive(&mut self, _leg: Leg, _send: &SendRequest<'_>) -> Receipt {
-        todo!("reassembler")
-    }
-
-    /// Bytes currently buffered for partial messages.
+    /// Bytes currently buffered for partial messages: chunk buffers, received-range sets and
+    /// content types. Never above [`Limits::max_buffered`].
     pub fn buffered_bytes(&self) -> usize {
-        0
+        self.partials.values().fold(0, |sum, p| sum.saturating_add(p.footprint()))
     }
 
-    /// Messages currently partially received.
+    /// Messages currently partially received. Never above [`Limits::max_partial`].
     pub fn partial_messages(&self) -> usize {
-        0
+        self.partials.len()
+    }
+
+    /// How many finished Message-IDs are remembered (at most [`FINISHED_MEMORY`]).
+    pub fn remembered_finished(&self) -> usize {
+        self.finished_order.len()
+    }
+
+    /// Feeds one SEND received on `leg`. Never panics, whatever the request holds.
+    pub fn receive(&mut self, leg: Leg, send: &SendRequest<'_>) -> Receipt {
+        // 1. Can the chunk be understood at all? (MSRP-1: 400 and dropped.)
+        let id = match send.message_id.map(|raw| MessageId::parse(raw.trim())) {
+            None => return Receipt::malformed(Malformed::MissingMessageId),
+            Some(Err(e)) => return Receipt::malformed(Malformed::BadMessageId(e)),
+            Some(Ok(id)) => id,
+        };
+        let Some(flag) = send.continuation else {
+            return Receipt::malformed(Malformed::MissingContinuation);
+        };
+        let range = match send.byte_range.map(|raw| ByteRange::parse(raw.trim())) {
+            None => ByteRange::WHOLE,
+            Some(Err(e)) => return Receipt::malformed(Malformed::BadByteRange(e)),
+            Some(Ok(r)) => r,
+        };
+        let key = (leg, id);
+
+        // 2. A message that is over: complete or aborted → nothing; refused → 413 again.
+        match self.finished.get(&key) {
+            Some(Finish::Complete | Finish::Aborted) => return Receipt::new(Outcome::Ignored),
+            Some(Finish::Refused) => return Receipt::new(Outcome::Rejected(TOO_LARGE)),
+            None => {}
+        }
+
+        // 3. `#`: the sender gave up; drop whatever was buffered.
+        if flag == Continuation::Aborted {
+            self.partials.remove(&key);
+            self.remember(key, Finish::Aborted);
+            return Receipt::new(Outcome::Aborted);
+        }
+
+        // 4. The body-less SEND at position 1 (`1-0/0`) is a keep-alive.
+        if send.body.is_empty() && is_keep_alive_range(&range) {
+            return Receipt::new(Outcome::KeepAlive);
+        }
+
+        self.place(key, flag, range, send)
+    }
+
+    /// Places a chunk that was understood, is not `#`, and is for a message still open.
+    fn place(&mut self, key: Key, flag: Continuation, range: ByteRange, send: &SendRequest<'_>) -> Receipt {
+        let mut notes: SmallVec<[Note; 2]> = SmallVec::new();
+        let max_message = to_u64(self.limits.max_message);
+        let body_len = to_u64(send.body.len());
+        let is_last = flag == Continuation::Complete;
+
+        // The body is authoritative: the chunk covers [start, start + len - 1].
+        let Some(body_end) = range.start.checked_add(body_len).map(|after| after - 1) else {
+            // start >= 1, so only an overflow of the sum fails; such a range is far over any limit.
+            return self.refuse(key, Limit::Message, u64::MAX, max_message, notes);
+        };
+        if let Some(declared_end) = range.end {
+            if declared_end != body_end {
+                notes.push(Note::RangeEndMismatch { start: range.start, declared_end, body_end });
+            }
+        }
+        if let Some(total) = range.total {
+            if (is_last && body_end != total) || body_end > total {
+                notes.push(Note::TotalMismatch { total, body_end });
+            }
+        }
+
+        // LIM-1: a claimed total or a received range already over the message limit.
+        if let Some(total) = range.total.filter(|&t| t > max_message) {
+            return self.refuse(key, Limit::Message, total, max_message, notes);
+        }
+        if body_end > max_message {
+            return self.refuse(key, Limit::Message, body_end, max_message, notes);
+        }
+
+        let known = self.partials.contains_key(&key);
+
+        // A message complete in its first chunk never counts as partial.
+        if !known && is_last && range.start == 1 {
+            let message = Message {
+                leg: key.0,
+                id: key.1,
+                content_type: send.content_type.map(str::to_owned),
+                body: send.body.to_vec(),
+            };
+            self.remember(key, Finish::Complete);
+            return Receipt::with(Outcome::Complete(message), notes);
+        }
+
+        if !known && self.partials.len() >= self.limits.max_partial {
+            let needed = to_u64(self.partials.len()).saturating_add(1);
+            return self.refuse(key, Limit::Partial, needed, to_u64(self.limits.max_partial), notes);
+        }
+
+        let others =
+            self.buffered_bytes().saturating_sub(self.partials.get(&key).map_or(0, Partial::footprint));
+        let budget = self.limits.max_buffered.saturating_sub(others);
+        let mut partial = self.partials.remove(&key).unwrap_or_default();
+
+        // The claimed total: the later claim is kept, a change is reported.
+        if let Some(now) = range.total {
+            match partial.total {
+                Some(was) if was != now => notes.push(Note::TotalChanged { was, now }),
+                _ => {}
+            }
+            partial.total = Some(now);
+        }
+
+        // What this chunk needs to be held: all checked before anything is allocated.
+        let from = range.start.saturating_sub(1); // start >= 1 (grammar)
+        let write_to = if send.body.is_empty() { 0 } else { body_end };
+        let (buf_target, buf_fallback) = self.buffer_plan(&partial, write_to, budget);
+        let buf_growth = buf_target.saturating_sub(partial.buf.len());
+        let range_growth = if send.body.is_empty() { 0 } else { partial.present.growth_needed() };
+        let type_growth = match (&partial.content_type, send.content_type) {
+            (None, Some(t)) => t.len(),
+            _ => 0,
+        };
+        let mut target = buf_target;
+        let held = partial.footprint();
+        let need_with = |growth: usize| {
+            held.saturating_add(growth).saturating_add(range_growth).saturating_add(type_growth)
+        };
+        if need_with(buf_growth) > budget {
+            // Geometric growth may not fit where the bare need does.
+            match buf_fallback {
+                Some(minimal) if need_with(minimal.saturating_sub(partial.buf.len())) <= budget => {
+                    target = minimal
+                }
+                _ => {
+                    let needed = to_u64(need_with(buf_growth)).saturating_add(to_u64(others));
+                    return self.refuse(
+                        key,
+                        Limit::Buffered,
+                        needed,
+                        to_u64(self.limits.max_buffered),
+                        notes,
+                    );
+                }
+            }
+        }
+        if !grow(&mut partial.buf, target) || (range_growth > 0 && !partial.present.reserve_one()) {
+            // The system allocator said no: the message cannot be held.
+            let needed = to_u64(need_with(buf_growth)).saturating_add(to_u64(others));
+            return self.refuse(key, Limit::Buffered, needed, to_u64(self.limits.max_buffered), notes);
+        }
+        if let (None, Some(t)) = (&partial.content_type, send.content_type) {
+            partial.content_type = Some(t.to_owned());
+        }
+
+        // Overlap: compare with what is there, then the later chunk wins.
+        if !send.body.is_empty() {
+            let to = body_end; // exclusive 0-based end == inclusive 1-based end
+            if let Some(diff) = differing(&partial, from, to, send.body) {
+                notes.push(diff);
+            }
+            let dst = usize::try_from(from).ok().zip(usize::try_from(to).ok());
+            if let Some(slot) = dst.and_then(|(a, b)| partial.buf.get_mut(a..b)) {
+                slot.copy_from_slice(send.body);
+            }
+            partial.present.insert(from, to);
+        }
+
+        if is_last {
+            // Of two `$` chunks the later one wins; it ends the message where its body ends.
+            partial.end = Some(body_end);
+        }
+
+        match partial.end {
+            Some(end) if partial.present.covers_prefix(end) => {
+                let mut body = partial.buf;
+                body.truncate(usize::try_from(end).unwrap_or(usize::MAX));
+                let message = Message { leg: key.0, id: key.1, content_type: partial.content_type, body };
+                self.remember(key, Finish::Complete);
+                Receipt::with(Outcome::Complete(message), notes)
+            }
+            _ => {
+                self.partials.insert(key, partial);
+                Receipt::with(Outcome::Partial, notes)
+            }
+        }
+    }
+
+    /// The buffer length to grow to so that offsets `[0, write_to)` fit, and (for geometric
+    /// growth) the bare minimum to fall back on. `write_to <= max_message` here.
+    fn buffer_plan(&self, partial: &Partial, write_to: u64, budget: usize) -> (usize, Option<usize>) {
+        let have = partial.buf.len();
+        let needed = usize::try_from(write_to).unwrap_or(usize::MAX);
+        if needed <= have {
+            return (have, None);
+        }
+        match partial.total.and_then(|t| usize::try_from(t).ok()) {
+            // Known total (<= max_message, checked): one allocation of exactly that size.
+            Some(total) if total >= needed => (total, None),
+            // Unknown total, or a chunk past it: grow geometrically within the limits.
+            _ => {
+                let doubled = have.saturating_mul(2).max(MIN_GROWTH);
+                let cap = self.limits.max_message.min(have.saturating_add(budget));
+                (doubled.min(cap).max(needed), Some(needed))
+            }
+        }
+    }
+
+    /// Refuses a message with `413`: discards it whole and remembers it (LIM-1).
+    fn refuse(
+        &mut self,
+        key: Key,
+        limit: Limit,
+        needed: u64,
+        allowed: u64,
+        mut notes: SmallVec<[Note; 2]>,
+    ) -> Receipt {
+        self.partials.remove(&key);
+        self.remember(key, Finish::Refused);
+        notes.push(Note::OverLimit { limit, needed, allowed });
+        Receipt::with(Outcome::Rejected(TOO_LARGE), notes)
+    }
+
+    /// Remembers how a message finished, forgetting the oldest beyond [`FINISHED_MEMORY`].
+    fn remember(&mut self, key: Key, how: Finish) {
+        if self.finished.insert(key, how).is_none() {
+            self.finished_order.push_back(key);
+        }
+        while self.finished_order.len() > FINISHED_MEMORY {
+            if let Some(old) = self.finished_order.pop_front() {
+                self.finished.remove(&old);
+            }
+        }
+    }
+}
+
+/// Smallest buffer allocated when the total is unknown.
+const MIN_GROWTH: usize = 256;
+
+/// `1-0/0`, and the other spellings of "no bytes at position 1" (`1-*/*`, `1-0/*`, `1-*/0`), on a
+/// body-less SEND: a keep-alive. (RFC 4975 §7.1 spells it `1-0/0`; a body-less SEND without
+/// Byte-Range means `1-*/*` and carries no message either.)
+fn is_keep_alive_range(r: &ByteRange) -> bool {
+    r.start == 1 && matches!(r.end, None | Some(0)) && matches!(r.total, None | Some(0))
+}
+
+/// Grows `buf` to `len` zeroed bytes with one exact allocation; `false` if the allocator refuses.
+fn grow(buf: &mut Vec<u8>, len: usize) -> bool {
+    if len <= buf.len() {
+        return true;
+    }
+    let extra = len - buf.len();
+    if buf.try_reserve_exact(extra).is_err() {
+        return false;
+    }
+    buf.resize(len, 0);
+    true
+}
+
+/// The first and last differing positions where `body` (placed at 0-based `from`) overlaps bytes
+/// already present.
+fn differing(partial: &Partial, from: u64, to: u64, body: &[u8]) -> Option<Note> {
+    let mut first: Option<u64> = None;
+    let mut last: u64 = 0;
+    for (a, b) in partial.present.intersections(from, to) {
+        let (Ok(a_us), Ok(b_us), Ok(off)) =
+            (usize::try_from(a), usize::try_from(b), usize::try_from(a - from))
+        else {
+            continue;
+        };
+        let (Some(old), Some(new)) =
+            (partial.buf.get(a_us..b_us), body.get(off..off.saturating_add(b_us - a_us)))
+        else {
+            continue;
+        };
+        for (i, (x, y)) in old.iter().zip(new).enumerate() {
+            if x != y {
+                let pos = a.saturating_add(to_u64(i)).saturating_add(1);
+                first.get_or_insert(pos);
+                last = pos;
+            }
+        }
+    }
+    first.map(|first| Note::OverlapDiffers { first, last })
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_set_merges_and_covers() {
+        let mut s = RangeSet::default();
+        s.insert(4, 8);
+        assert!(!s.covers_prefix(8));
+        s.insert(0, 2);
+        s.insert(2, 4); // adjacent on both sides
+        assert_eq!(s.intervals, vec![(0, 8)]);
+        assert!(s.covers_prefix(8));
+        assert!(!s.covers_prefix(9));
+        s.insert(10, 12);
+        s.insert(20, 22);
+        s.insert(9, 21);
+        assert_eq!(s.intervals, vec![(0, 8), (9, 22)]);
+        s.insert(0, 30);
+        assert_eq!(s.intervals, vec![(0, 30)]);
+        s.insert(5, 5); // empty: nothing
+        assert_eq!(s.intervals, vec![(0, 30)]);
+    }
+
+    #[test]
+    fn range_set_intersections_are_clipped() {
+        let mut s = RangeSet::default();
+        s.insert(0, 4);
+        s.insert(6, 10);
+        let got: Vec<_> = s.intersections(2, 8).collect();
+        assert_eq!(got, vec![(2, 4), (6, 8)]);
+        assert_eq!(s.intersections(4, 6).count(), 0);
     }
 }
