@@ -97,7 +97,8 @@ impl SessionInfo {
             invited_participants: Vec::new(),
         };
         if method == Method::Refer {
-            if let Some(target) = headers.first(&names::REFER_TO).map(refer_target).filter(|t| !t.is_empty()) {
+            if let Some(target) = headers.first(&names::REFER_TO).map(refer_target).filter(|t| !t.is_empty())
+            {
                 info.invited_participants.push(capped(&target));
             }
         }
@@ -113,16 +114,16 @@ impl SessionInfo {
             self.sdp = Some(capped_sdp(body));
         } else if media_type_is(content_type, "application/resource-lists+xml") {
             self.add_participants(body);
-        } else if content_type.split(';').next().is_some_and(|m| {
-            m.trim().len() > 10 && m.trim()[..10].eq_ignore_ascii_case("multipart/")
-        }) {
+        } else if content_type.trim_start().get(..10).is_some_and(|m| m.eq_ignore_ascii_case("multipart/")) {
             let Some(boundary) = parameter(content_type, "boundary") else { return };
             for (part_type, part) in multipart_parts(body, boundary).take(MAX_PARTS) {
                 match part_type {
                     Some(t) if media_type_is(t, "application/sdp") && self.sdp.is_none() => {
                         self.sdp = Some(capped_sdp(part));
                     }
-                    Some(t) if media_type_is(t, "application/resource-lists+xml") => self.add_participants(part),
+                    Some(t) if media_type_is(t, "application/resource-lists+xml") => {
+                        self.add_participants(part)
+                    }
                     _ => {}
                 }
             }
@@ -281,7 +282,11 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 }
 
 fn unescape_xml(v: &str) -> String {
-    v.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+    v.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The parts of a multipart body (RFC 2046 §5.1.1) as (Content-Type, content), in order.
@@ -291,7 +296,9 @@ fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> impl Iterator<Item = (
     // Offsets where a delimiter line starts (at the start of the body or after a LF).
     let mut starts = Vec::new();
     let mut i = 0;
-    while let Some(pos) = body.get(i..).and_then(|r| r.windows(delimiter.len()).position(|w| w == &delimiter[..])) {
+    while let Some(pos) =
+        body.get(i..).and_then(|r| r.windows(delimiter.len()).position(|w| w == &delimiter[..]))
+    {
         let at = i + pos;
         if at == 0 || body[at - 1] == b'\n' {
             starts.push(at);
@@ -359,7 +366,10 @@ mod tests {
         assert_eq!(address("\"Doe, John\" <sip:j@x>, <tel:+1>"), "sip:j@x");
         assert_eq!(address(""), "");
         assert_eq!(refer_target("<sip:bob@example.com;method=INVITE?Subject=x>"), "sip:bob@example.com");
-        assert_eq!(refer_target("<sip:bob@example.com;transport=tcp;METHOD=INVITE>"), "sip:bob@example.com;transport=tcp");
+        assert_eq!(
+            refer_target("<sip:bob@example.com;transport=tcp;METHOD=INVITE>"),
+            "sip:bob@example.com;transport=tcp"
+        );
     }
 
     #[test]

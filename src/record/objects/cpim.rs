@@ -86,7 +86,9 @@ pub fn inspect_payload<'a>(content_type: Option<&str>, body: &'a [u8]) -> Payloa
         // The first block is the wrapper's MIME headers.
         message = blocks.next().unwrap_or(b"");
     }
-    let inner_content_type = blocks.next().and_then(|b| header(b, "Content-Type"))
+    let inner_content_type = blocks
+        .next()
+        .and_then(|b| header(b, "Content-Type"))
         // Lenient: MIME headers written without the blank line after the message headers.
         .or_else(|| header(message, "Content-Type"));
     PayloadInfo {
@@ -188,7 +190,9 @@ fn imdn_message_id(block: &[u8]) -> Option<&str> {
     lines(block)
         .find(|(name, _)| match name.rsplit_once('.') {
             Some((prefix, local)) => local.eq_ignore_ascii_case("Message-ID") && is_imdn_prefix(prefix),
-            None => name.eq_ignore_ascii_case("Message-ID") && ns.iter().any(|&(p, imdn)| p.is_empty() && imdn),
+            None => {
+                name.eq_ignore_ascii_case("Message-ID") && ns.iter().any(|&(p, imdn)| p.is_empty() && imdn)
+            }
         })
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())

@@ -15,7 +15,8 @@ use crate::Time;
 const MAX_SECS: u64 = 253_402_300_799;
 
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// A broken-down UTC time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,11 +117,7 @@ pub(crate) fn write_rfc5322_date(out: &mut impl fmt::Write, t: Time) -> fmt::Res
 /// Writes `t` as ISO 8601 / RFC 3339 UTC, e.g. `2016-02-11T13:00:49Z`.
 pub(crate) fn write_iso8601(out: &mut impl fmt::Write, t: Time) -> fmt::Result {
     let c = Civil::of(t);
-    write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    write!(out, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// `t` as an RFC 5322 §3.3 `date-time` in UTC, e.g. `Thu, 11 Feb 2016 13:00:49 +0000`: the

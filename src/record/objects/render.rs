@@ -335,7 +335,9 @@ fn boundary(content: &[u8]) -> String {
     let mut blocked: Vec<u64> = Vec::new();
     let mut cpm_free = true;
     let mut i = 0;
-    while let Some(pos) = content.get(i..).and_then(|rest| rest.windows(NEEDLE.len()).position(|w| w == NEEDLE)) {
+    while let Some(pos) =
+        content.get(i..).and_then(|rest| rest.windows(NEEDLE.len()).position(|w| w == NEEDLE))
+    {
         cpm_free = false;
         let after = &content[i + pos + NEEDLE.len()..];
         if after.first() == Some(&b'-') {
