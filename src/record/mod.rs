@@ -49,6 +49,7 @@ pub(crate) struct Recorder {
     /// originating side only: FT-1).
     on: bool,
     kind: Kind,
+    side: Side,
     live: bool,
     folder: Folder,
     /// The folder exists (conversation folders always; a history folder once created).
@@ -94,6 +95,7 @@ impl Recorder {
         Recorder {
             on,
             kind: config.kind,
+            side: config.side,
             live: config.policy.contains(Policy::LIVE_RECORDING),
             folder_ready: !history || config.history_folder_exists,
             folder,
@@ -157,7 +159,8 @@ impl Recorder {
 
     /// REC-INT: an intercepted item is stored at once and counts as stored from then on.
     pub(crate) fn store_intercepted(&mut self, object: ObjectRef, message: &Message, now: Time, out: &mut Actions<'_>) {
-        let content = render_message(&mut self.ids, object, message, now);
+        let (ids, cx, _) = self.split();
+        let content = render_message(ids, &cx, object, message, now);
         self.store(object, content, out);
         let stored = Message { body: Vec::new(), content_type: None, ..message.clone() };
         self.items.push(Item { object, message: stored, state: ItemState::Stored });
@@ -209,12 +212,13 @@ impl Recorder {
     }
 
     fn store_item(&mut self, index: usize, now: Time, out: &mut Actions<'_>) {
-        let Some(item) = self.items.get(index) else { return };
+        let (ids, cx, items) = self.split();
+        let Some(item) = items.get(index) else { return };
         if item.state == ItemState::Stored {
             return;
         }
         let object = item.object;
-        let content = render_message(&mut self.ids, object, &item.message, now);
+        let content = render_message(ids, &cx, object, &item.message, now);
         self.store(object, content, out);
         if let Some(item) = self.items.get_mut(index) {
             item.state = ItemState::Stored;
@@ -233,20 +237,138 @@ impl Recorder {
 
     // ----- rendering (REC-1) -------------------------------------------------------------
 
-    fn render_session_info(&mut self, _now: Time) -> Vec<u8> {
-        let _ = (&self.contribution_id, &self.peer, &mut self.ids);
-        Vec::new()
+    fn context(&self) -> Context<'_> {
+        Context {
+            info: self.info.as_deref(),
+            side: self.side,
+            contribution_id: &self.contribution_id,
+            peer: &self.peer,
+        }
     }
 
-    fn render_group_state(&mut self, _now: Time) -> Vec<u8> {
-        Vec::new()
+    /// The ID generator, the rendering context and the items, borrowed side by side.
+    fn split(&mut self) -> (&mut objects::IdGenerator, Context<'_>, &[Item]) {
+        let cx = Context {
+            info: self.info.as_deref(),
+            side: self.side,
+            contribution_id: &self.contribution_id,
+            peer: &self.peer,
+        };
+        (&mut self.ids, cx, &self.items)
     }
 
-    fn render_ft_history(&mut self, _now: Time) -> Vec<u8> {
-        Vec::new()
+    fn render_session_info(&mut self, now: Time) -> Vec<u8> {
+        let id = self.ids.next_id();
+        let cx = self.context();
+        let h = cx.headers(&id, now);
+        let session_type = objects::SessionType::of_kind(self.kind_for_info());
+        match cx.info {
+            Some(info) => objects::render_session_info(&h, session_type, info.sdp.as_deref(), &info.invited_participants),
+            // FT-1b without a request: a new session info object built from the configuration.
+            None => objects::render_session_info(&h, session_type, None, &[]),
+        }
+    }
+
+    /// The session type a session info object records: a file transfer started inside a CPM
+    /// session is recorded as that session's (1-1, as the configuration does not say more).
+    fn kind_for_info(&self) -> Kind {
+        match self.kind {
+            Kind::FileTransfer => Kind::OneToOne,
+            k => k,
+        }
+    }
+
+    fn render_group_state(&mut self, now: Time) -> Vec<u8> {
+        let id = self.ids.next_id();
+        let cx = self.context();
+        let h = cx.headers(&id, now);
+        let state = objects::GroupState {
+            timestamp: now,
+            // The last valid Group Session Identity: the group's URI, the remote end here.
+            last_focus_session_id: &self.peer,
+            group_type: objects::GroupType::Closed,
+            participants: &[],
+        };
+        objects::render_group_state(&h, &state)
+    }
+
+    fn render_ft_history(&mut self, now: Time) -> Vec<u8> {
+        let id = self.ids.next_id();
+        let cx = self.context();
+        let h = cx.headers(&id, now);
+        let sdp = cx.info.and_then(|i| i.sdp.as_deref());
+        let participants = cx.info.map_or(&[][..], |i| &i.invited_participants[..]);
+        let files = [objects::FileObject { cid: None, sdp }];
+        objects::render_ft_history(&h, objects::SessionType::OneToOne, participants, &files)
     }
 }
 
-fn render_message(_ids: &mut objects::IdGenerator, _object: ObjectRef, _message: &Message, _now: Time) -> Vec<u8> {
-    Vec::new()
+/// What object rendering needs from the recorder, borrowed field by field.
+struct Context<'a> {
+    info: Option<&'a objects::SessionInfo>,
+    side: Side,
+    contribution_id: &'a str,
+    peer: &'a str,
+}
+
+impl<'a> Context<'a> {
+    /// The served user and the other party: from the captured request when there is one (its
+    /// From is the initiator: the served user on the originating side), else unknown and the
+    /// configured peer.
+    fn parties(&self) -> (&'a str, &'a str) {
+        let from = self.info.and_then(|i| i.from.as_deref());
+        let to = self.info.and_then(|i| i.to.as_deref());
+        let (served, other) = match self.side {
+            Side::Originating => (from, to),
+            Side::Terminating => (to, from),
+        };
+        (served.unwrap_or(""), other.unwrap_or(self.peer))
+    }
+
+    /// Headers for a session object (session info, group state, FT history): From the served
+    /// user, To the other party, the request's other headers when one was captured.
+    fn headers(&self, imdn_message_id: &'a str, now: Time) -> objects::ObjectHeaders<'a> {
+        let (served, other) = self.parties();
+        let mut h = match self.info {
+            Some(info) => info.object_headers(self.contribution_id, imdn_message_id, now),
+            None => objects::ObjectHeaders::new(served, other, now, self.contribution_id, imdn_message_id),
+        };
+        h.from = served;
+        h.to = other;
+        h
+    }
+}
+
+/// Renders a chat message or notification (REC-1, REC-IMDN): `IMDN-Message-ID` from the CPIM
+/// `imdn.Message-ID` when there is one, else generated; From/To from the CPIM headers when
+/// present, else by direction (REC-5ii: a message from the client was sent by the served user).
+fn render_message(
+    ids: &mut objects::IdGenerator,
+    cx: &Context<'_>,
+    object: ObjectRef,
+    message: &Message,
+    now: Time,
+) -> Vec<u8> {
+    let ct = message.content_type.as_deref();
+    let payload = objects::inspect_payload(ct, &message.body);
+    let generated;
+    let imdn_message_id = match payload.imdn_message_id {
+        Some(id) => id,
+        None => {
+            generated = ids.next_id();
+            generated.as_str()
+        }
+    };
+    let mut h = cx.headers(imdn_message_id, now);
+    h.date = now;
+    let (served, other) = cx.parties();
+    let sent = message.leg == Leg::Client;
+    h.direction = Some(if sent { objects::Direction::Sent } else { objects::Direction::Received });
+    let (from, to) = if sent { (served, other) } else { (other, served) };
+    h.from = payload.from.unwrap_or(from);
+    h.to = payload.to.unwrap_or(to);
+    match object {
+        ObjectRef::Imdn(_) => objects::render_notification(&h, ct, &message.body),
+        _ => objects::render_chat_message(&h, ct, &message.body),
+    }
 }
