@@ -44,12 +44,14 @@ fn handling_a_bye_allocates_nothing() {
     // Branch 1 (client leaves, Reason propagated) and its completion.
     let mut s = Session::new(Config::default(), t).unwrap();
     let reasons = ["SIP;cause=200;text=\"Call completed\""];
-    let (actions, n) = allocations(|| s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, t));
+    let (actions, n) =
+        allocations(|| s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, t));
     assert_eq!(actions.len(), 2, "{actions:?}");
     assert_eq!(n, 0, "branch 1 BYE allocated");
     drop(actions);
-    let (actions, n) =
-        allocations(|| s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t));
+    let (actions, n) = allocations(|| {
+        s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t)
+    });
     assert!(s.is_terminated(), "{actions:?}");
     assert_eq!(n, 0, "BYE response allocated");
 
@@ -57,8 +59,23 @@ fn handling_a_bye_allocates_nothing() {
     for (config, leg) in [
         (Config::default(), Leg::Client),
         (Config::default(), Leg::Remote),
-        ({ let mut c = Config::default(); c.iwfs = 3; c }, Leg::Iwf(2)),
-        ({ let mut c = Config::default(); c.iwfs = 2; c.policy = Policy::IWF_BYE_CLOSES_STREAMS; c }, Leg::Iwf(1)),
+        (
+            {
+                let mut c = Config::default();
+                c.iwfs = 3;
+                c
+            },
+            Leg::Iwf(2),
+        ),
+        (
+            {
+                let mut c = Config::default();
+                c.iwfs = 2;
+                c.policy = Policy::IWF_BYE_CLOSES_STREAMS;
+                c
+            },
+            Leg::Iwf(1),
+        ),
     ] {
         let mut s = Session::new(config, t).unwrap();
         let reasons = [BENCH_REASON];
@@ -73,7 +90,8 @@ fn handling_a_bye_allocates_nothing() {
     c.policy = Policy::LONG_LIVED_RESTART;
     let mut s = Session::new(c, t).unwrap();
     let reasons = [BENCH_REASON];
-    let (actions, n) = allocations(|| s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, t));
+    let (actions, n) =
+        allocations(|| s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, t));
     assert_eq!(actions.len(), 3, "{actions:?}");
     assert_eq!(n, 0, "branch 4i allocated");
 }

@@ -48,7 +48,12 @@ fn bye_r2_r3_absent_reason() {
 #[test]
 fn bye_r4_to_r7_sip_causes_by_leg() {
     // RFC 3326 §2 example, with its spaces before ';'.
-    case(Leg::Client, &["SIP ;cause=200 ;text=\"Call completed elsewhere\""], Branch::ClientLeaves, Rule::Cause200);
+    case(
+        Leg::Client,
+        &["SIP ;cause=200 ;text=\"Call completed elsewhere\""],
+        Branch::ClientLeaves,
+        Rule::Cause200,
+    );
     case(Leg::Remote, &["SIP;cause=200"], Branch::RemoteEnds, Rule::Cause200);
     case(Leg::Remote, &["SIP;cause=410;text=\"Gone\""], Branch::RemoteEnds, Rule::Cause410);
     case(Leg::Remote, &["SIP;cause=480;text=\"Bearer unavailable\""], Branch::RemoteEnds, Rule::Cause480);
@@ -69,12 +74,22 @@ fn bye_r4_to_r7_sip_causes_by_leg() {
 
 #[test]
 fn bye_r7_only_q850_on_the_client_leg_is_anything_else() {
-    case(Leg::Client, &["Q.850 ;cause=16 ;text=\"Terminated\""], Branch::ConnectionLoss, Rule::NoDecidingCause);
+    case(
+        Leg::Client,
+        &["Q.850 ;cause=16 ;text=\"Terminated\""],
+        Branch::ConnectionLoss,
+        Rule::NoDecidingCause,
+    );
 }
 
 #[test]
 fn bye_r8_release_cause_when_no_sip_value_decides() {
-    case(Leg::Client, &["RELEASE_CAUSE;cause=1;text=\"User ends call\""], Branch::ClientLeaves, Rule::ReleaseCause);
+    case(
+        Leg::Client,
+        &["RELEASE_CAUSE;cause=1;text=\"User ends call\""],
+        Branch::ClientLeaves,
+        Rule::ReleaseCause,
+    );
     case(Leg::Client, &["release_cause;cause=1"], Branch::ClientLeaves, Rule::ReleaseCause);
     for cause in 2..=6 {
         let r = format!("RELEASE_CAUSE;cause={cause}");

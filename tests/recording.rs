@@ -47,7 +47,10 @@ fn recorded_group(seed: u64) -> Vec<(ObjectRef, String)> {
         ("Contribution-ID", "grp-1"),
         ("Subject", "plans"),
     ];
-    let _ = s.handle(Input::RequestReceived { leg: Leg::Client, method: Method::Invite, headers: &headers, body: b"" }, T0);
+    let _ = s.handle(
+        Input::RequestReceived { leg: Leg::Client, method: Method::Invite, headers: &headers, body: b"" },
+        T0,
+    );
     let _ = s.handle(send(Leg::Client, "out-0001", "text/plain", b"hello"), T0);
     let _ = s.handle(send(Leg::Remote, "in-0002", "message/cpim", CPIM_IN), T0);
     let _ = s.handle(Input::Delivered { message_id: "in-0002".parse().unwrap() }, T0);

@@ -17,9 +17,14 @@ fn names(actions: &cpm_pf::Actions<'_>) -> Vec<String> {
         .iter()
         .filter(|a| !matches!(a, Action::Diagnostic(_)))
         .map(|a| match a {
-            Action::SendBye { leg, reasons } => format!("bye {leg} {}", reasons.join(" + ")).trim_end().to_owned(),
+            Action::SendBye { leg, reasons } => {
+                format!("bye {leg} {}", reasons.join(" + ")).trim_end().to_owned()
+            }
             Action::SendResponse { leg, status, message_uid, .. } => {
-                format!("{status} {leg}{}", message_uid.as_deref().map(|u| format!(" uid={u}")).unwrap_or_default())
+                format!(
+                    "{status} {leg}{}",
+                    message_uid.as_deref().map(|u| format!(" uid={u}")).unwrap_or_default()
+                )
             }
             Action::ReleaseMedia { leg } => format!("release {leg}"),
             Action::CreateFolder { folder } => format!("create {folder}"),
@@ -40,7 +45,8 @@ fn group_recorded(id: &str) -> Config {
 
 fn invite(s: &mut Session, leg: Leg) {
     let headers = [("From", "<sip:alice@example.com>"), ("To", "<sip:conf@example.com>")];
-    let _ = s.handle(Input::RequestReceived { leg, method: Method::Invite, headers: &headers, body: b"" }, T0);
+    let _ =
+        s.handle(Input::RequestReceived { leg, method: Method::Invite, headers: &headers, body: b"" }, T0);
 }
 
 fn chunk<'a>(leg: Leg, id: &'a str, body: &'a [u8], range: &'a str) -> Input<'a> {
@@ -139,7 +145,11 @@ fn no_message_uid_in_any_chat_bye_or_200_ok() {
             let mut s = Session::new(c, T0).unwrap();
             invite(&mut s, Leg::Client);
             let mut all = Vec::new();
-            all.extend(s.handle(Input::ByeReceived { leg: initiator, reasons: &["SIP;cause=200"] }, T0).into_iter().map(|a| format!("{a:?}")));
+            all.extend(
+                s.handle(Input::ByeReceived { leg: initiator, reasons: &["SIP;cause=200"] }, T0)
+                    .into_iter()
+                    .map(|a| format!("{a:?}")),
+            );
             let _ = s.handle(Input::Stored { object: ObjectRef::SessionInfo, uid: "4711" }, T0);
             let other = if initiator == Leg::Client { Leg::Remote } else { Leg::Client };
             let a = s.handle(Input::ResponseReceived { leg: other, status: 200, method: Method::Bye }, T0);
@@ -147,7 +157,9 @@ fn no_message_uid_in_any_chat_bye_or_200_ok() {
             let answered: Vec<_> = a
                 .iter()
                 .filter_map(|a| match a {
-                    Action::SendResponse { method: Method::Bye, message_uid, .. } => Some(message_uid.clone()),
+                    Action::SendResponse { method: Method::Bye, message_uid, .. } => {
+                        Some(message_uid.clone())
+                    }
                     _ => None,
                 })
                 .collect();
@@ -172,7 +184,9 @@ fn file_transfer_200_ok_carries_the_history_objects_uid() {
         ["release remote", "create session-history:ftc", "store session-info", "store ft-history"],
         "FT-1b: folder, then a new session info object, then the history object"
     );
-    assert!(a.iter().any(|a| matches!(a, Action::Store { folder: Folder::SessionHistory(f), .. } if f == "ftc")));
+    assert!(a
+        .iter()
+        .any(|a| matches!(a, Action::Store { folder: Folder::SessionHistory(f), .. } if f == "ftc")));
     assert_eq!(s.poll_timeout(), Some(T0 + Duration::from_secs(5)), "FT-1c waits at most 5 s");
     // The session info object's UID is not the one the client gets.
     let a = s.handle(Input::Stored { object: ObjectRef::SessionInfo, uid: "sio-1" }, T0);
@@ -187,6 +201,9 @@ fn headers_view_is_used_for_session_expires_in_compact_form() {
     let mut s = Session::new(Config::default(), T0).unwrap();
     let headers: Vec<(&str, &str)> = vec![("x", "90;refresher=uac")];
     assert_eq!(headers.first(&cpm_pf::headers::names::SESSION_EXPIRES), Some("90;refresher=uac"));
-    let _ = s.handle(Input::RequestReceived { leg: Leg::Remote, method: Method::Invite, headers: &headers, body: b"" }, T0);
+    let _ = s.handle(
+        Input::RequestReceived { leg: Leg::Remote, method: Method::Invite, headers: &headers, body: b"" },
+        T0,
+    );
     assert_eq!(s.poll_timeout(), Some(T0 + Duration::from_secs(60)));
 }

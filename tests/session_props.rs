@@ -50,7 +50,17 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn config() -> impl Strategy<Value = Config> {
-    (any::<bool>(), 0u8..3, any::<bool>(), 0u8..4, 0u8..8, 0u8..16, prop::option::of(1u64..400), any::<bool>(), any::<bool>())
+    (
+        any::<bool>(),
+        0u8..3,
+        any::<bool>(),
+        0u8..4,
+        0u8..8,
+        0u8..16,
+        prop::option::of(1u64..400),
+        any::<bool>(),
+        any::<bool>(),
+    )
         .prop_map(|(proxy, kind, term, iwfs, prefs, policy, se, exists, in_session)| {
             let mut c = Config::default();
             c.role = if proxy { Role::Proxy } else { Role::B2bua };
@@ -111,7 +121,9 @@ fn run(config: &Config, ops: &[Op]) -> Result<Vec<String>, TestCaseError> {
                 status: *status,
                 method: [Method::Bye, Method::Invite, Method::Subscribe][usize::from(*method)],
             },
-            Op::Timeout { leg } => Input::TransactionTimeout { leg: leg_of(config, *leg), method: Method::Bye },
+            Op::Timeout { leg } => {
+                Input::TransactionTimeout { leg: leg_of(config, *leg), method: Method::Bye }
+            }
             Op::Request { leg, method, se } => {
                 se_text = se.map_or_else(String::new, |s| s.to_string());
                 headers = if se.is_some() { vec![("Session-Expires", se_text.as_str())] } else { vec![] };
@@ -137,7 +149,9 @@ fn run(config: &Config, ops: &[Op]) -> Result<Vec<String>, TestCaseError> {
                     send: SendRequest {
                         message_id: Some(&ids[0]),
                         byte_range: Some(range),
-                        continuation: [b'$', b'+', b'#', b'x'].get(usize::from(*flag)).and_then(|f| Continuation::from_flag(*f)),
+                        continuation: [b'$', b'+', b'#', b'x']
+                            .get(usize::from(*flag))
+                            .and_then(|f| Continuation::from_flag(*f)),
                         content_type: Some("text/plain"),
                         body,
                     },
@@ -145,14 +159,18 @@ fn run(config: &Config, ops: &[Op]) -> Result<Vec<String>, TestCaseError> {
             }
             Op::Delivered { id } => {
                 let text = msg_id(Leg::Remote, *id);
-                Input::Delivered { message_id: text.parse().map_err(|e| TestCaseError::fail(format!("{e}")))? }
+                Input::Delivered {
+                    message_id: text.parse().map_err(|e| TestCaseError::fail(format!("{e}")))?,
+                }
             }
             Op::Stored { object, ok } => {
                 let object = match object {
                     0 => ObjectRef::SessionInfo,
                     1 => ObjectRef::GroupState,
                     2 | 3 => ObjectRef::FtHistory,
-                    _ => ObjectRef::ChatMessage("remote-msg-0".parse().map_err(|e| TestCaseError::fail(format!("{e}")))?),
+                    _ => ObjectRef::ChatMessage(
+                        "remote-msg-0".parse().map_err(|e| TestCaseError::fail(format!("{e}")))?,
+                    ),
                 };
                 if *ok {
                     Input::Stored { object, uid: "uid-1" }
@@ -182,9 +200,16 @@ fn run(config: &Config, ops: &[Op]) -> Result<Vec<String>, TestCaseError> {
     // Whatever is due now fires once; a repeated call at the same time does nothing.
     let due = session.handle_timeout(now);
     checker.actions(&due, &session);
-    prop_assert!(checker.violations().is_empty(), "violations {:?} at the final timeout", checker.violations());
+    prop_assert!(
+        checker.violations().is_empty(),
+        "violations {:?} at the final timeout",
+        checker.violations()
+    );
     let again = session.handle_timeout(now);
-    prop_assert!(again.iter().all(|a| matches!(a, cpm_pf::Action::Diagnostic(_))), "repeated timeout acted: {again:?}");
+    prop_assert!(
+        again.iter().all(|a| matches!(a, cpm_pf::Action::Diagnostic(_))),
+        "repeated timeout acted: {again:?}"
+    );
     Ok(transcript)
 }
 

@@ -131,7 +131,13 @@ impl Recorder {
     }
 
     /// A complete message that is not intercepted (REC-5i, REC-5ii).
-    pub(crate) fn message_complete(&mut self, object: ObjectRef, message: Message, now: Time, out: &mut Actions<'_>) {
+    pub(crate) fn message_complete(
+        &mut self,
+        object: ObjectRef,
+        message: Message,
+        now: Time,
+        out: &mut Actions<'_>,
+    ) {
         if !self.on {
             return;
         }
@@ -147,7 +153,8 @@ impl Recorder {
     /// Returns `false` when no complete message to the client has that Message-ID.
     pub(crate) fn delivered(&mut self, id: MessageId, now: Time, out: &mut Actions<'_>) -> bool {
         let found = self.items.iter().position(|i| {
-            i.state == ItemState::AwaitingDelivery && matches!(i.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == id)
+            i.state == ItemState::AwaitingDelivery
+                && matches!(i.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == id)
         });
         let Some(index) = found else { return false };
         self.items[index].state = ItemState::Ready;
@@ -158,7 +165,13 @@ impl Recorder {
     }
 
     /// REC-INT: an intercepted item is stored at once and counts as stored from then on.
-    pub(crate) fn store_intercepted(&mut self, object: ObjectRef, message: &Message, now: Time, out: &mut Actions<'_>) {
+    pub(crate) fn store_intercepted(
+        &mut self,
+        object: ObjectRef,
+        message: &Message,
+        now: Time,
+        out: &mut Actions<'_>,
+    ) {
         let (ids, cx, _) = self.split();
         let content = render_message(ids, &cx, object, message, now);
         self.store(object, content, out);
@@ -263,7 +276,12 @@ impl Recorder {
         let h = cx.headers(&id, now);
         let session_type = objects::SessionType::of_kind(self.kind_for_info());
         match cx.info {
-            Some(info) => objects::render_session_info(&h, session_type, info.sdp.as_deref(), &info.invited_participants),
+            Some(info) => objects::render_session_info(
+                &h,
+                session_type,
+                info.sdp.as_deref(),
+                &info.invited_participants,
+            ),
             // FT-1b without a request: a new session info object built from the configuration.
             None => objects::render_session_info(&h, session_type, None, &[]),
         }

@@ -128,7 +128,9 @@ impl Session {
             return Err(ConfigError::ZeroSessionInterval);
         }
         let l = config.limits;
-        for (name, v) in [("max-message", l.max_message), ("max-partial", l.max_partial), ("max-buffered", l.max_buffered)] {
+        for (name, v) in
+            [("max-message", l.max_message), ("max-partial", l.max_partial), ("max-buffered", l.max_buffered)]
+        {
             if v == 0 {
                 return Err(ConfigError::ZeroLimit(name));
             }
@@ -139,7 +141,9 @@ impl Session {
         let reassembles = config.role == Role::B2bua
             && config.kind != Kind::FileTransfer
             && (recording_on(&config)
-                || (config.kind == Kind::Group && config.iwfs == 0 && config.prefs.intersects(Preferences::all())));
+                || (config.kind == Kind::Group
+                    && config.iwfs == 0
+                    && config.prefs.intersects(Preferences::all())));
         Ok(Session {
             timer: SessionTimer::new(config.session_expires, now),
             legs,
@@ -184,13 +188,19 @@ impl Session {
                     ignored(&mut out, "response", "not a final response (200-699)")
                 }
             }
-            Input::TransactionTimeout { leg, method } => self.on_final_response(leg, 408, method, now, &mut out),
+            Input::TransactionTimeout { leg, method } => {
+                self.on_final_response(leg, 408, method, now, &mut out)
+            }
             Input::MsrpSend { leg, send } => self.on_msrp(leg, send, now, &mut out),
             Input::Delivered { message_id } => {
                 if self.phase == Phase::Terminated {
                     ignored(&mut out, "delivery confirmation", TERMINATED_WHY);
                 } else if !self.recorder.delivered(message_id, now, &mut out) {
-                    ignored(&mut out, "delivery confirmation", "no complete message to the client has that Message-ID");
+                    ignored(
+                        &mut out,
+                        "delivery confirmation",
+                        "no complete message to the client has that Message-ID",
+                    );
                 }
             }
             Input::Stored { object, uid } => self.on_store_outcome(object, Some(uid), &mut out),
@@ -328,7 +338,12 @@ impl Session {
             Leg::Remote => (1, Leg::Client),
             Leg::Iwf(_) => {
                 ignored(out, "BYE", "a proxy has no IWF legs");
-                return out.push(Action::SendResponse { leg, status: 481, method: Method::Bye, message_uid: None });
+                return out.push(Action::SendResponse {
+                    leg,
+                    status: 481,
+                    method: Method::Bye,
+                    message_uid: None,
+                });
             }
         };
         self.proxy_pending[from] = self.proxy_pending[from].saturating_add(1);
@@ -389,7 +404,12 @@ impl Session {
 
     /// BYE-4i / BYE-4ii: answer the client at once, stay in the group, subscribe, intercept.
     fn remain(&mut self, out: &mut Actions<'_>) {
-        out.push(Action::SendResponse { leg: Leg::Client, status: 200, method: Method::Bye, message_uid: None });
+        out.push(Action::SendResponse {
+            leg: Leg::Client,
+            status: 200,
+            method: Method::Bye,
+            message_uid: None,
+        });
         self.set_status(Leg::Client, LegStatus::Gone);
         self.release_media(Leg::Client, out);
         out.push(Action::SubscribeConference { leg: Leg::Remote });
@@ -590,7 +610,9 @@ impl Session {
         if self.phase == Phase::Terminated {
             return ignored(out, "MSRP chunk", TERMINATED_WHY);
         }
-        let Some(i) = self.index(leg) else { return ignored(out, "MSRP chunk", "the session has no such leg") };
+        let Some(i) = self.index(leg) else {
+            return ignored(out, "MSRP chunk", "the session has no such leg");
+        };
         if !self.legs[i].media {
             return ignored(out, "MSRP chunk", "the leg's media is released");
         }

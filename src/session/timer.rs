@@ -15,7 +15,8 @@ pub struct SessionTimer {
 impl SessionTimer {
     /// A timer with an optional configured interval, counting from `start`.
     pub fn new(interval: Option<Duration>, start: Time) -> SessionTimer {
-        let interval_secs = interval.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX)).filter(|&s| s > 0);
+        let interval_secs =
+            interval.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX)).filter(|&s| s > 0);
         SessionTimer { interval_secs, last_refresh: start }
     }
 
