@@ -24,6 +24,7 @@ fn trace(script: &Script, produced: &[&[&str]]) -> Trace {
                         None => TraceLine::Output(l.parse().unwrap()),
                     })
                     .collect(),
+                violations: Vec::new(),
             })
             .collect(),
     }
@@ -173,4 +174,15 @@ fn a_trace_prints_as_a_script_that_parses() {
     );
     let again = Script::parse(&text).unwrap();
     assert!(compare(&again, &t).is_ok());
+}
+
+#[test]
+fn a_broken_invariant_fails_the_step_even_when_the_lines_match() {
+    let script = Script::parse("session\n<- client BYE\n== release-media client\n-> remote BYE\n").unwrap();
+    let mut t = trace(&script, &[&["== release-media client", "-> remote BYE"]]);
+    assert!(cpm_pf::script::compare(&script, &t).is_ok());
+    t.steps[0].violations.push("media on client released twice".to_owned());
+    let report = cpm_pf::script::compare(&script, &t);
+    assert!(!report.is_ok());
+    assert!(report.to_string().contains("invariant broken: media on client released twice"), "{report}");
 }

@@ -19,6 +19,8 @@ pub struct StepDiff {
     pub missing: Vec<String>,
     /// Produced lines (canonical) that were not expected.
     pub unexpected: Vec<String>,
+    /// Promises the session broke at this step (see [`crate::invariants`]).
+    pub violations: Vec<String>,
 }
 
 /// The outcome of checking a script: every step whose outputs differ from its expectations.
@@ -60,6 +62,9 @@ impl fmt::Display for CheckReport {
             for u in &d.unexpected {
                 writeln!(f, "  unexpected: {u}")?;
             }
+            for v in &d.violations {
+                writeln!(f, "  invariant broken: {v}")?;
+            }
         }
         Ok(())
     }
@@ -90,7 +95,8 @@ pub fn compare_outputs(expected: &[OutputLine], produced: &[OutputLine]) -> (Vec
     (missing, unexpected)
 }
 
-/// Compares the expectations of `script` with `trace` (diagnostics are never compared).
+/// Compares the expectations of `script` with `trace` (diagnostics are never compared); a step
+/// where the session broke an invariant differs whatever its lines.
 ///
 /// This needs no session: a test can build the trace by hand.
 pub fn compare(script: &Script, trace: &Trace) -> CheckReport {
@@ -103,12 +109,14 @@ pub fn compare(script: &Script, trace: &Trace) -> CheckReport {
             .unwrap_or_default();
         let expected: Vec<OutputLine> = step.expected.iter().map(|e| e.output.clone()).collect();
         let (missing, unexpected) = compare_outputs(&expected, &produced);
-        if !missing.is_empty() || !unexpected.is_empty() {
+        let violations = trace.steps.get(i).map(|t| t.violations.clone()).unwrap_or_default();
+        if !missing.is_empty() || !unexpected.is_empty() || !violations.is_empty() {
             report.diffs.push(StepDiff {
                 line: step.line,
                 input: step.text.clone(),
                 missing: missing.iter().map(|&m| step.expected[m].text.clone()).collect(),
                 unexpected: unexpected.iter().map(|&u| produced[u].to_string()).collect(),
+                violations,
             });
         }
     }

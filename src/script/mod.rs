@@ -49,6 +49,7 @@
 //!         line: 2,
 //!         input: "<- client BYE".into(),
 //!         lines: produced.iter().map(|l| TraceLine::Output(l.parse().unwrap())).collect(),
+//!         violations: Vec::new(),
 //!     }],
 //! };
 //! let report = compare(&script, &trace).with_file("bye.scn");

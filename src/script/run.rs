@@ -5,6 +5,7 @@ use core::fmt;
 use std::time::Duration;
 
 use crate::headers::SipHeaders;
+use crate::invariants::InvariantChecker;
 use crate::msrp::SendRequest;
 use crate::{dispatch, Input, Session, Time};
 
@@ -33,6 +34,9 @@ pub struct StepTrace {
     pub input: String,
     /// The produced lines, in the order the library returned them.
     pub lines: Vec<TraceLine>,
+    /// Promises the session broke at this step, found by the shared
+    /// [`InvariantChecker`](crate::invariants::InvariantChecker); `--check` fails on any.
+    pub violations: Vec<String>,
 }
 
 impl fmt::Display for Trace {
@@ -44,6 +48,9 @@ impl fmt::Display for Trace {
             writeln!(f, "{}", step.input)?;
             for line in &step.lines {
                 writeln!(f, "  {line}")?;
+            }
+            for v in &step.violations {
+                writeln!(f, "  !! invariant broken: {v}")?;
             }
         }
         Ok(())
@@ -58,33 +65,51 @@ impl fmt::Display for Trace {
 pub fn run(script: &Script) -> Trace {
     let mut now = START;
     let mut session = script.session.as_ref().map(|s| Session::new(s.config.clone(), START));
+    let mut checker = script.session.as_ref().map(|s| InvariantChecker::new(&s.config));
     let policy = script.policy();
     let mut trace = Trace { session: script.session.as_ref().map(|s| s.text.clone()), steps: Vec::new() };
     for step in &script.steps {
         let mut lines = Vec::new();
+        let mut violations = Vec::new();
         if let StepInput::Route { method, headers } = &step.input {
             let headers = borrow_headers(headers);
             lines.extend(render_route(&dispatch::route(*method, &headers, policy)));
         } else {
-            match session.as_mut() {
-                Some(Ok(session)) => drive(session, &step.input, &mut now, &mut lines),
+            match (session.as_mut(), checker.as_mut()) {
+                (Some(Ok(session)), Some(checker)) => {
+                    let before = checker.violations().len();
+                    drive(session, checker, &step.input, &mut now, &mut lines);
+                    violations.extend(checker.violations()[before..].iter().map(ToString::to_string));
+                }
                 // Script::parse refuses both; kept so that a hand-built Script cannot panic.
-                Some(Err(e)) => lines.push(TraceLine::Diagnostic(format!("no session: {e}"))),
-                None => lines.push(TraceLine::Diagnostic("no session line".to_owned())),
+                (Some(Err(e)), _) => lines.push(TraceLine::Diagnostic(format!("no session: {e}"))),
+                _ => lines.push(TraceLine::Diagnostic("no session line".to_owned())),
             }
         }
-        trace.steps.push(StepTrace { line: step.line, input: step.text.clone(), lines });
+        trace.steps.push(StepTrace { line: step.line, input: step.text.clone(), lines, violations });
     }
     trace
 }
 
-/// Feeds one session input to the library and renders the actions it returns.
-fn drive(session: &mut Session, input: &StepInput, now: &mut Time, out: &mut Vec<TraceLine>) {
-    let mut emit = |actions: crate::Actions<'_>| out.extend(actions.iter().map(render_action));
+/// Feeds one session input to the library (and to the invariant checker) and renders the
+/// actions it returns.
+fn drive(
+    session: &mut Session,
+    checker: &mut InvariantChecker,
+    input: &StepInput,
+    now: &mut Time,
+    out: &mut Vec<TraceLine>,
+) {
+    let mut handle = |session: &mut Session, input: Input<'_>, now: Time| {
+        checker.input(&input);
+        let actions = session.handle(input, now);
+        checker.actions(&actions, session);
+        out.extend(actions.iter().map(render_action));
+    };
     match input {
         StepInput::Bye { leg, reasons } => {
             let reasons: Vec<&str> = reasons.iter().map(String::as_str).collect();
-            emit(session.handle(Input::ByeReceived { leg: *leg, reasons: &reasons }, *now));
+            handle(session, Input::ByeReceived { leg: *leg, reasons: &reasons }, *now);
         }
         StepInput::Request { leg, method, headers, body } => {
             let headers = borrow_headers(headers);
@@ -94,11 +119,11 @@ fn drive(session: &mut Session, input: &StepInput, now: &mut Time, out: &mut Vec
                 headers: &headers as &dyn SipHeaders,
                 body,
             };
-            emit(session.handle(input, *now));
+            handle(session, input, *now);
         }
         StepInput::Response { leg, status, method } => {
             let input = Input::ResponseReceived { leg: *leg, status: *status, method: *method };
-            emit(session.handle(input, *now));
+            handle(session, input, *now);
         }
         StepInput::MsrpSend { leg, message_id, byte_range, continuation, content_type, body } => {
             let send = SendRequest {
@@ -108,23 +133,25 @@ fn drive(session: &mut Session, input: &StepInput, now: &mut Time, out: &mut Vec
                 content_type: content_type.as_deref(),
                 body,
             };
-            emit(session.handle(Input::MsrpSend { leg: *leg, send }, *now));
+            handle(session, Input::MsrpSend { leg: *leg, send }, *now);
         }
         StepInput::Advance { seconds } => {
             *now = *now + Duration::from_secs(*seconds);
-            emit(session.handle_timeout(*now));
+            let actions = session.handle_timeout(*now);
+            checker.actions(&actions, session);
+            out.extend(actions.iter().map(render_action));
         }
         StepInput::Timeout { leg, method } => {
-            emit(session.handle(Input::TransactionTimeout { leg: *leg, method: *method }, *now));
+            handle(session, Input::TransactionTimeout { leg: *leg, method: *method }, *now);
         }
         StepInput::Stored { object, uid } => {
-            emit(session.handle(Input::Stored { object: *object, uid }, *now));
+            handle(session, Input::Stored { object: *object, uid }, *now);
         }
         StepInput::StoreFailed { object } => {
-            emit(session.handle(Input::StoreFailed { object: *object }, *now));
+            handle(session, Input::StoreFailed { object: *object }, *now);
         }
         StepInput::Delivered { message_id } => {
-            emit(session.handle(Input::Delivered { message_id: *message_id }, *now));
+            handle(session, Input::Delivered { message_id: *message_id }, *now);
         }
         // Handled by `run` (no session needed); listed so that a new input is not forgotten.
         StepInput::Route { .. } => {}
