@@ -1,10 +1,63 @@
 //! 8.3 Procedures in the terminating network: which procedure handles an incoming request
-//! (SPEC.md TD-1 … TD-9). (in progress)
+//! (SPEC.md TD-1 … TD-9).
+//!
+//! [`route`] reads four headers and nothing else:
+//!
+//! - `Accept-Contact` / `a` (RFC 3841; every field, every value): the CPM ICSIs carried in
+//!   `+g.3gpp.icsi-ref` (TS 24.229 §7.2A.8) decide the procedure, and any additional `+`
+//!   feature-tag value marks the request for TD-7;
+//! - `P-Asserted-Service`, else `P-Preferred-Service` (RFC 6050): the group flag (TD-8);
+//! - `Event` / `o` (RFC 6665): `deferred-messages` for a SUBSCRIBE (TD-4).
+//!
+//! The rules, in the order they apply:
+//!
+//! | method | CPM tag (Accept-Contact) / header | procedure |
+//! |---|---|---|
+//! | MESSAGE | `msg`, `largemsg`, `session` or `filetransfer` | [`Procedure::PagerMode`] (TD-1) |
+//! | INVITE | `deferred` | [`Procedure::DeferredNotification`] (TD-3) |
+//! | INVITE | else `largemsg` | [`Procedure::LargeMessage`] (TD-2) |
+//! | INVITE | else `filetransfer` | [`Procedure::FileTransfer`] (TD-6) |
+//! | INVITE | else `session`, or `session.group` in P-*-Service | [`Procedure::SessionInvitation`] (TD-5, TD-8) |
+//! | SUBSCRIBE | `Event: deferred-messages` (any case, whole type) | [`Procedure::DeferredDelivery`] (TD-4) |
+//! | any other | | [`Procedure::NotCpm`] |
+//!
+//! Matching (TD-9): tag values are percent-decoded on the fly (hex in either case) and compared
+//! as whole URNs without regard to case ([`CpmService::identify_bytes`]); a sub-service is a kind
+//! of its parent; a negated value (`!…`) never matches; unencoded and unquoted URNs are accepted.
+//!
+//! Decisions where SPEC.md leaves room, each made here and tested in `tests/dispatch.rs`:
+//!
+//! - **`…cpm.session.group` in Accept-Contact** counts as the `session` tag (TD-9: it is a
+//!   kind of `…cpm.session`) but never sets the group flag, which TD-8 reads "never from
+//!   Accept-Contact". It is a CPM service identifier, so it is not an additional value either.
+//! - **Only the group flag is read from P-*-Service.** The other CPM tags come from
+//!   Accept-Contact only ("CPM feature tags are ICSI values carried in Accept-Contact"): an INVITE
+//!   whose only CPM identifier is `…cpm.largemsg` in P-Asserted-Service is not CPM.
+//! - **P-Asserted-Service wins** as a header: when one is present, P-Preferred-Service is not
+//!   consulted even if the asserted identifiers carry no group identifier. Identifiers of every
+//!   field of the header count, and a sub-service of `…cpm.session.group` is a group too.
+//! - **Every request is validated.** An Accept-Contact, P-Asserted-Service, P-Preferred-Service or
+//!   Event header that cannot be parsed makes any request invalid, whatever its method, checked
+//!   in that order; the error names the header (its full name, also when the compact form was
+//!   used). With several `Event` fields, the first decides and all must parse.
+//! - **TD-7** counts, per value of `+g.3gpp.icsi-ref`, every non-negated value that is not a CPM
+//!   service identifier; per other `+` tag (`+g.3gpp.iari-ref`, `+g.gsma.…`), every non-negated
+//!   value, and the tag itself when it has no value (boolean TRUE). Base tags, `require`,
+//!   `explicit`, `q` and other generic params are not additional. `skip_services` is set only
+//!   for a CPM procedure (there are no CPM services to skip on a request that is not CPM), and
+//!   applies to every CPM procedure, SUBSCRIBE included.
+//!
+//! The whole path runs without heap allocation: headers are visited in place, values are parsed
+//! lazily and compared while decoding.
 
 use core::fmt;
+use core::ops::ControlFlow;
 
+use crate::grammar::accept_contact::{self, ICSI_REF};
+use crate::grammar::event::{self, DEFERRED_MESSAGES};
+use crate::grammar::service::{self, CpmService};
 use crate::grammar::GrammarError;
-use crate::headers::SipHeaders;
+use crate::headers::{names, HeaderName, SipHeaders};
 use crate::session::config::Policy;
 use crate::Method;
 
@@ -65,8 +118,146 @@ pub struct Route {
 #[error("invalid CPM request: {0}")]
 pub struct DispatchError(pub GrammarError);
 
-/// Classifies a request arriving in the terminating network.
+impl DispatchError {
+    /// The header that could not be parsed, e.g. `"Accept-Contact"`.
+    pub fn header(&self) -> &'static str {
+        self.0.header
+    }
+}
+
+/// What the Accept-Contact fields of a request carry.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tags {
+    msg: bool,
+    largemsg: bool,
+    session: bool,
+    filetransfer: bool,
+    deferred: bool,
+    additional: bool,
+}
+
+impl Tags {
+    fn add(&mut self, s: CpmService) {
+        // Most specific first is not needed here: each flag is "is a kind of" (TD-9).
+        self.msg |= s.is_a(CpmService::Msg);
+        self.largemsg |= s.is_a(CpmService::LargeMsg);
+        self.session |= s.is_a(CpmService::Session);
+        self.filetransfer |= s.is_a(CpmService::FileTransfer);
+        self.deferred |= s.is_a(CpmService::Deferred);
+    }
+}
+
+/// Classifies a request arriving in the terminating network (8.3, TD-1 … TD-9).
+///
+/// ```
+/// use cpm_pf::{route, Method, Policy, Procedure};
+/// let headers = [(
+///     "Accept-Contact",
+///     r#"*;+g.3gpp.icsi-ref="urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session""#,
+/// ), ("P-Asserted-Service", "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session.group")];
+/// let r = route(Method::Invite, &headers, Policy::empty()).unwrap();
+/// assert_eq!((r.procedure, r.group, r.skip_services), (Procedure::SessionInvitation, true, false));
+/// ```
 pub fn route(method: Method, headers: &dyn SipHeaders, policy: Policy) -> Result<Route, DispatchError> {
-    let _ = (method, headers, policy);
-    todo!("dispatch")
+    let tags = accept_contact_tags(headers)?;
+    let asserted = group_from(headers, &names::P_ASSERTED_SERVICE)?;
+    let preferred = group_from(headers, &names::P_PREFERRED_SERVICE)?;
+    let deferred_event = first_event_is_deferred(headers)?;
+    // TD-8: P-Asserted-Service wins when present; otherwise P-Preferred-Service.
+    let group_service = asserted.or(preferred).unwrap_or(false);
+
+    let procedure = match method {
+        Method::Message if tags.msg || tags.largemsg || tags.session || tags.filetransfer => {
+            Procedure::PagerMode
+        }
+        // Most specific first (decision in SPEC 8.3): deferred, largemsg, filetransfer, session.
+        Method::Invite if tags.deferred => Procedure::DeferredNotification,
+        Method::Invite if tags.largemsg => Procedure::LargeMessage,
+        Method::Invite if tags.filetransfer => Procedure::FileTransfer,
+        Method::Invite if tags.session || group_service => Procedure::SessionInvitation,
+        Method::Subscribe if deferred_event => Procedure::DeferredDelivery,
+        _ => Procedure::NotCpm,
+    };
+    let is_cpm = procedure != Procedure::NotCpm;
+    Ok(Route {
+        procedure,
+        // TD-8: the group flag belongs to session invitations only.
+        group: procedure == Procedure::SessionInvitation && group_service,
+        // TD-7.
+        skip_services: is_cpm && tags.additional && policy.contains(Policy::SKIP_SERVICES_ON_IARI),
+    })
+}
+
+/// Visits every field of `name`, stopping at the first error `f` returns.
+fn visit<'s>(
+    headers: &'s dyn SipHeaders,
+    name: &HeaderName,
+    mut f: impl FnMut(&'s str) -> Result<(), GrammarError>,
+) -> Result<(), DispatchError> {
+    let mut failed = None;
+    headers.for_each(name, &mut |field| match f(field) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            failed = Some(e);
+            ControlFlow::Break(())
+        }
+    });
+    failed.map_or(Ok(()), |e| Err(DispatchError(e)))
+}
+
+fn accept_contact_tags(headers: &dyn SipHeaders) -> Result<Tags, DispatchError> {
+    let mut tags = Tags::default();
+    visit(headers, &names::ACCEPT_CONTACT, |field| {
+        for value in accept_contact::values(field) {
+            for feature in value?.features() {
+                // Base tags (audio, …) are not additional values (TD-7).
+                if !feature.is_extension() {
+                    continue;
+                }
+                let is_icsi = feature.is(ICSI_REF);
+                if feature.value.is_none() {
+                    // A `+` tag without a value is boolean TRUE: an additional value.
+                    tags.additional = true;
+                }
+                for tv in feature.tag_values() {
+                    if tv.is_negated() {
+                        // A negated value never matches and is not an additional value.
+                        continue;
+                    }
+                    match tv.cpm_service().filter(|_| is_icsi) {
+                        // `…cpm.session.group` lands on `session` only: no group flag (TD-8).
+                        Some(s) => tags.add(s),
+                        None => tags.additional = true,
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(tags)
+}
+
+/// `None` when the message has no `name` header, else whether any of its Service-IDs is a
+/// `…cpm.session.group` (or a sub-service of it).
+fn group_from(headers: &dyn SipHeaders, name: &HeaderName) -> Result<Option<bool>, DispatchError> {
+    let mut seen = None;
+    visit(headers, name, |field| {
+        let mut group = seen.unwrap_or(false);
+        for id in service::service_ids(field, name.full) {
+            group |= id?.is_a(CpmService::SessionGroup);
+        }
+        seen = Some(group);
+        Ok(())
+    })?;
+    Ok(seen)
+}
+
+fn first_event_is_deferred(headers: &dyn SipHeaders) -> Result<bool, DispatchError> {
+    let mut first = None;
+    visit(headers, &names::EVENT, |field| {
+        let t = event::event_type(field)?;
+        first.get_or_insert(t.eq_ignore_ascii_case(DEFERRED_MESSAGES));
+        Ok(())
+    })?;
+    Ok(first.unwrap_or(false))
 }

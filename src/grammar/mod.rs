@@ -201,10 +201,6 @@ pub(crate) mod lex {
             Cursor { s, pos: 0, header }
         }
 
-        pub(crate) fn at(s: &'a str, pos: usize, header: &'static str) -> Cursor<'a> {
-            Cursor { s, pos, header }
-        }
-
         pub(crate) fn pos(&self) -> usize {
             self.pos
         }
@@ -387,11 +383,6 @@ pub(crate) mod lex {
 
     fn is_wsp(b: Option<u8>) -> bool {
         matches!(b, Some(b' ' | b'\t'))
-    }
-
-    /// `true` when `s` is a non-empty token.
-    pub(crate) fn is_token(s: &str) -> bool {
-        !s.is_empty() && s.bytes().all(is_token_char)
     }
 
     /// Parses a run of decimal digits into a `u32`; `None` when it does not fit.
