@@ -1,1 +1,727 @@
-//! MSRP frame parser (RFC 4975 §9). (in progress)
+//! MSRP frames (RFC 4975 §9 grammar, §7.1 framing): an incremental, bounded, zero-copy parser.
+//!
+//! ```text
+//! msrp-request  = req-start headers [content-stuff] end-line
+//! msrp-response = resp-start headers end-line
+//! req-start     = "MSRP" SP transact-id SP method CRLF
+//! resp-start    = "MSRP" SP transact-id SP status-code [SP comment] CRLF
+//! content-stuff = *(Other-Mime-header CRLF) Content-Type 2CRLF data CRLF
+//! end-line      = "-------" transact-id continuation-flag CRLF
+//! ```
+//!
+//! Two ways in:
+//!
+//! - [`parse`] looks at a buffer the caller owns and returns a [`Frame`] borrowing from it, with
+//!   how many bytes it took, or [`Parsed::Incomplete`].
+//! - [`FrameDecoder`] buffers a byte stream for the caller: [`FrameDecoder::push`] takes the
+//!   bytes that fit (it never holds more than the maximum frame size), and
+//!   [`FrameDecoder::next_frame`] yields the frames, borrowed from its buffer. It resumes its scan
+//!   where it stopped, so byte-at-a-time feeding costs no more than whole-buffer feeding, and it
+//!   gives the same frames and errors whatever the split.
+//!
+//! How the frame is found: the start line gives the transaction id; header lines follow, one per
+//! CRLF, until an end-line (a frame without body) or a blank line. After a blank line the body
+//! runs up to the CRLF before `-------<transact-id><flag>CRLF`; that CRLF is not part of the body
+//! (RFC 4975 §7.1 and erratum 4177). A frame is bounded: when no end-line shows up within the
+//! maximum frame size, the frame is [`FrameError::TooLarge`] (MSRP `413`) and the decoder skips
+//! to its end-line, never buffering more.
+//!
+//! Errors ([`FrameError`]) say what was wrong and the status an answer would carry: `400` when
+//! the frame cannot be understood, `413` when it is too large. A request with a method this
+//! library does not know is *not* an error: it parses with [`RequestMethod::Other`], and
+//! [`Frame::unsupported_method_status`] gives the `501` to answer it with, since answering needs
+//! the paths and transaction id that only a parsed frame has.
+//!
+//! Header names are matched without regard to case; To-Path and From-Path are required in any
+//! order. Frames are the input of the chunk reassembler through
+//! [`SendRequest::from_frame`](super::SendRequest::from_frame) (SPEC.md MSRP-1, REC-5i, LIM-1).
+
+use core::fmt;
+
+use smallvec::SmallVec;
+
+use super::Continuation;
+use crate::grammar::message_id::MessageId;
+
+/// The default maximum frame size: a 1 MiB chunk (the default LIM-1 message size) plus room
+/// for its headers.
+pub const DEFAULT_MAX_FRAME: usize = (1 << 20) + 16 * 1024;
+
+/// MSRP status: the request cannot be understood (RFC 4975 §7.2).
+pub const STATUS_BAD_REQUEST: u16 = 400;
+/// MSRP status: stop sending this message, it is too large (RFC 4975 §7.2).
+pub const STATUS_TOO_LARGE: u16 = 413;
+/// MSRP status: the method is not understood (RFC 4975 §7.2).
+pub const STATUS_NOT_IMPLEMENTED: u16 = 501;
+
+const END_LINE_DASHES: &[u8] = b"-------";
+const CRLF: &[u8] = b"\r\n";
+
+/// An MSRP transaction id (`transact-id = ident`, RFC 4975 §9): 4 to 32 characters, stored inline
+/// so that errors can carry it without borrowing.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TransactionId(MessageId);
+
+impl TransactionId {
+    /// Parses an ident (`ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" / "=")`).
+    pub fn parse(s: &str) -> Option<TransactionId> {
+        MessageId::parse(s).ok().map(TransactionId)
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Display for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TransactionId({:?})", self.as_str())
+    }
+}
+
+/// A request method (`method = "SEND" / "REPORT" / other-method`, `other-method = 1*UPALPHA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestMethod<'a> {
+    /// `SEND` (RFC 4975 §7.1).
+    Send,
+    /// `REPORT` (RFC 4975 §7.1.2).
+    Report,
+    /// Any other method, as written (answered `501` by a receiver that does not know it).
+    Other(&'a str),
+}
+
+impl RequestMethod<'_> {
+    /// The method's name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RequestMethod::Send => "SEND",
+            RequestMethod::Report => "REPORT",
+            RequestMethod::Other(name) => name,
+        }
+    }
+}
+
+/// What the start line says: a request or a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartLine<'a> {
+    /// `MSRP <transact-id> <method>`.
+    Request(RequestMethod<'a>),
+    /// `MSRP <transact-id> <status> [<comment>]`.
+    Response {
+        /// The three-digit status code.
+        status: u16,
+        /// The comment after it, if any.
+        comment: Option<&'a str>,
+    },
+}
+
+/// One header line after the start line, borrowed: the name as written, the value without the
+/// whitespace around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The header name as written.
+    pub name: &'a str,
+    /// The value.
+    pub value: &'a str,
+}
+
+/// A parsed MSRP frame, borrowing from the bytes it was parsed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// The transaction id, from the start line (the end-line carries the same).
+    pub transaction_id: &'a str,
+    /// Request method or response status.
+    pub start: StartLine<'a>,
+    /// The `To-Path` value.
+    pub to_path: &'a str,
+    /// The `From-Path` value.
+    pub from_path: &'a str,
+    /// Every header line, in order, To-Path and From-Path included.
+    pub headers: SmallVec<[Header<'a>; 8]>,
+    /// The body, when the frame has a blank line after its headers (possibly empty); the CRLF
+    /// before the end-line is not part of it.
+    pub body: Option<&'a [u8]>,
+    /// The end-line's continuation flag.
+    pub continuation: Continuation,
+}
+
+impl<'a> Frame<'a> {
+    /// The value of the first header called `name`, compared without regard to case.
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+    }
+
+    /// The raw `Message-ID` value.
+    pub fn message_id(&self) -> Option<&'a str> {
+        self.header("Message-ID")
+    }
+
+    /// The raw `Byte-Range` value.
+    pub fn byte_range(&self) -> Option<&'a str> {
+        self.header("Byte-Range")
+    }
+
+    /// The `Content-Type` value.
+    pub fn content_type(&self) -> Option<&'a str> {
+        self.header("Content-Type")
+    }
+
+    /// The request method, for a request.
+    pub fn method(&self) -> Option<RequestMethod<'a>> {
+        match self.start {
+            StartLine::Request(m) => Some(m),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    /// `501` for a request whose method this library does not handle (neither SEND nor REPORT);
+    /// `None` otherwise. REPORT is never answered (RFC 4975 §7.1.2), so it gets `None` too.
+    pub fn unsupported_method_status(&self) -> Option<u16> {
+        match self.start {
+            StartLine::Request(RequestMethod::Other(_)) => Some(STATUS_NOT_IMPLEMENTED),
+            StartLine::Request(RequestMethod::Send | RequestMethod::Report) | StartLine::Response { .. } => {
+                None
+            }
+        }
+    }
+}
+
+/// What is wrong inside a frame whose boundaries are known (answered `400`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// No `To-Path` header.
+    #[error("no To-Path header")]
+    MissingToPath,
+    /// No `From-Path` header.
+    #[error("no From-Path header")]
+    MissingFromPath,
+    /// A header line is not `name ":" value` in UTF-8 without CR or LF (1-based line number,
+    /// the start line being line 1).
+    #[error("malformed header on line {line}")]
+    BadHeaderLine {
+        /// The line number.
+        line: usize,
+    },
+    /// An end-line carries another transaction id than the start line.
+    #[error("end-line transaction id does not match the start line")]
+    EndLineMismatch,
+    /// An end-line of this transaction has no valid continuation flag (`$`, `+` or `#`).
+    #[error("end-line without a valid continuation flag")]
+    BadContinuation,
+    /// A response carries a body, which RFC 4975 §9 does not allow.
+    #[error("a response has a body")]
+    BodyInResponse,
+}
+
+/// A frame that cannot be taken, with the MSRP status an answer would carry ([`FrameError::status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// The start line is not `MSRP <transact-id> <method>` or `MSRP <transact-id> <status>
+    /// [<comment>]`. The stream cannot be resynchronised (fatal).
+    #[error("malformed MSRP start line: {reason}")]
+    BadStartLine {
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// No end-line within `max` bytes. With a transaction id, a [`FrameDecoder`] skips to that
+    /// transaction's end-line and goes on; without one (the start line itself is too long) the
+    /// stream cannot be resynchronised (fatal).
+    #[error("MSRP frame larger than {max} bytes")]
+    TooLarge {
+        /// The maximum frame size.
+        max: usize,
+        /// The frame's transaction id, when its start line was read.
+        transaction_id: Option<TransactionId>,
+    },
+    /// The frame is delimited but its content is malformed; it is `frame_len` bytes long and can
+    /// be skipped.
+    #[error("malformed MSRP frame {transaction_id}: {problem}")]
+    Malformed {
+        /// The frame's transaction id.
+        transaction_id: TransactionId,
+        /// The frame's length in bytes, end-line included.
+        frame_len: usize,
+        /// What was wrong.
+        problem: Problem,
+    },
+}
+
+impl FrameError {
+    /// The MSRP status an answer would carry: `413` for [`FrameError::TooLarge`], `400` otherwise.
+    pub fn status(&self) -> u16 {
+        match self {
+            FrameError::TooLarge { .. } => STATUS_TOO_LARGE,
+            FrameError::BadStartLine { .. } | FrameError::Malformed { .. } => STATUS_BAD_REQUEST,
+        }
+    }
+
+    /// `true` when the byte stream cannot be resynchronised after this error (the connection
+    /// should be closed).
+    pub fn is_fatal(&self) -> bool {
+        match self {
+            FrameError::BadStartLine { .. } => true,
+            FrameError::TooLarge { transaction_id, .. } => transaction_id.is_none(),
+            FrameError::Malformed { .. } => false,
+        }
+    }
+
+    /// The transaction id of the frame, when known.
+    pub fn transaction_id(&self) -> Option<TransactionId> {
+        match self {
+            FrameError::BadStartLine { .. } => None,
+            FrameError::TooLarge { transaction_id, .. } => *transaction_id,
+            FrameError::Malformed { transaction_id, .. } => Some(*transaction_id),
+        }
+    }
+}
+
+/// What [`parse`] found at the start of its input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+// The frame is returned by value: boxing it would cost an allocation per frame for a variant
+// (`Incomplete`) that carries nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Parsed<'a> {
+    /// A complete frame, `len` bytes long (end-line included).
+    Frame {
+        /// The frame.
+        frame: Frame<'a>,
+        /// How many input bytes it took.
+        len: usize,
+    },
+    /// More bytes are needed.
+    Incomplete,
+}
+
+/// Parses one frame at the start of `input`, allowing at most `max_frame` bytes for it.
+///
+/// Bytes after the frame are left alone. Calling this again on a growing buffer rescans it from
+/// the start; a [`FrameDecoder`] does not.
+///
+/// ```
+/// use cpm_pf::msrp::frame::{parse, Parsed, RequestMethod, StartLine, DEFAULT_MAX_FRAME};
+/// let bytes = b"MSRP a786hjs2 SEND\r\n\
+///     To-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n\
+///     From-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n\
+///     Message-ID: 87652491\r\nByte-Range: 1-25/25\r\nContent-Type: text/plain\r\n\r\n\
+///     Hey Bob, are you there?\r\n-------a786hjs2$\r\n";
+/// let Ok(Parsed::Frame { frame, len }) = parse(bytes, DEFAULT_MAX_FRAME) else { panic!() };
+/// assert_eq!(len, bytes.len());
+/// assert_eq!(frame.start, StartLine::Request(RequestMethod::Send));
+/// assert_eq!(frame.body, Some(&b"Hey Bob, are you there?"[..]));
+/// ```
+pub fn parse(input: &[u8], max_frame: usize) -> Result<Parsed<'_>, FrameError> {
+    let mut scan = Scan::default();
+    match locate(input, max_frame, &mut scan)? {
+        None => Ok(Parsed::Incomplete),
+        Some(found) => build(input, &found).map(|frame| Parsed::Frame { frame, len: found.frame_end }),
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Locating a frame (resumable)
+// ------------------------------------------------------------------------------------------------
+
+/// Where a resumable scan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Phase {
+    /// Looking for the CRLF that ends the start line.
+    #[default]
+    StartLine,
+    /// Reading header lines; the next one starts at `line_start`.
+    Headers { start_line_end: usize, line_start: usize },
+    /// Looking for the end-line after the blank line.
+    Body { start_line_end: usize, headers_end: usize, body_start: usize },
+}
+
+/// A resumable scan over a growing buffer: `from` is where searching continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Scan {
+    phase: Phase,
+    from: usize,
+}
+
+/// The boundaries of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Located {
+    /// Index of the CRLF ending the start line.
+    start_line_end: usize,
+    /// Index where header lines end (start of the blank line or of the end-line).
+    headers_end: usize,
+    /// The body's byte range, when the frame has a blank line.
+    body: Option<(usize, usize)>,
+    flag: Continuation,
+    /// One past the end-line's CRLF.
+    frame_end: usize,
+}
+
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let rest = hay.get(from..)?;
+    if needle.is_empty() || rest.len() < needle.len() {
+        return None;
+    }
+    rest.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+}
+
+/// Finds the frame at the start of `input`, resuming `scan`. Only the first `max_frame` bytes
+/// are looked at, so the answer does not depend on how much was buffered beyond them.
+fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Located>, FrameError> {
+    let w = input.get(..max_frame).unwrap_or(input);
+    let full = w.len() >= max_frame;
+    let too_large = |tid: Option<TransactionId>| FrameError::TooLarge { max: max_frame, transaction_id: tid };
+
+    let start_line_end = match scan.phase {
+        Phase::StartLine => {
+            check_prefix(w)?;
+            match find(w, scan.from, CRLF) {
+                Some(e) => {
+                    scan.phase = Phase::Headers { start_line_end: e, line_start: e + 2 };
+                    scan.from = e + 2;
+                    e
+                }
+                None => {
+                    scan.from = w.len().saturating_sub(1);
+                    return if full { Err(too_large(None)) } else { Ok(None) };
+                }
+            }
+        }
+        Phase::Headers { start_line_end, .. } | Phase::Body { start_line_end, .. } => start_line_end,
+    };
+    let (tid, _) = parse_start_line(w.get(..start_line_end).unwrap_or_default())?;
+    let tid_bytes = tid.as_str().as_bytes();
+
+    loop {
+        match scan.phase {
+            Phase::StartLine => return Ok(None), // not reached: set above
+            Phase::Headers { start_line_end, line_start } => {
+                let Some(e) = find(w, scan.from.max(line_start), CRLF) else {
+                    scan.from = w.len().saturating_sub(1).max(line_start);
+                    return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                };
+                let line = w.get(line_start..e).unwrap_or_default();
+                if line.is_empty() {
+                    // Blank line: the body follows. Search for the end-line from the blank line's
+                    // own CRLF, so an empty body written without its CRLF is still found.
+                    scan.phase = Phase::Body { start_line_end, headers_end: line_start, body_start: e + 2 };
+                    scan.from = e;
+                } else if let Some(rest) = line.strip_prefix(END_LINE_DASHES) {
+                    // An end-line right after the headers: a frame without body.
+                    let frame_end = e + 2;
+                    let Some((&flag, id)) = rest.split_last() else {
+                        return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                    };
+                    if id != tid_bytes {
+                        return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                    }
+                    let Some(flag) = Continuation::from_flag(flag) else {
+                        return Err(malformed(tid, frame_end, Problem::BadContinuation));
+                    };
+                    return Ok(Some(Located {
+                        start_line_end,
+                        headers_end: line_start,
+                        body: None,
+                        flag,
+                        frame_end,
+                    }));
+                } else {
+                    scan.phase = Phase::Headers { start_line_end, line_start: e + 2 };
+                    scan.from = e + 2;
+                }
+            }
+            Phase::Body { start_line_end, headers_end, body_start } => {
+                let mut needle: SmallVec<[u8; 48]> = SmallVec::new();
+                needle.extend_from_slice(CRLF);
+                needle.extend_from_slice(END_LINE_DASHES);
+                needle.extend_from_slice(tid_bytes);
+                let mut from = scan.from;
+                loop {
+                    let Some(i) = find(w, from, &needle) else {
+                        // Keep the tail that could still start a needle.
+                        scan.from = w.len().saturating_sub(needle.len()).max(from);
+                        return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                    };
+                    let after = i + needle.len();
+                    let (Some(&flag), Some(tail)) = (w.get(after), w.get(after + 1..after + 3)) else {
+                        scan.from = i;
+                        return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                    };
+                    match Continuation::from_flag(flag) {
+                        Some(flag) if tail == CRLF => {
+                            let body = (body_start, i.max(body_start));
+                            return Ok(Some(Located {
+                                start_line_end,
+                                headers_end,
+                                body: Some(body),
+                                flag,
+                                frame_end: after + 3,
+                            }));
+                        }
+                        // Not an end-line (the body merely contains the dashes and the id).
+                        _ => from = i + 1,
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn malformed(transaction_id: TransactionId, frame_len: usize, problem: Problem) -> FrameError {
+    FrameError::Malformed { transaction_id, frame_len, problem }
+}
+
+/// Rejects a stream that does not begin with `MSRP ` as soon as the first bytes show it.
+fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
+    const PREFIX: &[u8] = b"MSRP ";
+    let n = w.len().min(PREFIX.len());
+    if w.get(..n) == PREFIX.get(..n) {
+        Ok(())
+    } else {
+        Err(FrameError::BadStartLine { reason: "does not begin with \"MSRP \"" })
+    }
+}
+
+/// Parses the start line (without its CRLF).
+fn parse_start_line(line: &[u8]) -> Result<(TransactionId, StartLine<'_>), FrameError> {
+    let bad = |reason| FrameError::BadStartLine { reason };
+    let line = core::str::from_utf8(line).map_err(|_| bad("not UTF-8"))?;
+    let rest = line.strip_prefix("MSRP ").ok_or(bad("does not begin with \"MSRP \""))?;
+    let (tid, rest) = rest.split_once(' ').ok_or(bad("no method or status after the transaction id"))?;
+    let tid = TransactionId::parse(tid).ok_or(bad("transaction id is not a 4 to 32 character ident"))?;
+    let b = rest.as_bytes();
+    let is_status =
+        b.len() >= 3 && b.iter().take(3).all(u8::is_ascii_digit) && (b.len() == 3 || b.get(3) == Some(&b' '));
+    if is_status {
+        let status = rest.get(..3).and_then(|s| s.parse::<u16>().ok()).ok_or(bad("status code"))?;
+        let comment = rest.get(4..).filter(|c| !c.is_empty());
+        if comment.is_some_and(|c| c.bytes().any(|ch| ch.is_ascii_control() && ch != b'\t')) {
+            return Err(bad("control character in the comment"));
+        }
+        return Ok((tid, StartLine::Response { status, comment }));
+    }
+    if rest.is_empty() || !rest.bytes().all(|c| c.is_ascii_uppercase()) {
+        return Err(bad("method is not 1*UPALPHA and status is not 3DIGIT"));
+    }
+    let method = match rest {
+        "SEND" => RequestMethod::Send,
+        "REPORT" => RequestMethod::Report,
+        other => RequestMethod::Other(other),
+    };
+    Ok((tid, StartLine::Request(method)))
+}
+
+/// Builds the frame from located boundaries: header lines, required paths, body.
+fn build<'a>(w: &'a [u8], at: &Located) -> Result<Frame<'a>, FrameError> {
+    let (tid, start) = parse_start_line(w.get(..at.start_line_end).unwrap_or_default())?;
+    let fail = |problem| malformed(tid, at.frame_end, problem);
+    let transaction_id =
+        core::str::from_utf8(w.get(5..5 + tid.as_str().len()).unwrap_or_default()).unwrap_or("");
+
+    let mut headers: SmallVec<[Header<'a>; 8]> = SmallVec::new();
+    let block = w.get(at.start_line_end + 2..at.headers_end).unwrap_or_default();
+    let mut rest = block;
+    let mut line_no = 1;
+    while !rest.is_empty() {
+        line_no += 1;
+        let e = find(rest, 0, CRLF).unwrap_or(rest.len());
+        let (line, next) = (rest.get(..e).unwrap_or_default(), rest.get(e + 2..).unwrap_or_default());
+        headers.push(header_line(line).ok_or(fail(Problem::BadHeaderLine { line: line_no }))?);
+        rest = next;
+    }
+    let find_header =
+        |name: &str| headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value);
+    let to_path = find_header("To-Path").ok_or(fail(Problem::MissingToPath))?;
+    let from_path = find_header("From-Path").ok_or(fail(Problem::MissingFromPath))?;
+    let body = at.body.map(|(a, b)| w.get(a..b).unwrap_or_default());
+    if matches!(start, StartLine::Response { .. }) && body.is_some_and(|b| !b.is_empty()) {
+        return Err(fail(Problem::BodyInResponse));
+    }
+    Ok(Frame { transaction_id, start, to_path, from_path, headers, body, continuation: at.flag })
+}
+
+/// `name ":" [SP] value`: a token name, a UTF-8 value without CR, LF or other controls but HTAB.
+fn header_line(line: &[u8]) -> Option<Header<'_>> {
+    let line = core::str::from_utf8(line).ok()?;
+    let (name, value) = line.split_once(':')?;
+    let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    if name.is_empty() || !name.bytes().all(token) {
+        return None;
+    }
+    if value.bytes().any(|c| c.is_ascii_control() && c != b'\t') {
+        return None;
+    }
+    Some(Header { name, value: value.trim_matches([' ', '\t']) })
+}
+
+// ------------------------------------------------------------------------------------------------
+// The decoder: a bounded buffer over a byte stream
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DecoderState {
+    /// Reading frames.
+    Framing,
+    /// Discarding an oversized frame up to its end-line (`\r\n-------<tid>`, then flag, CRLF).
+    Skipping { needle: SmallVec<[u8; 48]> },
+    /// A fatal error was returned: everything is discarded.
+    Failed,
+}
+
+/// An incremental MSRP frame decoder with a bounded buffer (RFC 4975 §9; SPEC.md LIM-1).
+///
+/// ```
+/// use cpm_pf::msrp::frame::FrameDecoder;
+/// let bytes = b"MSRP d93kswow 200 OK\r\nTo-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\n\
+///     From-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n-------d93kswow$\r\n";
+/// let mut decoder = FrameDecoder::new(4096);
+/// let mut frames = 0;
+/// for byte in bytes.chunks(1) {
+///     assert_eq!(decoder.push(byte), 1);
+///     while let Some(frame) = decoder.next_frame() {
+///         assert_eq!(frame.unwrap().transaction_id, "d93kswow");
+///         frames += 1;
+///     }
+/// }
+/// assert_eq!(frames, 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct FrameDecoder {
+    buf: Vec<u8>,
+    max_frame: usize,
+    /// Bytes of the frame last returned, dropped on the next call.
+    taken: usize,
+    scan: Scan,
+    state: DecoderState,
+}
+
+impl FrameDecoder {
+    /// A decoder that never buffers more than `max_frame` bytes (at least 1); a frame longer
+    /// than that is [`FrameError::TooLarge`].
+    pub fn new(max_frame: usize) -> FrameDecoder {
+        FrameDecoder {
+            buf: Vec::new(),
+            max_frame: max_frame.max(1),
+            taken: 0,
+            scan: Scan::default(),
+            state: DecoderState::Framing,
+        }
+    }
+
+    /// The maximum frame size.
+    pub fn max_frame(&self) -> usize {
+        self.max_frame
+    }
+
+    /// Bytes currently buffered (never more than the maximum frame size).
+    pub fn buffered(&self) -> usize {
+        self.buf.len().saturating_sub(self.taken)
+    }
+
+    /// `true` after a fatal error: the stream cannot be resynchronised.
+    pub fn is_failed(&self) -> bool {
+        self.state == DecoderState::Failed
+    }
+
+    /// Takes as many of `bytes` as fit in the buffer and returns how many it took. Call
+    /// [`FrameDecoder::next_frame`] until it returns `None`, then push the rest. After a fatal
+    /// error every byte is taken and discarded.
+    pub fn push(&mut self, bytes: &[u8]) -> usize {
+        self.drop_taken();
+        if self.state == DecoderState::Failed {
+            return bytes.len();
+        }
+        let room = self.max_frame.saturating_sub(self.buf.len());
+        let n = room.min(bytes.len());
+        self.buf.extend_from_slice(bytes.get(..n).unwrap_or_default());
+        n
+    }
+
+    /// The next complete frame, an error, or `None` when more bytes are needed. After a
+    /// non-fatal error the offending frame is skipped and decoding goes on; after a fatal one
+    /// this returns `None` for good.
+    pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, FrameError>> {
+        self.drop_taken();
+        loop {
+            match &self.state {
+                DecoderState::Failed => return None,
+                DecoderState::Skipping { needle } => {
+                    if !skip_to_end_line(&mut self.buf, needle) {
+                        return None;
+                    }
+                    self.state = DecoderState::Framing;
+                    self.scan = Scan::default();
+                }
+                DecoderState::Framing => break,
+            }
+        }
+        if self.buf.is_empty() {
+            return None;
+        }
+        match locate(&self.buf, self.max_frame, &mut self.scan) {
+            Ok(None) => None,
+            Ok(Some(found)) => {
+                self.scan = Scan::default();
+                self.taken = found.frame_end;
+                Some(build(&self.buf, &found))
+            }
+            Err(e) => {
+                self.scan = Scan::default();
+                match e {
+                    FrameError::Malformed { frame_len, .. } => self.taken = frame_len,
+                    FrameError::TooLarge { transaction_id: Some(tid), .. } => {
+                        let mut needle: SmallVec<[u8; 48]> = SmallVec::new();
+                        needle.extend_from_slice(CRLF);
+                        needle.extend_from_slice(END_LINE_DASHES);
+                        needle.extend_from_slice(tid.as_str().as_bytes());
+                        self.state = DecoderState::Skipping { needle };
+                    }
+                    FrameError::TooLarge { transaction_id: None, .. } | FrameError::BadStartLine { .. } => {
+                        self.state = DecoderState::Failed;
+                        self.buf = Vec::new();
+                    }
+                }
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn drop_taken(&mut self) {
+        if self.taken > 0 {
+            let n = self.taken.min(self.buf.len());
+            self.buf.drain(..n);
+            self.taken = 0;
+        }
+    }
+}
+
+/// Discards `buf` up to and including the end-line `needle` + flag + CRLF. Returns `true` when it
+/// was found; otherwise keeps only the tail that could still begin it.
+fn skip_to_end_line(buf: &mut Vec<u8>, needle: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(i) = find(buf, from, needle) {
+        let after = i + needle.len();
+        match (buf.get(after), buf.get(after + 1..after + 3)) {
+            (Some(&flag), Some(tail)) if Continuation::from_flag(flag).is_some() && tail == CRLF => {
+                buf.drain(..after + 3);
+                return true;
+            }
+            (Some(_), Some(_)) => from = i + 1,
+            // The end-line may be cut short: keep from its start.
+            _ => {
+                buf.drain(..i);
+                return false;
+            }
+        }
+    }
+    let keep = needle.len().saturating_sub(1);
+    let cut = buf.len().saturating_sub(keep);
+    buf.drain(..cut);
+    false
+}

@@ -49,6 +49,9 @@ impl fmt::Display for Continuation {
 
 /// An MSRP SEND request as the reassembler needs it, borrowed from the frame.
 ///
+/// Embedders with their own MSRP stack fill it in from their parsed request; others get it from
+/// bytes through [`frame::FrameDecoder`] and [`SendRequest::from_frame`].
+///
 /// Header values are raw (unparsed) so that a malformed one can still be answered with the
 /// right status and echoed back; the reassembler parses them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,4 +66,37 @@ pub struct SendRequest<'a> {
     pub content_type: Option<&'a str>,
     /// The body (the content between the blank line and the CRLF before the end-line).
     pub body: &'a [u8],
+}
+
+impl<'a> SendRequest<'a> {
+    /// The SEND request carried by `frame`, or `None` when the frame is not a SEND request.
+    ///
+    /// Header values are taken raw (the reassembler parses them); a frame without body gives an
+    /// empty body.
+    ///
+    /// ```
+    /// use cpm_pf::msrp::frame::{parse, Parsed, DEFAULT_MAX_FRAME};
+    /// use cpm_pf::msrp::{Continuation, SendRequest};
+    /// let bytes = b"MSRP dkei38ia SEND\r\nTo-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n\
+    ///     From-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\nMessage-ID: 4564dpWd\r\n\
+    ///     Byte-Range: 5-8/8\r\nContent-Type: text/plain\r\n\r\nEFGH\r\n-------dkei38ia$\r\n";
+    /// let Ok(Parsed::Frame { frame, .. }) = parse(bytes, DEFAULT_MAX_FRAME) else { panic!() };
+    /// let send = SendRequest::from_frame(&frame).unwrap();
+    /// assert_eq!(send.message_id, Some("4564dpWd"));
+    /// assert_eq!(send.byte_range, Some("5-8/8"));
+    /// assert_eq!(send.continuation, Some(Continuation::Complete));
+    /// assert_eq!(send.body, b"EFGH");
+    /// ```
+    pub fn from_frame(frame: &frame::Frame<'a>) -> Option<SendRequest<'a>> {
+        match frame.method()? {
+            frame::RequestMethod::Send => Some(SendRequest {
+                message_id: frame.message_id(),
+                byte_range: frame.byte_range(),
+                continuation: Some(frame.continuation),
+                content_type: frame.content_type(),
+                body: frame.body.unwrap_or_default(),
+            }),
+            frame::RequestMethod::Report | frame::RequestMethod::Other(_) => None,
+        }
+    }
 }
