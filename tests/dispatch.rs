@@ -651,85 +651,17 @@ proptest! {
 // A minimal reading of the SCENARIOS.md format for `route` scripts only (the full runner lives
 // in `cpm_pf::script`): it keeps the scenario files honest while that runner is written.
 
-fn render(r: Result<Route, DispatchError>) -> String {
-    match r {
-        Err(_) => "== route invalid".to_owned(),
-        Ok(r) => {
-            let mut s = format!("== route {}", r.procedure);
-            if r.group {
-                s.push_str(" group");
-            }
-            if r.skip_services {
-                s.push_str(" skip-services");
-            }
-            s
-        }
-    }
-}
 
+/// The scenario files themselves run under `tests/script_scenarios.rs`; here: each TD ID has one.
 #[test]
-fn td_scenario_files_agree_with_route() {
+fn every_td_id_has_a_scenario_file() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("td-") && n.ends_with(".scn"))
-        })
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("td-") && n.ends_with(".scn"))
         .collect();
-    files.sort();
-    let mut ids = std::collections::BTreeSet::new();
-    for f in &files {
-        let name = f.file_name().unwrap().to_str().unwrap().to_owned();
-        ids.insert(name.split('-').nth(1).unwrap().to_owned());
-        let text = std::fs::read_to_string(f).unwrap();
-        assert!(
-            text.starts_with("# TD-") || text.starts_with("# 8.3"),
-            "{name}: must open with a # comment naming the IDs"
-        );
-        let mut policy = Policy::empty();
-        let mut steps: Vec<(usize, String, Vec<String>)> = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim_end();
-            if line.is_empty() || line.starts_with('#') || line.starts_with("!!") {
-                continue;
-            }
-            if let Some(rest) = line.strip_prefix("session") {
-                assert!(steps.is_empty(), "{name}:{}: session must come first", n + 1);
-                for kv in rest.split_whitespace() {
-                    let (k, v) = kv.split_once('=').unwrap();
-                    assert_eq!(k, "policy", "{name}:{}", n + 1);
-                    for p in v.split(',') {
-                        assert_eq!(p, "skip-services-on-iari", "{name}:{}", n + 1);
-                        policy |= Policy::SKIP_SERVICES_ON_IARI;
-                    }
-                }
-            } else if let Some(rest) = line.strip_prefix("route ") {
-                steps.push((n + 1, rest.to_owned(), Vec::new()));
-            } else if line.starts_with("== ") {
-                steps
-                    .last_mut()
-                    .unwrap_or_else(|| panic!("{name}:{}: output before input", n + 1))
-                    .2
-                    .push(line.to_owned());
-            } else {
-                panic!("{name}:{}: unexpected line {line:?}", n + 1);
-            }
-        }
-        assert!(!steps.is_empty(), "{name}");
-        for (n, input, expected) in steps {
-            let mut parts = input.split(" | ");
-            let method = Method::from_name(parts.next().unwrap().trim());
-            assert_ne!(method, Method::Other, "{name}:{n}");
-            let headers: Vec<(&str, &str)> =
-                parts.map(|h| h.split_once(':').map(|(k, v)| (k.trim(), v.trim())).unwrap()).collect();
-            let got = render(route(method, &headers, policy));
-            assert_eq!(expected, [got], "{name}:{n}: {input}");
-        }
-    }
     for id in 1..=9 {
-        assert!(ids.contains(&id.to_string()), "no scenario file for TD-{id}");
+        assert!(names.iter().any(|n| n.starts_with(&format!("td-{id}-"))), "no scenario file for TD-{id}");
     }
 }
