@@ -646,12 +646,6 @@ proptest! {
     }
 }
 
-// ---- the td-*.scn scenario files, checked against `route` directly ---------------------------------
-//
-// A minimal reading of the SCENARIOS.md format for `route` scripts only (the full runner lives
-// in `cpm_pf::script`): it keeps the scenario files honest while that runner is written.
-
-
 /// The scenario files themselves run under `tests/script_scenarios.rs`; here: each TD ID has one.
 #[test]
 fn every_td_id_has_a_scenario_file() {
