@@ -11,18 +11,27 @@ struct Counting;
 
 thread_local! {
     static COUNT: Cell<u64> = const { Cell::new(0) };
+    /// Bytes currently allocated by this thread (allocations minus frees).
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+}
+
+fn add_live(delta: i64) {
+    LIVE.with(|l| l.set(l.get() + delta));
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         COUNT.with(|c| c.set(c.get() + 1));
+        add_live(layout.size() as i64);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        add_live(-(layout.size() as i64));
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         COUNT.with(|c| c.set(c.get() + 1));
+        add_live(new_size as i64 - layout.size() as i64);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -94,4 +103,31 @@ fn handling_a_bye_allocates_nothing() {
         allocations(|| s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, t));
     assert_eq!(actions.len(), 3, "{actions:?}");
     assert_eq!(n, 0, "branch 4i allocated");
+}
+
+/// Issue 5: an idle session is at most 256 bytes itself, and with what it owns on the heap
+/// (its configuration) stays within 512 bytes, so a million fit in 512 MiB.
+#[test]
+fn an_idle_session_is_small() {
+    let size = std::mem::size_of::<Session>();
+    assert!(size <= 256, "size_of::<Session>() = {size}");
+    let t = Time::from_unix_secs(1_000);
+    const N: usize = 1000;
+    let before = LIVE.with(Cell::get);
+    let sessions: Vec<Session> = (0..N)
+        .map(|i| {
+            let mut c = Config::default();
+            c.kind = if i % 2 == 0 { Kind::Group } else { Kind::OneToOne };
+            c.contribution_id = format!("0a1b2c3d-4e5f-6071-8293-{i:012}");
+            c.peer = "sip:+15551234567@ims.example.com".to_owned();
+            Session::new(c, t).unwrap()
+        })
+        .collect();
+    let heap = (LIVE.with(Cell::get) - before) as usize - sessions.capacity() * size;
+    let per_session = size + heap / N;
+    assert!(
+        per_session <= 512,
+        "an idle session takes {per_session} bytes ({size} + {} on the heap)",
+        heap / N
+    );
 }

@@ -48,10 +48,6 @@ pub(crate) struct Recorder {
     /// Recording is on: B2BUA with `allow-offline-storage` (for a file transfer, on the
     /// originating side only: FT-1).
     on: bool,
-    kind: Kind,
-    side: Side,
-    live: bool,
-    folder: Folder,
     /// The folder exists (conversation folders always; a history folder once created).
     folder_ready: bool,
     info: Option<Box<objects::SessionInfo>>,
@@ -62,8 +58,6 @@ pub(crate) struct Recorder {
     /// The end-of-session store has been done: anything recordable from now on is stored at once.
     flushed: bool,
     ids: objects::IdGenerator,
-    contribution_id: String,
-    peer: String,
 }
 
 /// Which object a complete message becomes: a disposition notification (REC-IMDN), recognised
@@ -82,23 +76,9 @@ impl Recorder {
         if config.kind == Kind::FileTransfer && config.side == Side::Terminating {
             on = false;
         }
-        let history = match config.kind {
-            Kind::Group => true,
-            Kind::FileTransfer => config.ft_in_session,
-            Kind::OneToOne => false,
-        };
-        let folder = if history {
-            Folder::SessionHistory(config.contribution_id.clone())
-        } else {
-            Folder::Conversation(config.peer.clone())
-        };
         Recorder {
             on,
-            kind: config.kind,
-            side: config.side,
-            live: config.policy.contains(Policy::LIVE_RECORDING),
-            folder_ready: !history || config.history_folder_exists,
-            folder,
+            folder_ready: !uses_history_folder(config) || config.history_folder_exists,
             info: None,
             info_stored: false,
             items: Vec::new(),
@@ -106,8 +86,6 @@ impl Recorder {
             ft_stored: false,
             flushed: false,
             ids: objects::IdGenerator::new(config.id_seed),
-            contribution_id: config.contribution_id.clone(),
-            peer: config.peer.clone(),
         }
     }
 
@@ -115,6 +93,7 @@ impl Recorder {
     /// its headers; REC-4b: with live recording it is stored at once.
     pub(crate) fn capture_session_info(
         &mut self,
+        config: &Config,
         method: Method,
         headers: &dyn SipHeaders,
         body: &[u8],
@@ -125,14 +104,15 @@ impl Recorder {
             return;
         }
         self.info = Some(Box::new(objects::SessionInfo::from_request(method, headers, body)));
-        if self.live && self.kind != Kind::FileTransfer {
-            self.store_session_info(now, out);
+        if live(config) && config.kind != Kind::FileTransfer {
+            self.store_session_info(config, now, out);
         }
     }
 
     /// A complete message that is not intercepted (REC-5i, REC-5ii).
     pub(crate) fn message_complete(
         &mut self,
+        config: &Config,
         object: ObjectRef,
         message: Message,
         now: Time,
@@ -143,23 +123,29 @@ impl Recorder {
         }
         let state = if message.leg == Leg::Client { ItemState::Ready } else { ItemState::AwaitingDelivery };
         self.items.push(Item { object, message, state });
-        if state == ItemState::Ready && (self.live || self.flushed) {
+        if state == ItemState::Ready && (live(config) || self.flushed) {
             let last = self.items.len() - 1;
-            self.store_item(last, now, out);
+            self.store_item(config, last, now, out);
         }
     }
 
     /// REC-5ii: the client accepted message `id`; a message to it becomes recordable.
     /// Returns `false` when no complete message to the client has that Message-ID.
-    pub(crate) fn delivered(&mut self, id: MessageId, now: Time, out: &mut Actions<'_>) -> bool {
+    pub(crate) fn delivered(
+        &mut self,
+        config: &Config,
+        id: MessageId,
+        now: Time,
+        out: &mut Actions<'_>,
+    ) -> bool {
         let found = self.items.iter().position(|i| {
             i.state == ItemState::AwaitingDelivery
                 && matches!(i.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == id)
         });
         let Some(index) = found else { return false };
         self.items[index].state = ItemState::Ready;
-        if self.live || self.flushed {
-            self.store_item(index, now, out);
+        if live(config) || self.flushed {
+            self.store_item(config, index, now, out);
         }
         true
     }
@@ -167,72 +153,73 @@ impl Recorder {
     /// REC-INT: an intercepted item is stored at once and counts as stored from then on.
     pub(crate) fn store_intercepted(
         &mut self,
+        config: &Config,
         object: ObjectRef,
         message: &Message,
         now: Time,
         out: &mut Actions<'_>,
     ) {
-        let (ids, cx, _) = self.split();
+        let (ids, cx, _) = self.split(config);
         let content = render_message(ids, &cx, object, message, now);
-        self.store(object, content, out);
+        self.store(config, object, content, out);
         let stored = Message { body: Vec::new(), content_type: None, ..message.clone() };
         self.items.push(Item { object, message: stored, state: ItemState::Stored });
     }
 
     /// REC-END (and FT-1a/b): store whatever has not been stored yet. Returns `true` when a
     /// File Transfer History object was stored, whose UID the client's 200 OK waits for.
-    pub(crate) fn flush_end(&mut self, now: Time, out: &mut Actions<'_>) -> bool {
+    pub(crate) fn flush_end(&mut self, config: &Config, now: Time, out: &mut Actions<'_>) -> bool {
         if !self.on {
             return false;
         }
-        if self.kind == Kind::FileTransfer {
+        if config.kind == Kind::FileTransfer {
             if self.ft_stored {
                 return false;
             }
             if !self.folder_ready {
                 // FT-1b: the session history folder is created with a new session info object.
-                self.store_session_info(now, out);
+                self.store_session_info(config, now, out);
             }
-            let content = self.render_ft_history(now);
-            self.store(ObjectRef::FtHistory, content, out);
+            let content = self.render_ft_history(config, now);
+            self.store(config, ObjectRef::FtHistory, content, out);
             self.ft_stored = true;
             return true;
         }
         if self.info.is_some() {
-            self.store_session_info(now, out);
+            self.store_session_info(config, now, out);
         }
         for index in 0..self.items.len() {
             if self.items[index].state == ItemState::Ready {
-                self.store_item(index, now, out);
+                self.store_item(config, index, now, out);
             }
         }
-        if self.kind == Kind::Group && !self.group_state_stored {
-            let content = self.render_group_state(now);
-            self.store(ObjectRef::GroupState, content, out);
+        if config.kind == Kind::Group && !self.group_state_stored {
+            let content = self.render_group_state(config, now);
+            self.store(config, ObjectRef::GroupState, content, out);
             self.group_state_stored = true;
         }
         self.flushed = true;
         false
     }
 
-    fn store_session_info(&mut self, now: Time, out: &mut Actions<'_>) {
+    fn store_session_info(&mut self, config: &Config, now: Time, out: &mut Actions<'_>) {
         if self.info_stored {
             return;
         }
-        let content = self.render_session_info(now);
-        self.store(ObjectRef::SessionInfo, content, out);
+        let content = self.render_session_info(config, now);
+        self.store(config, ObjectRef::SessionInfo, content, out);
         self.info_stored = true;
     }
 
-    fn store_item(&mut self, index: usize, now: Time, out: &mut Actions<'_>) {
-        let (ids, cx, items) = self.split();
+    fn store_item(&mut self, config: &Config, index: usize, now: Time, out: &mut Actions<'_>) {
+        let (ids, cx, items) = self.split(config);
         let Some(item) = items.get(index) else { return };
         if item.state == ItemState::Stored {
             return;
         }
         let object = item.object;
         let content = render_message(ids, &cx, object, &item.message, now);
-        self.store(object, content, out);
+        self.store(config, object, content, out);
         if let Some(item) = self.items.get_mut(index) {
             item.state = ItemState::Stored;
             item.message.body = Vec::new();
@@ -240,41 +227,44 @@ impl Recorder {
     }
 
     /// REC-F: create the history folder before the first object stored into it.
-    fn store(&mut self, object: ObjectRef, content: Vec<u8>, out: &mut Actions<'_>) {
+    fn store(&mut self, config: &Config, object: ObjectRef, content: Vec<u8>, out: &mut Actions<'_>) {
         if !self.folder_ready {
-            out.push(Action::CreateFolder { folder: self.folder.clone() });
+            out.push(Action::CreateFolder { folder: folder(config) });
             self.folder_ready = true;
         }
-        out.push(Action::Store { object, folder: self.folder.clone(), content });
+        out.push(Action::Store { object, folder: folder(config), content });
     }
 
     // ----- rendering (REC-1) -------------------------------------------------------------
 
-    fn context(&self) -> Context<'_> {
+    fn context<'a>(&'a self, config: &'a Config) -> Context<'a> {
         Context {
             info: self.info.as_deref(),
-            side: self.side,
-            contribution_id: &self.contribution_id,
-            peer: &self.peer,
+            side: config.side,
+            contribution_id: &config.contribution_id,
+            peer: &config.peer,
         }
     }
 
     /// The ID generator, the rendering context and the items, borrowed side by side.
-    fn split(&mut self) -> (&mut objects::IdGenerator, Context<'_>, &[Item]) {
+    fn split<'a>(
+        &'a mut self,
+        config: &'a Config,
+    ) -> (&'a mut objects::IdGenerator, Context<'a>, &'a [Item]) {
         let cx = Context {
             info: self.info.as_deref(),
-            side: self.side,
-            contribution_id: &self.contribution_id,
-            peer: &self.peer,
+            side: config.side,
+            contribution_id: &config.contribution_id,
+            peer: &config.peer,
         };
         (&mut self.ids, cx, &self.items)
     }
 
-    fn render_session_info(&mut self, now: Time) -> Vec<u8> {
+    fn render_session_info(&mut self, config: &Config, now: Time) -> Vec<u8> {
         let id = self.ids.next_id();
-        let cx = self.context();
+        let cx = self.context(config);
         let h = cx.headers(&id, now);
-        let session_type = objects::SessionType::of_kind(self.kind_for_info());
+        let session_type = objects::SessionType::of_kind(kind_for_info(config.kind));
         match cx.info {
             Some(info) => objects::render_session_info(
                 &h,
@@ -287,37 +277,60 @@ impl Recorder {
         }
     }
 
-    /// The session type a session info object records: a file transfer started inside a CPM
-    /// session is recorded as that session's (1-1, as the configuration does not say more).
-    fn kind_for_info(&self) -> Kind {
-        match self.kind {
-            Kind::FileTransfer => Kind::OneToOne,
-            k => k,
-        }
-    }
-
-    fn render_group_state(&mut self, now: Time) -> Vec<u8> {
+    fn render_group_state(&mut self, config: &Config, now: Time) -> Vec<u8> {
         let id = self.ids.next_id();
-        let cx = self.context();
+        let cx = self.context(config);
         let h = cx.headers(&id, now);
         let state = objects::GroupState {
             timestamp: now,
             // The last valid Group Session Identity: the group's URI, the remote end here.
-            last_focus_session_id: &self.peer,
+            last_focus_session_id: &config.peer,
             group_type: objects::GroupType::Closed,
             participants: &[],
         };
         objects::render_group_state(&h, &state)
     }
 
-    fn render_ft_history(&mut self, now: Time) -> Vec<u8> {
+    fn render_ft_history(&mut self, config: &Config, now: Time) -> Vec<u8> {
         let id = self.ids.next_id();
-        let cx = self.context();
+        let cx = self.context(config);
         let h = cx.headers(&id, now);
         let sdp = cx.info.and_then(|i| i.sdp.as_deref());
         let participants = cx.info.map_or(&[][..], |i| &i.invited_participants[..]);
         let files = [objects::FileObject { cid: None, sdp }];
         objects::render_ft_history(&h, objects::SessionType::OneToOne, participants, &files)
+    }
+}
+
+/// REC-4b: live recording stores each object as soon as it is recordable.
+fn live(config: &Config) -> bool {
+    config.policy.contains(Policy::LIVE_RECORDING)
+}
+
+/// REC-F: group sessions, and file transfers started inside a CPM session (FT-1b), record
+/// into the session history folder; the others into the conversation folder.
+fn uses_history_folder(config: &Config) -> bool {
+    match config.kind {
+        Kind::Group => true,
+        Kind::FileTransfer => config.ft_in_session,
+        Kind::OneToOne => false,
+    }
+}
+
+fn folder(config: &Config) -> Folder {
+    if uses_history_folder(config) {
+        Folder::SessionHistory(config.contribution_id.clone())
+    } else {
+        Folder::Conversation(config.peer.clone())
+    }
+}
+
+/// The session type a session info object records: a file transfer started inside a CPM
+/// session is recorded as that session's (1-1, as the configuration does not say more).
+fn kind_for_info(kind: Kind) -> Kind {
+    match kind {
+        Kind::FileTransfer => Kind::OneToOne,
+        k => k,
     }
 }
 

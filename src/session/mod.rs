@@ -100,7 +100,9 @@ enum Phase {
 /// ```
 #[derive(Debug)]
 pub struct Session {
-    config: Config,
+    /// Boxed: an idle session stays small (issue 5: ≤ 256 bytes); the configuration is only
+    /// read on the paths that need it.
+    config: Box<Config>,
     legs: SmallVec<[LegState; 3]>,
     phase: Phase,
     timer: SessionTimer,
@@ -112,8 +114,10 @@ pub struct Session {
     deferred: Vec<ObjectRef>,
     /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
     ft_wait: Option<Time>,
-    reassembler: Option<Reassembler>,
-    recorder: Recorder,
+    /// Created with the first MSRP chunk that needs reassembling.
+    reassembler: Option<Box<Reassembler>>,
+    /// Created the first time something may be recorded.
+    recorder: Option<Box<Recorder>>,
 }
 
 const TERMINATED_WHY: &str = "the session has terminated";
@@ -138,12 +142,6 @@ impl Session {
         let media = config.role == Role::B2bua;
         let n = 1 + usize::from(config.iwfs.max(1));
         let legs = core::iter::repeat(LegState { status: LegStatus::Up, media }).take(n).collect();
-        let reassembles = config.role == Role::B2bua
-            && config.kind != Kind::FileTransfer
-            && (recording_on(&config)
-                || (config.kind == Kind::Group
-                    && config.iwfs == 0
-                    && config.prefs.intersects(Preferences::all())));
         Ok(Session {
             timer: SessionTimer::new(config.session_expires, now),
             legs,
@@ -152,9 +150,9 @@ impl Session {
             first_invite_seen: false,
             deferred: Vec::new(),
             ft_wait: None,
-            reassembler: reassembles.then(|| Reassembler::new(config.limits)),
-            recorder: Recorder::new(&config),
-            config,
+            reassembler: None,
+            recorder: None,
+            config: Box::new(config),
         })
     }
 
@@ -170,7 +168,7 @@ impl Session {
 
     /// Bytes of MSRP chunks currently buffered for partial messages (LIM-1).
     pub fn buffered_bytes(&self) -> usize {
-        self.reassembler.as_ref().map_or(0, Reassembler::buffered_bytes)
+        self.reassembler.as_deref().map_or(0, Reassembler::buffered_bytes)
     }
 
     /// Handles one input at time `now` and returns what to do, in order.
@@ -195,7 +193,7 @@ impl Session {
             Input::Delivered { message_id } => {
                 if self.phase == Phase::Terminated {
                     ignored(&mut out, "delivery confirmation", TERMINATED_WHY);
-                } else if !self.recorder.delivered(message_id, now, &mut out) {
+                } else if !self.recorder().is_some_and(|(r, c)| r.delivered(c, message_id, now, &mut out)) {
                     ignored(
                         &mut out,
                         "delivery confirmation",
@@ -374,7 +372,7 @@ impl Session {
     fn remote_ends<'a>(&mut self, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
         self.set_status(Leg::Remote, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((Leg::Remote, AnswerWhen::ClientAnswered)) };
-        self.recorder.flush_end(now, out);
+        self.flush_end(now, out);
         self.send_byes(&[Leg::Client], &reasons, out);
         self.progress(now, out);
     }
@@ -394,7 +392,7 @@ impl Session {
         }
         self.set_status(iwf, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((iwf, AnswerWhen::ClientAnswered)) };
-        self.recorder.flush_end(now, out);
+        self.flush_end(now, out);
         let mut targets = self.other_legs();
         targets.retain(|l| *l != iwf);
         targets.insert(0, Leg::Client);
@@ -453,7 +451,7 @@ impl Session {
                 if initiator == Leg::Client {
                     // BYE-1d: store what REC-END says just before the 200 OK; a file transfer's
                     // 200 OK waits for its history object's UID (FT-1c).
-                    let ft_stored = self.recorder.flush_end(now, out);
+                    let ft_stored = self.flush_end(now, out);
                     if ft_stored {
                         self.ft_wait = Some(now + self.config.store_timeout);
                     } else {
@@ -538,7 +536,7 @@ impl Session {
         }
         // ST-1 (and REC-END): store first; ST-2: BYE to every leg still up, no Reason.
         self.phase = Phase::Ending { answer: None };
-        self.recorder.flush_end(now, out);
+        self.flush_end(now, out);
         let mut targets = self.other_legs();
         targets.insert(0, Leg::Client);
         self.send_byes(&targets, &SmallVec::new(), out);
@@ -584,7 +582,9 @@ impl Session {
         if starts_session {
             // REC-4a: the first INVITE (or REFER with method=INVITE) gives the session info.
             self.first_invite_seen = true;
-            self.recorder.capture_session_info(method, headers, body, now, out);
+            if let Some((r, c)) = self.recorder() {
+                r.capture_session_info(c, method, headers, body, now, out);
+            }
             if method == Method::Invite {
                 self.apply_session_expires(headers, now, out);
             }
@@ -616,11 +616,13 @@ impl Session {
         if !self.legs[i].media {
             return ignored(out, "MSRP chunk", "the leg's media is released");
         }
-        let Some(reassembler) = self.reassembler.as_mut() else {
+        if !reassembles(&self.config) {
             // Nothing to record or intercept: the embedder relays the content (and a file
             // transfer's content is never reassembled, FT-1).
             return;
-        };
+        }
+        let limits = self.config.limits;
+        let reassembler = self.reassembler.get_or_insert_with(|| Box::new(Reassembler::new(limits)));
         let receipt = reassembler.receive(leg, &send);
         for note in receipt.notes {
             out.push(Action::Diagnostic(Diagnostic::Msrp { leg, note }));
@@ -643,7 +645,9 @@ impl Session {
                 // BYE-4ii / REC-INT: intercepted; stored at once and/or deferred.
                 let prefs = self.config.prefs;
                 if prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE) {
-                    self.recorder.store_intercepted(object, &message, now, out);
+                    if let Some((r, c)) = self.recorder() {
+                        r.store_intercepted(c, object, &message, now, out);
+                    }
                 }
                 if prefs.contains(Preferences::ALLOW_DEFER) {
                     self.deferred.push(object);
@@ -652,7 +656,28 @@ impl Session {
                 return;
             }
         }
-        self.recorder.message_complete(object, message, now, out);
+        if let Some((r, c)) = self.recorder() {
+            r.message_complete(c, object, message, now, out);
+        }
+    }
+
+    /// The recorder, created on first use, when this session may ever store anything (a B2BUA
+    /// with `allow-offline-storage`, or `allow-store` for intercepted items).
+    fn recorder(&mut self) -> Option<(&mut Recorder, &Config)> {
+        let config = &*self.config;
+        if config.role != Role::B2bua
+            || !config.prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE)
+        {
+            return None;
+        }
+        let recorder = self.recorder.get_or_insert_with(|| Box::new(Recorder::new(config)));
+        Some((recorder, config))
+    }
+
+    /// REC-END / FT-1a/b through the recorder; `true` when a File Transfer History object was
+    /// stored (the client's 200 OK then waits for its UID).
+    fn flush_end(&mut self, now: Time, out: &mut Actions<'_>) -> bool {
+        self.recorder().is_some_and(|(r, c)| r.flush_end(c, now, out))
     }
 
     fn on_store_outcome(&mut self, object: ObjectRef, uid: Option<&str>, out: &mut Actions<'_>) {
@@ -665,6 +690,17 @@ impl Session {
 
 fn recording_on(config: &Config) -> bool {
     config.role == Role::B2bua && config.prefs.contains(Preferences::ALLOW_OFFLINE_STORAGE)
+}
+
+/// Chat messages are reassembled when they may be recorded or intercepted (a group that may
+/// remain with any preference set); never for a file transfer (FT-1) or a proxy.
+fn reassembles(config: &Config) -> bool {
+    config.role == Role::B2bua
+        && config.kind != Kind::FileTransfer
+        && (recording_on(config)
+            || (config.kind == Kind::Group
+                && config.iwfs == 0
+                && config.prefs.intersects(Preferences::all())))
 }
 
 fn ignored(out: &mut Actions<'_>, input: &'static str, why: &'static str) {
