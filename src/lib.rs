@@ -93,3 +93,8 @@ pub use session::config::{Config, ConfigError, Kind, Policy, Preferences, Role, 
 pub use session::input::Input;
 pub use session::Session;
 pub use time::Time;
+
+/// The README's Rust examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
