@@ -39,10 +39,24 @@ pub struct HeaderName {
 
 impl HeaderName {
     /// `true` when `name` is this header's full or compact name (case-insensitive).
+    ///
+    /// This runs for every header field of a message on every look-up, so it first compares
+    /// lengths: most names are rejected without reading a byte, and `trim` only runs for a name
+    /// with whitespace at either end.
+    #[inline]
     pub fn matches(&self, name: &str) -> bool {
-        let name = name.trim();
-        name.eq_ignore_ascii_case(self.full) || self.compact.is_some_and(|c| name.eq_ignore_ascii_case(c))
+        let name = if has_space_at_an_end(name.as_bytes()) { name.trim() } else { name };
+        let is = |candidate: &str| name.len() == candidate.len() && name.eq_ignore_ascii_case(candidate);
+        is(self.full) || self.compact.is_some_and(is)
     }
+}
+
+/// `true` when `name` may begin or end with whitespace `str::trim` removes: an ASCII space or
+/// control at an end, or any non-ASCII byte there (Unicode whitespace is multi-byte).
+#[inline]
+fn has_space_at_an_end(name: &[u8]) -> bool {
+    let suspect = |b: &u8| b.is_ascii_whitespace() || b.is_ascii_control() || !b.is_ascii();
+    name.first().is_some_and(suspect) || name.last().is_some_and(suspect)
 }
 
 /// The header names the library looks up.
