@@ -442,6 +442,6 @@ impl<'a> TagValue<'a> {
     /// The CPM service the decoded value (without `!`) is a kind of, if any (TD-9). Whether the
     /// value is negated is for the caller to check.
     pub fn cpm_service(&self) -> Option<CpmService> {
-        CpmService::identify_bytes(self.decoded())
+        CpmService::identify_encoded(self.value())
     }
 }
