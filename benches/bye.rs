@@ -191,6 +191,5 @@ fn bye_parts(c: &mut Criterion) {
 criterion_group! { name = benches; config = common::criterion(); targets = bye, bye_iwfs, bye_parts }
 
 fn main() {
-    benches();
-    common::criterion().final_summary();
+    common::run("bye", benches);
 }

@@ -62,6 +62,5 @@ fn dispatch_fields(c: &mut Criterion) {
 criterion_group! { name = benches; config = common::criterion(); targets = dispatch, dispatch_fields }
 
 fn main() {
-    benches();
-    common::criterion().final_summary();
+    common::run("dispatch", benches);
 }

@@ -193,7 +193,11 @@ fn msrp(c: &mut Criterion) {
     assert_eq!((in_order_len, shuffled_len, parse_and_reassemble(&s.bytes)), (MIB, MIB, MIB));
     assert_eq!(decode_and_reassemble(&s.bytes, 16 * 1024), MIB);
 
-    let (_, a_parse) = counting::count(|| parse_all(&s.bytes, |send| drop(black_box(send))));
+    let (_, a_parse) = counting::count(|| {
+        parse_all(&s.bytes, |send| {
+            black_box(send);
+        })
+    });
     let (_, a_in) = counting::count(|| reassemble(&sends));
     let (_, a_sh) = counting::count(|| reassemble(order.iter().map(|&i| &sends[i])));
     let (_, a_dec) = counting::count(|| decode_and_reassemble(&s.bytes, 16 * 1024));
@@ -215,7 +219,13 @@ fn msrp(c: &mut Criterion) {
     g.bench_function("baseline-memcpy", |b| b.iter(|| copy.run()));
     let mut aliased = Copy::new(&s.payload, 64);
     g.bench_function("memcpy-4k-aliased", |b| b.iter(|| aliased.run()));
-    g.bench_function("parse", |b| b.iter(|| parse_all(black_box(&s.bytes), |send| drop(black_box(send)))));
+    g.bench_function("parse", |b| {
+        b.iter(|| {
+            parse_all(black_box(&s.bytes), |send| {
+                black_box(send);
+            })
+        })
+    });
     g.bench_function("parse+reassemble", |b| b.iter(|| parse_and_reassemble(black_box(&s.bytes))));
     g.bench_function("decoder+reassemble", |b| {
         b.iter(|| decode_and_reassemble(black_box(&s.bytes), 16 * 1024))
@@ -264,6 +274,5 @@ fn msrp_chunks(c: &mut Criterion) {
 criterion_group! { name = benches; config = common::criterion(); targets = msrp, msrp_sizes, msrp_chunks }
 
 fn main() {
-    benches();
-    common::criterion().final_summary();
+    common::run("msrp", benches);
 }

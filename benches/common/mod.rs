@@ -135,3 +135,20 @@ pub fn write_figures(name: &str, figures: &[(String, f64)]) {
         println!("{name}: {k} = {v}");
     }
 }
+
+/// The 1-minute load average (Linux), recorded beside the figures: other work on the machine
+/// slows the code and its baseline alike, but not always equally.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|l| l.parse().ok()))
+        .unwrap_or(f64::NAN)
+}
+
+/// Runs a bench's groups, recording the load average before and after as `<name>-load.json`.
+pub fn run(name: &str, groups: impl FnOnce()) {
+    let before = load_average();
+    groups();
+    criterion().final_summary();
+    write_figures(&format!("{name}-load"), &[("before".into(), before), ("after".into(), load_average())]);
+}
