@@ -268,6 +268,11 @@ pub(crate) mod lex {
             self.s.as_bytes()
         }
 
+        /// The bytes not read yet.
+        pub(crate) fn rest(&self) -> &'a [u8] {
+            self.bytes().get(self.pos..).unwrap_or_default()
+        }
+
         pub(crate) fn peek(&self) -> Option<u8> {
             self.bytes().get(self.pos).copied()
         }

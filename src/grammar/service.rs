@@ -360,22 +360,16 @@ impl<'a> Iterator for ServiceIds<'a> {
 
 fn service_id<'a>(c: &mut Cursor<'a>) -> Result<ServiceId<'a>, GrammarError> {
     let start = c.pos();
-    for expected in URN7.bytes() {
-        match c.peek() {
-            Some(b) if b.eq_ignore_ascii_case(&expected) => c.bump(),
-            _ => {
-                c.set_pos(start);
-                return Err(c.err(ErrorKind::Expected("urn:urn-7:")));
-            }
-        }
+    match c.rest().get(..URN7.len()) {
+        Some(head) if head.eq_ignore_ascii_case(URN7.as_bytes()) => c.set_pos(start + URN7.len()),
+        _ => return Err(c.err(ErrorKind::Expected("urn:urn-7:"))),
     }
     let mut label = 0usize;
     loop {
         let label_start = c.pos();
-        while c.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            c.bump();
-        }
-        let len = c.pos() - label_start;
+        let rest = c.rest();
+        let len = rest.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-')).unwrap_or(rest.len());
+        c.set_pos(label_start + len);
         if len == 0 {
             return Err(c.unexpected(ErrorKind::Expected("a service id label")));
         }
