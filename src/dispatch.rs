@@ -47,7 +47,8 @@
 //!   for a CPM procedure (there are no CPM services to skip on a request that is not CPM), and
 //!   applies to every CPM procedure, SUBSCRIBE included.
 //!
-//! The whole path runs without heap allocation: headers are visited in place, values are parsed
+//! The whole path runs without heap allocation and walks the header fields once
+//! ([`SipHeaders::for_each_of`]): headers are visited in place, values are parsed
 //! lazily and compared while decoding.
 
 use core::fmt;
@@ -159,10 +160,7 @@ impl Tags {
 /// assert_eq!((r.procedure, r.group, r.skip_services), (Procedure::SessionInvitation, true, false));
 /// ```
 pub fn route(method: Method, headers: &dyn SipHeaders, policy: Policy) -> Result<Route, DispatchError> {
-    let tags = accept_contact_tags(headers)?;
-    let asserted = group_from(headers, &names::P_ASSERTED_SERVICE)?;
-    let preferred = group_from(headers, &names::P_PREFERRED_SERVICE)?;
-    let deferred_event = first_event_is_deferred(headers)?;
+    let Read { tags, asserted, preferred, deferred_event } = read(headers)?;
     // TD-8: P-Asserted-Service wins when present; otherwise P-Preferred-Service.
     let group_service = asserted.or(preferred).unwrap_or(false);
 
@@ -188,76 +186,95 @@ pub fn route(method: Method, headers: &dyn SipHeaders, policy: Policy) -> Result
     })
 }
 
-/// Visits every field of `name`, stopping at the first error `f` returns.
-fn visit<'s>(
-    headers: &'s dyn SipHeaders,
-    name: &HeaderName,
-    mut f: impl FnMut(&'s str) -> Result<(), GrammarError>,
-) -> Result<(), DispatchError> {
-    let mut failed = None;
-    headers.for_each(name, &mut |field| match f(field) {
-        Ok(()) => ControlFlow::Continue(()),
-        Err(e) => {
-            failed = Some(e);
-            ControlFlow::Break(())
-        }
-    });
-    failed.map_or(Ok(()), |e| Err(DispatchError(e)))
+/// The four headers `route` reads, in the order their errors take precedence.
+const READ: [HeaderName; 4] =
+    [names::ACCEPT_CONTACT, names::P_ASSERTED_SERVICE, names::P_PREFERRED_SERVICE, names::EVENT];
+
+/// What `route` reads from the headers.
+struct Read {
+    tags: Tags,
+    /// `None` without P-Asserted-Service, else whether it names a group.
+    asserted: Option<bool>,
+    /// The same for P-Preferred-Service.
+    preferred: Option<bool>,
+    /// The first Event field is `deferred-messages`.
+    deferred_event: bool,
 }
 
-fn accept_contact_tags(headers: &dyn SipHeaders) -> Result<Tags, DispatchError> {
+/// Reads the four headers in one walk over the fields ([`SipHeaders::for_each_of`]). Each header
+/// is read as if on its own: its fields in order, up to its first error; the error returned is
+/// that of the first header in [`READ`] order that has one, as if they were read one by one.
+fn read(headers: &dyn SipHeaders) -> Result<Read, DispatchError> {
     let mut tags = Tags::default();
-    visit(headers, &names::ACCEPT_CONTACT, |field| {
-        for value in accept_contact::values(field) {
-            for feature in value?.features() {
-                // Base tags (audio, …) are not additional values (TD-7).
-                if !feature.is_extension() {
-                    continue;
-                }
-                let is_icsi = feature.is(ICSI_REF);
-                if feature.value.is_none() {
-                    // A `+` tag without a value is boolean TRUE: an additional value.
-                    tags.additional = true;
-                }
-                for tv in feature.tag_values() {
-                    if tv.is_negated() {
-                        // A negated value never matches and is not an additional value.
-                        continue;
-                    }
-                    match tv.cpm_service().filter(|_| is_icsi) {
-                        // `…cpm.session.group` lands on `session` only: no group flag (TD-8).
-                        Some(s) => tags.add(s),
-                        None => tags.additional = true,
-                    }
-                }
+    let mut groups: [Option<bool>; 2] = [None, None];
+    let mut first_event: Option<bool> = None;
+    let mut errors: [Option<GrammarError>; 4] = [None; 4];
+    headers.for_each_of(&READ, &mut |i, field| {
+        let Some(slot @ None) = errors.get_mut(i) else {
+            return ControlFlow::Continue(()); // this header failed already
+        };
+        let result = match i {
+            0 => accept_contact_field(&mut tags, field),
+            1 | 2 => match groups.get_mut(i - 1) {
+                Some(seen) => group_field(seen, field, READ.get(i).map_or("", |n| n.full)),
+                None => Ok(()),
+            },
+            _ => event_field(&mut first_event, field),
+        };
+        if let Err(e) = result {
+            *slot = Some(e);
+        }
+        ControlFlow::Continue(())
+    });
+    if let Some(e) = errors.into_iter().flatten().next() {
+        return Err(DispatchError(e));
+    }
+    let [asserted, preferred] = groups;
+    Ok(Read { tags, asserted, preferred, deferred_event: first_event.unwrap_or(false) })
+}
+
+/// One Accept-Contact field into `tags`.
+fn accept_contact_field(tags: &mut Tags, field: &str) -> Result<(), GrammarError> {
+    // One pass validates the field and reads its features (an error makes the request invalid,
+    // so what was read before it does not matter).
+    accept_contact::visit_features(field, |feature| {
+        // Base tags (audio, …) are not additional values (TD-7).
+        if !feature.is_extension() {
+            return;
+        }
+        let is_icsi = feature.is(ICSI_REF);
+        if feature.value.is_none() {
+            // A `+` tag without a value is boolean TRUE: an additional value.
+            tags.additional = true;
+        }
+        for tv in feature.tag_values() {
+            if tv.is_negated() {
+                // A negated value never matches and is not an additional value.
+                continue;
+            }
+            match tv.cpm_service().filter(|_| is_icsi) {
+                // `…cpm.session.group` lands on `session` only: no group flag (TD-8).
+                Some(s) => tags.add(s),
+                None => tags.additional = true,
             }
         }
-        Ok(())
-    })?;
-    Ok(tags)
+    })
 }
 
-/// `None` when the message has no `name` header, else whether any of its Service-IDs is a
-/// `…cpm.session.group` (or a sub-service of it).
-fn group_from(headers: &dyn SipHeaders, name: &HeaderName) -> Result<Option<bool>, DispatchError> {
-    let mut seen = None;
-    visit(headers, name, |field| {
-        let mut group = seen.unwrap_or(false);
-        for id in service::service_ids(field, name.full) {
-            group |= id?.is_a(CpmService::SessionGroup);
-        }
-        seen = Some(group);
-        Ok(())
-    })?;
-    Ok(seen)
+/// One P-Asserted-Service or P-Preferred-Service field: `seen` becomes `Some(true)` once any
+/// Service-ID of the header is a `…cpm.session.group` (or a sub-service of it).
+fn group_field(seen: &mut Option<bool>, field: &str, header: &'static str) -> Result<(), GrammarError> {
+    let mut group = seen.unwrap_or(false);
+    for id in service::service_ids(field, header) {
+        group |= id?.is_a(CpmService::SessionGroup);
+    }
+    *seen = Some(group);
+    Ok(())
 }
 
-fn first_event_is_deferred(headers: &dyn SipHeaders) -> Result<bool, DispatchError> {
-    let mut first = None;
-    visit(headers, &names::EVENT, |field| {
-        let t = event::event_type(field)?;
-        first.get_or_insert(t.eq_ignore_ascii_case(DEFERRED_MESSAGES));
-        Ok(())
-    })?;
-    Ok(first.unwrap_or(false))
+/// One Event field: the first decides whether it is `deferred-messages`; all must parse.
+fn event_field(first: &mut Option<bool>, field: &str) -> Result<(), GrammarError> {
+    let t = event::event_type(field)?;
+    first.get_or_insert(t.eq_ignore_ascii_case(DEFERRED_MESSAGES));
+    Ok(())
 }

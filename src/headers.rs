@@ -39,10 +39,30 @@ pub struct HeaderName {
 
 impl HeaderName {
     /// `true` when `name` is this header's full or compact name (case-insensitive).
+    ///
+    /// This runs for every header field of a message on every look-up, so it first compares
+    /// lengths: most names are rejected without reading a byte, and `trim` only runs for a name
+    /// with whitespace at either end.
+    #[inline]
     pub fn matches(&self, name: &str) -> bool {
-        let name = name.trim();
-        name.eq_ignore_ascii_case(self.full) || self.compact.is_some_and(|c| name.eq_ignore_ascii_case(c))
+        let name = if has_space_at_an_end(name.as_bytes()) { name.trim() } else { name };
+        self.matches_trimmed(name)
     }
+
+    /// [`HeaderName::matches`] for a name already trimmed.
+    #[inline]
+    fn matches_trimmed(&self, name: &str) -> bool {
+        let is = |candidate: &str| name.len() == candidate.len() && name.eq_ignore_ascii_case(candidate);
+        is(self.full) || self.compact.is_some_and(is)
+    }
+}
+
+/// `true` when `name` may begin or end with whitespace `str::trim` removes: an ASCII space or
+/// control at an end, or any non-ASCII byte there (Unicode whitespace is multi-byte).
+#[inline]
+fn has_space_at_an_end(name: &[u8]) -> bool {
+    let suspect = |b: &u8| b.is_ascii_whitespace() || b.is_ascii_control() || !b.is_ascii();
+    name.first().is_some_and(suspect) || name.last().is_some_and(suspect)
 }
 
 /// The header names the library looks up.
@@ -121,6 +141,26 @@ pub trait SipHeaders {
     fn contains(&self, name: &HeaderName) -> bool {
         self.first(name).is_some()
     }
+
+    /// Visits every value of every header in `names`, with the position in `names` of the name
+    /// it matched, and stops when `f` returns [`ControlFlow::Break`]. Values of one name come in
+    /// message order; how values of different names interleave is up to the implementation.
+    ///
+    /// The default calls [`SipHeaders::for_each`] once per name. An implementation that can walk
+    /// its fields once should do so: the terminating dispatch asks for four headers at a time.
+    fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        for (i, name) in names.iter().enumerate() {
+            let mut stopped = false;
+            self.for_each(name, &mut |v| {
+                let flow = f(i, v);
+                stopped = flow.is_break();
+                flow
+            });
+            if stopped {
+                return;
+            }
+        }
+    }
 }
 
 impl<'v> SipHeaders for [(&'v str, &'v str)] {
@@ -131,17 +171,44 @@ impl<'v> SipHeaders for [(&'v str, &'v str)] {
             }
         }
     }
+
+    /// One walk over the fields; a name is trimmed only when it matches nothing as it is and
+    /// has whitespace at an end (a name with whitespace never equals a header name).
+    fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        for (n, v) in self {
+            let found = match names.iter().position(|name| name.matches_trimmed(n)) {
+                None if has_space_at_an_end(n.as_bytes()) => {
+                    let n = n.trim();
+                    names.iter().position(|name| name.matches_trimmed(n))
+                }
+                found => found,
+            };
+            if let Some(i) = found {
+                if f(i, v).is_break() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl<'v, const N: usize> SipHeaders for [(&'v str, &'v str); N] {
     fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
         self.as_slice().for_each(name, f)
     }
+
+    fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        self.as_slice().for_each_of(names, f)
+    }
 }
 
 impl<'v> SipHeaders for Vec<(&'v str, &'v str)> {
     fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
         self.as_slice().for_each(name, f)
+    }
+
+    fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        self.as_slice().for_each_of(names, f)
     }
 }
 
@@ -160,6 +227,47 @@ mod tests {
         assert_eq!(seen, ["*;audio", "*;video"]);
         assert_eq!(h.first(&names::ACCEPT_CONTACT), Some("*;audio"));
         assert!(!h.contains(&names::REASON));
+    }
+
+    /// Only `for_each`: uses the trait's default `for_each_of`.
+    struct PerName<'a>(&'a [(&'a str, &'a str)]);
+
+    impl SipHeaders for PerName<'_> {
+        fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
+            self.0.for_each(name, f)
+        }
+    }
+
+    #[test]
+    fn for_each_of_is_for_each_per_name() {
+        let h = [("a", "1"), (" Event ", "2"), ("x", "3"), ("Accept-Contact", "4"), ("o", "5"), ("t", "6")];
+        let names = [names::ACCEPT_CONTACT, names::EVENT, names::SESSION_EXPIRES, names::REASON];
+        let mut one_pass = Vec::new();
+        h.for_each_of(&names, &mut |i, v| {
+            one_pass.push((i, v));
+            ControlFlow::Continue(())
+        });
+        let per = PerName(&h);
+        let mut per_name = Vec::new();
+        per.for_each_of(&names, &mut |i, v| {
+            per_name.push((i, v));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(one_pass, [(0, "1"), (1, "2"), (2, "3"), (0, "4"), (1, "5")]);
+        per_name.sort();
+        one_pass.sort();
+        assert_eq!(one_pass, per_name);
+        // Break stops both.
+        let mut n = 0;
+        h.for_each_of(&names, &mut |_, _| {
+            n += 1;
+            ControlFlow::Break(())
+        });
+        per.for_each_of(&names, &mut |_, _| {
+            n += 1;
+            ControlFlow::Break(())
+        });
+        assert_eq!(n, 2);
     }
 
     #[test]

@@ -131,3 +131,67 @@ fn an_idle_session_is_small() {
         heap / N
     );
 }
+
+/// The benchmark messages (`benches/data/`, from shared/bench-data) as a stack hands them over:
+/// every header field as a name/value pair.
+fn fields(message: &'static [u8]) -> Vec<(&'static str, &'static str)> {
+    let text = core::str::from_utf8(message).unwrap();
+    let head = text.split("\r\n\r\n").next().unwrap();
+    head.split("\r\n").skip(1).filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim(), v.trim())).collect()
+}
+
+#[test]
+fn the_bench_bye_from_its_header_fields_allocates_nothing() {
+    use core::ops::ControlFlow;
+    use cpm_pf::headers::{names, SipHeaders};
+
+    let headers = fields(include_bytes!("../benches/data/bye.sip"));
+    assert_eq!(headers.len(), 10);
+    let t = Time::from_unix_secs(1_000);
+    // Every branch the `bye` bench times: (config, leg).
+    let group = || {
+        let mut c = Config::default();
+        c.kind = Kind::Group;
+        c.policy = Policy::LONG_LIVED_RESTART;
+        c
+    };
+    let iwfs = |n: u8, policy: Policy| {
+        let mut c = Config::default();
+        c.iwfs = n;
+        c.policy = policy;
+        c
+    };
+    let cases = [
+        (Config::default(), Leg::Client),
+        (Config::default(), Leg::Remote),
+        (iwfs(2, Policy::IWF_BYE_CLOSES_STREAMS), Leg::Iwf(1)),
+        (iwfs(2, Policy::empty()), Leg::Iwf(1)),
+        (iwfs(3, Policy::empty()), Leg::Client),
+        (group(), Leg::Client),
+    ];
+    for (config, leg) in cases {
+        let mut s = Session::new(config, t).unwrap();
+        let (len, n) = allocations(|| {
+            let mut reasons = [""; 4];
+            let mut k = 0;
+            headers.for_each(&names::REASON, &mut |v| {
+                reasons[k] = v;
+                k += 1;
+                ControlFlow::Continue(())
+            });
+            let actions = s.handle(Input::ByeReceived { leg, reasons: &reasons[..k] }, t);
+            actions.len()
+        });
+        assert!(len > 0);
+        assert_eq!(n, 0, "the bench BYE on {leg} allocated");
+    }
+}
+
+#[test]
+fn routing_the_bench_invite_allocates_nothing() {
+    let headers = fields(include_bytes!("../benches/data/invite.sip"));
+    assert_eq!(headers.len(), 15);
+    let (r, n) = allocations(|| cpm_pf::route(Method::Invite, &headers, Policy::SKIP_SERVICES_ON_IARI));
+    assert_eq!(r.unwrap().procedure, cpm_pf::Procedure::SessionInvitation);
+    assert_eq!(n, 0, "route allocated");
+}

@@ -162,6 +162,35 @@ impl<'a> Iterator for AcValues<'a> {
     }
 }
 
+/// Validates one field value and hands every feature parameter to `f` as it is read, in order:
+/// one pass where [`values`] then [`AcValue::features`] make two (the terminating dispatch).
+/// Stops at the first error, which is the one [`values`] would yield; features read before it
+/// have been handed over.
+pub(crate) fn visit_features<'a>(
+    value: &'a str,
+    mut f: impl FnMut(FeatureParam<'a>),
+) -> Result<(), GrammarError> {
+    let mut c = Cursor::new(value, HEADER);
+    c.sws();
+    if c.is_eof() {
+        return Err(c.err(ErrorKind::Empty));
+    }
+    loop {
+        if c.peek() != Some(b'*') {
+            return Err(c.unexpected(ErrorKind::Expected("'*'")));
+        }
+        c.bump();
+        while c.eat_sep(b';') {
+            if let AcParam::Feature(p) = ac_param(&mut c)? {
+                f(p);
+            }
+        }
+        if !c.list_next()? {
+            return Ok(());
+        }
+    }
+}
+
 fn ac_value<'a>(c: &mut Cursor<'a>) -> Result<AcValue<'a>, GrammarError> {
     if c.peek() != Some(b'*') {
         return Err(c.unexpected(ErrorKind::Expected("'*'")));
@@ -442,6 +471,6 @@ impl<'a> TagValue<'a> {
     /// The CPM service the decoded value (without `!`) is a kind of, if any (TD-9). Whether the
     /// value is negated is for the caller to check.
     pub fn cpm_service(&self) -> Option<CpmService> {
-        CpmService::identify_bytes(self.decoded())
+        CpmService::identify_encoded(self.value())
     }
 }

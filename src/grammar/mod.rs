@@ -153,6 +153,29 @@ impl Iterator for PercentDecoded<'_> {
     }
 }
 
+/// Percent-decodes `s` into `buf` exactly as [`percent_decoded`] does (a `%` not followed by two
+/// hex digits stays as it is), copying the runs between escapes whole. The decoded length, or
+/// `None` when it does not fit in `buf`.
+pub(crate) fn percent_decode_into(s: &[u8], buf: &mut [u8]) -> Option<usize> {
+    let mut n = 0;
+    let mut rest = s;
+    loop {
+        let run = rest.iter().position(|&b| b == b'%').unwrap_or(rest.len());
+        buf.get_mut(n..n + run)?.copy_from_slice(rest.get(..run)?);
+        n += run;
+        rest = rest.get(run..)?;
+        let Some((&pct, after)) = rest.split_first() else { return Some(n) };
+        let decoded = match after {
+            [hi, lo, ..] => hex_value(*hi).zip(hex_value(*lo)).map(|(hi, lo)| hi << 4 | lo),
+            _ => None,
+        };
+        let (byte, skip) = decoded.map_or((pct, 1), |b| (b, 3));
+        *buf.get_mut(n)? = byte;
+        n += 1;
+        rest = rest.get(skip..)?;
+    }
+}
+
 fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -183,9 +206,41 @@ pub(crate) mod lex {
     use super::{ErrorKind, GenericParam, GrammarError};
 
     /// RFC 3261 `token` characters: `alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"`.
+    #[inline]
     pub(crate) fn is_token_char(b: u8) -> bool {
-        b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
+        TOKEN[usize::from(b)]
+    }
+
+    /// `token` characters as a table: one load per byte on the hot paths (Reason, dispatch).
+    static TOKEN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric()
+                || matches!(c, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
+            b += 1;
+        }
+        t
+    };
+
+    /// Bytes a quoted string takes as they are (`qdtext` and UTF-8): anything but controls other
+    /// than HTAB, DEL, `"` and `\\`. The others need a closer look.
+    static QDTEXT_PLAIN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = (c >= 0x20 && c != 0x7f && c != b'"' && c != b'\\') || c == b'\t';
+            b += 1;
+        }
+        t
+    };
+
+    /// How many bytes from the start of `bytes` satisfy `table`.
+    #[inline]
+    fn run(bytes: &[u8], table: &[bool; 256]) -> usize {
+        bytes.iter().position(|&b| !table[usize::from(b)]).unwrap_or(bytes.len())
     }
 
     /// A cursor over one header field value.
@@ -211,6 +266,11 @@ pub(crate) mod lex {
 
         fn bytes(&self) -> &'a [u8] {
             self.s.as_bytes()
+        }
+
+        /// The bytes not read yet.
+        pub(crate) fn rest(&self) -> &'a [u8] {
+            self.bytes().get(self.pos..).unwrap_or_default()
         }
 
         pub(crate) fn peek(&self) -> Option<u8> {
@@ -278,9 +338,7 @@ pub(crate) mod lex {
         /// One or more token characters.
         pub(crate) fn token(&mut self) -> Result<&'a str, GrammarError> {
             let start = self.pos;
-            while self.peek().is_some_and(is_token_char) {
-                self.pos += 1;
-            }
+            self.pos += run(self.bytes().get(start..).unwrap_or_default(), &TOKEN);
             if self.pos == start {
                 return Err(self.unexpected(ErrorKind::ExpectedToken));
             }
@@ -310,6 +368,7 @@ pub(crate) mod lex {
             }
             self.pos += 1;
             loop {
+                self.pos += run(self.bytes().get(self.pos..).unwrap_or_default(), &QDTEXT_PLAIN);
                 match self.peek() {
                     None => return Err(GrammarError::new(self.header, ErrorKind::UnterminatedQuote, start)),
                     Some(b'"') => {
@@ -411,5 +470,49 @@ pub(crate) mod lex {
             }
         }
         std::borrow::Cow::Owned(out)
+    }
+}
+
+#[cfg(test)]
+mod decode_tests {
+    use super::{percent_decode_into, percent_decoded};
+    use crate::grammar::service::CpmService;
+    use proptest::prelude::*;
+
+    fn check(s: &str) {
+        let expected: Vec<u8> = percent_decoded(s).collect();
+        let mut buf = [0u8; 64];
+        match percent_decode_into(s.as_bytes(), &mut buf) {
+            Some(n) => assert_eq!(&buf[..n], &expected[..], "{s:?}"),
+            None => assert!(expected.len() > buf.len(), "{s:?} fits but was refused"),
+        }
+        assert_eq!(CpmService::identify(s), CpmService::identify_bytes(percent_decoded(s)), "{s:?}");
+    }
+
+    #[test]
+    fn decoding_into_a_buffer_is_decoding_on_the_fly() {
+        for s in [
+            "",
+            "%",
+            "%4",
+            "%41",
+            "%zz%41%",
+            "a%3Ab%3ac",
+            "urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session",
+            "urn%3aurn-7%3A3gpp-service.ims.icsi.oma.cpm.SESSION.group",
+            "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msgfoo",
+            &"x".repeat(64),
+            &"x".repeat(65),
+            &"%41".repeat(64),
+        ] {
+            check(s);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_into_a_buffer_matches(s in "([a-zA-Z0-9.:%-]|%[0-9a-fA-F]{2}){0,80}") {
+            check(&s);
+        }
     }
 }

@@ -143,18 +143,23 @@ pub fn parse(value: &str) -> Result<Reason<'_>, GrammarError> {
     if c.is_eof() {
         return Err(c.err(ErrorKind::Empty));
     }
-    let mut values = SmallVec::new();
+    // Each value is built where it is stored: the structs are a few hundred bytes, and moving
+    // them through return values cost more than the parsing itself (BENCHMARKS.md, `bye_parts`).
+    let mut reason = Reason { values: SmallVec::new() };
     loop {
-        values.push(reason_value(&mut c)?);
+        let protocol = c.token()?;
+        reason.values.push(ReasonValue { protocol, cause: None, text: None, params: SmallVec::new() });
+        if let Some(v) = reason.values.last_mut() {
+            reason_params(&mut c, v)?;
+        }
         if !c.list_next()? {
-            return Ok(Reason { values });
+            return Ok(reason);
         }
     }
 }
 
-fn reason_value<'a>(c: &mut Cursor<'a>) -> Result<ReasonValue<'a>, GrammarError> {
-    let protocol = c.token()?;
-    let mut v = ReasonValue { protocol, cause: None, text: None, params: SmallVec::new() };
+/// The `;`-separated parameters after a value's protocol, into `v`.
+fn reason_params<'a>(c: &mut Cursor<'a>, v: &mut ReasonValue<'a>) -> Result<(), GrammarError> {
     let mut seen_cause = false;
     while c.eat_sep(b';') {
         let p = c.generic_param()?;
@@ -174,7 +179,7 @@ fn reason_value<'a>(c: &mut Cursor<'a>) -> Result<ReasonValue<'a>, GrammarError>
         }
         v.params.push(p);
     }
-    Ok(v)
+    Ok(())
 }
 
 impl fmt::Display for ReasonValue<'_> {

@@ -106,7 +106,29 @@ impl CpmService {
     /// assert_eq!(CpmService::identify("urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msgfoo"), None);
     /// ```
     pub fn identify(urn: &str) -> Option<CpmService> {
-        CpmService::identify_bytes(percent_decoded(urn))
+        CpmService::identify_encoded(urn)
+    }
+
+    /// [`CpmService::identify`], decoding into a buffer on the stack: the value is copied a run
+    /// at a time between `%` escapes and then compared as a slice, which is several times faster
+    /// than decoding and comparing byte by byte (the dispatch of a CPM INVITE is mostly this).
+    /// Values too long for the buffer take the byte-by-byte path; the answer is the same.
+    pub(crate) fn identify_encoded(value: &str) -> Option<CpmService> {
+        let mut buf = [0u8; 128];
+        match super::percent_decode_into(value.as_bytes(), &mut buf) {
+            Some(n) => CpmService::identify_slice(buf.get(..n).unwrap_or_default()),
+            None => CpmService::identify_bytes(percent_decoded(value)),
+        }
+    }
+
+    /// [`CpmService::identify_bytes`] over a slice: the prefix is compared in one go.
+    pub(crate) fn identify_slice(bytes: &[u8]) -> Option<CpmService> {
+        let prefix = CPM_URN_PREFIX.as_bytes();
+        let head = bytes.get(..prefix.len())?;
+        if !head.eq_ignore_ascii_case(prefix) {
+            return None;
+        }
+        CpmService::identify_labels(bytes.get(prefix.len()..).unwrap_or_default().iter().copied())
     }
 
     /// [`CpmService::identify`] over already decoded bytes.
@@ -117,6 +139,11 @@ impl CpmService {
                 return None;
             }
         }
+        CpmService::identify_labels(it)
+    }
+
+    /// The labels after [`CPM_URN_PREFIX`].
+    fn identify_labels(it: impl Iterator<Item = u8>) -> Option<CpmService> {
         // Labels after the prefix: the first names the service, the second may be `group`,
         // the rest must be well-formed sub-service-ids (non-empty let-dig runs).
         let mut first = Label::default();
@@ -213,7 +240,7 @@ impl<'a> ServiceId<'a> {
 
     /// The CPM service this identifier is a kind of, if any (TD-9).
     pub fn cpm_service(&self) -> Option<CpmService> {
-        CpmService::identify_bytes(self.raw.bytes())
+        CpmService::identify_slice(self.raw.as_bytes())
     }
 
     /// `true` when this identifier is `service` or a sub-service of it.
@@ -333,22 +360,16 @@ impl<'a> Iterator for ServiceIds<'a> {
 
 fn service_id<'a>(c: &mut Cursor<'a>) -> Result<ServiceId<'a>, GrammarError> {
     let start = c.pos();
-    for expected in URN7.bytes() {
-        match c.peek() {
-            Some(b) if b.eq_ignore_ascii_case(&expected) => c.bump(),
-            _ => {
-                c.set_pos(start);
-                return Err(c.err(ErrorKind::Expected("urn:urn-7:")));
-            }
-        }
+    match c.rest().get(..URN7.len()) {
+        Some(head) if head.eq_ignore_ascii_case(URN7.as_bytes()) => c.set_pos(start + URN7.len()),
+        _ => return Err(c.err(ErrorKind::Expected("urn:urn-7:"))),
     }
     let mut label = 0usize;
     loop {
         let label_start = c.pos();
-        while c.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            c.bump();
-        }
-        let len = c.pos() - label_start;
+        let rest = c.rest();
+        let len = rest.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-')).unwrap_or(rest.len());
+        c.set_pos(label_start + len);
         if len == 0 {
             return Err(c.unexpected(ErrorKind::Expected("a service id label")));
         }

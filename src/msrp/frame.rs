@@ -363,12 +363,46 @@ struct Located {
     frame_end: usize,
 }
 
+/// The index of the first `needle` in `hay` at or after `from`.
+///
+/// Every needle here starts with CR, which is rare in headers and bodies: candidates are found
+/// with [`find_byte`] and only they are compared in full. (Comparing a window at every position
+/// made parsing a 2 KiB frame cost 4 µs, 100× a memcpy of it.)
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     let rest = hay.get(from..)?;
-    if needle.is_empty() || rest.len() < needle.len() {
-        return None;
+    let (&first, tail) = needle.split_first()?;
+    // The last position a needle can start at, plus one.
+    let starts = rest.len().checked_sub(tail.len())?;
+    let mut at = 0;
+    while at < starts {
+        let i = at + find_byte(rest.get(at..starts)?, first)?;
+        if rest.get(i + 1..i + needle.len()) == Some(tail) {
+            return Some(from + i);
+        }
+        at = i + 1;
     }
-    rest.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+    None
+}
+
+/// The index of the first `byte` in `hay`. Each 64-byte block is tested with a branch-free
+/// OR of byte compares, which the compiler turns into vector compares (even at the x86-64
+/// baseline), so a 2 KiB body is crossed in a few dozen steps.
+#[inline]
+fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    const BLOCK: usize = 64;
+    let mut blocks = hay.chunks_exact(BLOCK);
+    let mut base = 0;
+    for block in &mut blocks {
+        let mut hit = 0u8;
+        for &b in block {
+            hit |= u8::from(b == byte);
+        }
+        if hit != 0 {
+            return block.iter().position(|&b| b == byte).map(|i| base + i);
+        }
+        base += BLOCK;
+    }
+    blocks.remainder().iter().position(|&b| b == byte).map(|i| base + i)
 }
 
 /// Finds the frame at the start of `input`, resuming `scan`. Only the first `max_frame` bytes

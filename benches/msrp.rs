@@ -1,0 +1,278 @@
+//! `msrp`: the MSRP path at memory speed. A 1 MiB message sent as 512 SEND frames with 2 KiB
+//! bodies (RFC 4975 chunks, each with its headers and end-line), against `copy_from_slice` of
+//! the same 1 MiB, the least any receiver that keeps the message can do. Throughput is reported
+//! for the message bytes in every case, so the ratios are ratios of bandwidth.
+//!
+//! - `parse`: every frame parsed (`frame::parse`) and turned into a `SendRequest`, zero-copy;
+//! - `parse+reassemble`: the above plus `Reassembler::receive`, in order, until the message is
+//!   complete (its body is the returned `Vec`);
+//! - `decoder+reassemble`: the byte stream fed to a `FrameDecoder` in 16 KiB reads, as a socket
+//!   would deliver it;
+//! - `reassemble-in-order` / `reassemble-shuffled`: `receive` alone on pre-parsed requests, in
+//!   order and in a fixed pseudo-random order.
+//!
+//! `msrp_sizes` and `msrp_chunks`: how the cost grows with the message size (2 KiB chunks) and
+//! with the number of chunks (a 1 MiB message).
+
+mod common;
+
+use std::hint::black_box;
+
+use common::{counting, write_figures};
+use cpm_pf::msrp::frame::{parse, FrameDecoder, Parsed, DEFAULT_MAX_FRAME};
+use cpm_pf::msrp::reassembly::{Limits, Outcome, Reassembler};
+use cpm_pf::msrp::SendRequest;
+use cpm_pf::Leg;
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+
+const MIB: usize = 1 << 20;
+
+/// A message of `total` bytes sent in chunks of `chunk` bytes: the frame stream and the payload.
+struct Stream {
+    bytes: Vec<u8>,
+    payload: Vec<u8>,
+    frames: usize,
+}
+
+fn stream(total: usize, chunk: usize) -> Stream {
+    // Printable pseudo-random payload (xorshift), so no end-line can appear in a body.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let payload: Vec<u8> = (0..total)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b'a' + (x % 26) as u8
+        })
+        .collect();
+    let mut bytes = Vec::with_capacity(total + total / chunk * 256 + 256);
+    let mut frames = 0;
+    for (i, body) in payload.chunks(chunk).enumerate() {
+        let start = i * chunk + 1;
+        let end = start + body.len() - 1;
+        let flag = if end == total { '$' } else { '+' };
+        let tid = format!("t{i:07}");
+        bytes.extend_from_slice(
+            format!(
+                "MSRP {tid} SEND\r\nTo-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n\
+                 From-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\nMessage-ID: 4564dpWd\r\n\
+                 Byte-Range: {start}-{end}/{total}\r\nContent-Type: text/plain\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        bytes.extend_from_slice(body);
+        bytes.extend_from_slice(format!("\r\n-------{tid}{flag}\r\n").as_bytes());
+        frames += 1;
+    }
+    Stream { bytes, payload, frames }
+}
+
+/// Every frame of `bytes` as a SEND request (zero-copy).
+#[inline(always)]
+fn parse_all(bytes: &[u8], mut each: impl FnMut(SendRequest<'_>)) {
+    let mut at = 0;
+    while at < bytes.len() {
+        match parse(&bytes[at..], DEFAULT_MAX_FRAME) {
+            Ok(Parsed::Frame { frame, len }) => {
+                if let Some(send) = SendRequest::from_frame(&frame) {
+                    each(send);
+                }
+                at += len;
+            }
+            other => panic!("bench stream does not parse: {other:?}"),
+        }
+    }
+}
+
+fn requests(bytes: &[u8]) -> Vec<SendRequest<'_>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let Ok(Parsed::Frame { frame, len }) = parse(&bytes[at..], DEFAULT_MAX_FRAME) else { panic!() };
+        out.push(SendRequest::from_frame(&frame).expect("SEND"));
+        at += len;
+    }
+    out
+}
+
+/// Reassembles `sends` in the given order; the message body's length.
+#[inline(always)]
+fn reassemble<'a>(sends: impl IntoIterator<Item = &'a SendRequest<'a>>) -> usize {
+    let mut r = Reassembler::new(Limits::default());
+    let mut done = 0;
+    for send in sends {
+        if let Outcome::Complete(m) = r.receive(Leg::Remote, send).outcome {
+            done = black_box(m.body).len();
+        }
+    }
+    done
+}
+
+fn parse_and_reassemble(bytes: &[u8]) -> usize {
+    let mut r = Reassembler::new(Limits::default());
+    let mut done = 0;
+    parse_all(bytes, |send| {
+        if let Outcome::Complete(m) = r.receive(Leg::Remote, &send).outcome {
+            done = black_box(m.body).len();
+        }
+    });
+    done
+}
+
+fn decode_and_reassemble(bytes: &[u8], read: usize) -> usize {
+    let mut d = FrameDecoder::new(DEFAULT_MAX_FRAME);
+    let mut r = Reassembler::new(Limits::default());
+    let mut done = 0;
+    for mut piece in bytes.chunks(read) {
+        while !piece.is_empty() {
+            let n = d.push(piece);
+            piece = &piece[n..];
+            while let Some(frame) = d.next_frame() {
+                let frame = frame.expect("bench frames are valid");
+                if let Some(send) = SendRequest::from_frame(&frame) {
+                    if let Outcome::Complete(m) = r.receive(Leg::Remote, &send).outcome {
+                        done = black_box(m.body).len();
+                    }
+                }
+            }
+        }
+    }
+    done
+}
+
+/// A fixed permutation of `0..n` (Fisher-Yates over xorshift): "shuffled" is the same every run.
+fn shuffled(n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for i in (1..n).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        order.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+/// Source and destination buffers for the memcpy baseline, `skew` bytes apart modulo 4 KiB.
+/// A small skew is the 4 KiB-aliasing trap (loads look dependent on the stores just made);
+/// 2 KiB apart is the layout memcpy is at its best in.
+struct Copy {
+    src: Vec<u8>,
+    dst: Vec<u8>,
+    src_at: usize,
+    dst_at: usize,
+    len: usize,
+}
+
+impl Copy {
+    fn new(payload: &[u8], skew: usize) -> Copy {
+        let len = payload.len();
+        let mut src = vec![0u8; len + 8192];
+        let dst = vec![0u8; len + 8192];
+        let page = |p: *const u8| (p as usize) % 4096;
+        let src_at = (4096 - page(src.as_ptr())) % 4096;
+        let dst_at = (4096 - page(dst.as_ptr()) + skew) % 4096;
+        src[src_at..src_at + len].copy_from_slice(payload);
+        Copy { src, dst, src_at, dst_at, len }
+    }
+
+    #[inline(always)]
+    fn run(&mut self) {
+        let (a, b, n) = (self.src_at, self.dst_at, self.len);
+        self.dst[b..b + n].copy_from_slice(&self.src[a..a + n]);
+        black_box(&mut self.dst);
+    }
+}
+
+fn msrp(c: &mut Criterion) {
+    let s = stream(MIB, 2048);
+    let sends = requests(&s.bytes);
+    let order = shuffled(sends.len());
+    let in_order_len = reassemble(&sends);
+    let shuffled_len = reassemble(order.iter().map(|&i| &sends[i]));
+    assert_eq!((in_order_len, shuffled_len, parse_and_reassemble(&s.bytes)), (MIB, MIB, MIB));
+    assert_eq!(decode_and_reassemble(&s.bytes, 16 * 1024), MIB);
+
+    let (_, a_parse) = counting::count(|| {
+        parse_all(&s.bytes, |send| {
+            black_box(send);
+        })
+    });
+    let (_, a_in) = counting::count(|| reassemble(&sends));
+    let (_, a_sh) = counting::count(|| reassemble(order.iter().map(|&i| &sends[i])));
+    let (_, a_dec) = counting::count(|| decode_and_reassemble(&s.bytes, 16 * 1024));
+    write_figures(
+        "msrp-allocations",
+        &[
+            ("frames".into(), s.frames as f64),
+            ("stream-bytes".into(), s.bytes.len() as f64),
+            ("parse.allocations".into(), a_parse as f64),
+            ("reassemble-in-order.allocations".into(), a_in as f64),
+            ("reassemble-shuffled.allocations".into(), a_sh as f64),
+            ("decoder+reassemble.allocations".into(), a_dec as f64),
+        ],
+    );
+
+    let mut g = c.benchmark_group("msrp");
+    g.throughput(Throughput::Bytes(MIB as u64));
+    let mut copy = Copy::new(&s.payload, 2048);
+    g.bench_function("baseline-memcpy", |b| b.iter(|| copy.run()));
+    let mut aliased = Copy::new(&s.payload, 64);
+    g.bench_function("memcpy-4k-aliased", |b| b.iter(|| aliased.run()));
+    g.bench_function("parse", |b| {
+        b.iter(|| {
+            parse_all(black_box(&s.bytes), |send| {
+                black_box(send);
+            })
+        })
+    });
+    g.bench_function("parse+reassemble", |b| b.iter(|| parse_and_reassemble(black_box(&s.bytes))));
+    g.bench_function("decoder+reassemble", |b| {
+        b.iter(|| decode_and_reassemble(black_box(&s.bytes), 16 * 1024))
+    });
+    g.bench_function("reassemble-in-order", |b| b.iter(|| reassemble(black_box(&sends))));
+    g.bench_function("reassemble-shuffled", |b| {
+        b.iter(|| reassemble(black_box(&order).iter().map(|&i| &sends[i])))
+    });
+    g.finish();
+}
+
+fn msrp_sizes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("msrp_sizes");
+    for size in [16 * 1024, 64 * 1024, 256 * 1024, MIB] {
+        let s = stream(size, 2048);
+        g.throughput(Throughput::Bytes(size as u64));
+        let mut copy = Copy::new(&s.payload, 2048);
+        g.bench_with_input(BenchmarkId::new("baseline-memcpy", size), &size, |b, _| b.iter(|| copy.run()));
+        g.bench_with_input(BenchmarkId::new("parse+reassemble", size), &s.bytes, |b, bytes| {
+            b.iter(|| parse_and_reassemble(black_box(bytes)))
+        });
+    }
+    g.finish();
+}
+
+fn msrp_chunks(c: &mut Criterion) {
+    let mut g = c.benchmark_group("msrp_chunks");
+    g.throughput(Throughput::Bytes(MIB as u64));
+    let payload = stream(MIB, MIB).payload;
+    let mut copy = Copy::new(&payload, 2048);
+    g.bench_function("baseline-memcpy", |b| b.iter(|| copy.run()));
+    for chunk in [512usize, 2048, 8192, 32768, 131072] {
+        let s = stream(MIB, chunk);
+        let sends = requests(&s.bytes);
+        let order = shuffled(sends.len());
+        g.bench_with_input(BenchmarkId::new("parse+reassemble", chunk), &s.bytes, |b, bytes| {
+            b.iter(|| parse_and_reassemble(black_box(bytes)))
+        });
+        g.bench_with_input(BenchmarkId::new("reassemble-shuffled", chunk), &order, |b, order| {
+            b.iter(|| reassemble(order.iter().map(|&i| &sends[i])))
+        });
+    }
+    g.finish();
+}
+
+criterion_group! { name = benches; config = common::criterion(); targets = msrp, msrp_sizes, msrp_chunks }
+
+fn main() {
+    common::run("msrp", benches);
+}
