@@ -63,6 +63,8 @@
 //!   nor white space before the colon: such a message fails to parse in rsip;
 //! - it renders a body with `String::from_utf8_lossy`, so a non-UTF-8 body does not survive
 //!   [`rsip::Request`]'s `Display`.
+//! - a URI parsed into an [`rsip::Uri`] (the Request-URI, [`Dialog::remote_target`]) is
+//!   rendered again by rsip, not copied: `;transport=tcp` goes out as `;transport=TCP`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
