@@ -377,13 +377,25 @@ impl Dialog {
     /// embedder makes branches).
     pub fn request(&mut self, method: rsip::Method, via: &str) -> Request {
         self.local_seq = self.local_seq.wrapping_add(1);
+        self.request_with_seq(method, self.local_seq, via)
+    }
+
+    /// The ACK for the 2xx that established a dialog the PF started: the INVITE's CSeq number
+    /// (RFC 3261 §13.2.2.4). Send it before any other request in the dialog.
+    pub fn ack(&self, via: &str) -> Request {
+        let mut ack = self.request_with_seq(rsip::Method::Ack, self.local_seq, via);
+        ack.headers.push(Header::ContentLength("0".into()));
+        ack
+    }
+
+    fn request_with_seq(&self, method: rsip::Method, seq: u32, via: &str) -> Request {
         let mut headers = Headers::default();
         headers.push(Header::Via(via.into()));
         headers.push(Header::MaxForwards("70".into()));
         headers.push(Header::From(self.local.as_str().into()));
         headers.push(Header::To(self.remote.as_str().into()));
         headers.push(Header::CallId(self.call_id.as_str().into()));
-        headers.push(Header::CSeq(format!("{} {}", self.local_seq, method).into()));
+        headers.push(Header::CSeq(format!("{seq} {method}").into()));
         for route in &self.route_set {
             headers.push(Header::Route(route.as_str().into()));
         }
@@ -420,13 +432,19 @@ pub fn call_id<H: SipHeaders + ?Sized>(message: &H) -> Result<&str, AdapterError
 /// The URI of the first `Contact` (full or compact form).
 pub fn contact_uri<H: SipHeaders + ?Sized>(message: &H) -> Result<rsip::Uri, AdapterError> {
     let contact = message.first(&names::CONTACT).ok_or(AdapterError::Missing("Contact"))?;
-    let contact = split_list(contact).next().unwrap_or("");
-    let uri = match (contact.find('<'), contact.find('>')) {
-        (Some(open), Some(close)) if open < close => &contact[open + 1..close],
-        // Without angle brackets, parameters after the URI belong to the header (RFC 3261 §20).
-        _ => contact.split(';').next().unwrap_or(""),
+    let uri = addr_spec(split_list(contact).next().unwrap_or(""));
+    rsip::Uri::try_from(uri).map_err(|_| AdapterError::Invalid("Contact"))
+}
+
+/// The URI of a `From`, `To` or `Contact` value (one entry): the text between the angle
+/// brackets, or without them the text before the first `;`, whose parameters belong to the
+/// header (RFC 3261 §20).
+pub fn addr_spec(value: &str) -> &str {
+    let uri = match (value.find('<'), value.find('>')) {
+        (Some(open), Some(close)) if open < close => &value[open + 1..close],
+        _ => value.split(';').next().unwrap_or(""),
     };
-    rsip::Uri::try_from(uri.trim()).map_err(|_| AdapterError::Invalid("Contact"))
+    uri.trim()
 }
 
 /// The value of parameter `name` of a header value such as `<sip:a@b>;tag=x` (`Some("")` for a
@@ -478,6 +496,12 @@ mod tests {
     fn lists_split_outside_quotes_and_brackets() {
         let v = r#""a, b" <sip:x@y;lr>, <sip:z,w@q>;p="1,2" ,, "#;
         assert_eq!(split_list(v).collect::<Vec<_>>(), [r#""a, b" <sip:x@y;lr>"#, r#"<sip:z,w@q>;p="1,2""#]);
+    }
+
+    #[test]
+    fn addr_specs() {
+        assert_eq!(addr_spec(r#""A;b" <sip:a@b;lr>;tag=1"#), "sip:a@b;lr");
+        assert_eq!(addr_spec(" sip:a@b;tag=1"), "sip:a@b");
     }
 
     #[test]
