@@ -280,14 +280,16 @@ fn new_call(
     let mut call = Call {
         id,
         session,
-        client: LegSide::new(String::new(), from),
-        remote: LegSide::new(String::new(), out_peer),
+        client: LegSide::new(out_peer),
+        remote: LegSide::new(out_peer),
         invite: None,
         invite_sent: None,
         started: now,
         ended: None,
     };
-    *call.leg(leg) = LegSide::new(call_id.clone(), from);
+    // The leg the INVITE came from: its peer and its Call-ID; the other leg's come below.
+    call.leg(leg).peer = from;
+    call.leg(leg).call_id = call_id.clone();
     call.leg(leg).seen.push((transaction_key(&invite), None));
     // REC-4a, ST-0: the first INVITE gives the session info object and maybe the interval.
     io.input(id, &format!("<- {leg} INVITE"));
@@ -602,9 +604,9 @@ fn set_body(headers: &mut rsip::Headers, body_slot: &mut Vec<u8>, body: Vec<u8>)
 }
 
 impl LegSide {
-    fn new(call_id: String, peer: SocketAddr) -> LegSide {
+    fn new(peer: SocketAddr) -> LegSide {
         LegSide {
-            call_id,
+            call_id: String::new(),
             peer,
             dialog: None,
             pending: Vec::new(),
