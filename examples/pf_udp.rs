@@ -371,8 +371,19 @@ fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response) {
         set_body(&mut resp.headers, &mut resp.body, answer.body.clone());
         call.leg(leg).sdp = answer.body.clone();
     } else {
-        // The call failed before it started (non-2xx ACK is left to the transaction layer
-        // rsip does not have; this example sends none). The session never began.
+        // The call failed before it started. A non-2xx answer is acknowledged inside its
+        // INVITE transaction: same branch, the answer's To (RFC 3261 §17.1.1.3).
+        let mut ack = Request { method: rsip::Method::Ack, body: Vec::new(), ..sent.clone() };
+        ack.headers = rsip::Headers::default();
+        copy_headers(
+            &mut ack.headers,
+            &sent.headers,
+            &[&adapter::names::VIA, &names::FROM, &adapter::names::CALL_ID],
+        );
+        copy_headers(&mut ack.headers, &answer.headers, &[&names::TO]);
+        ack.headers.push(Header::CSeq("1 ACK".into()));
+        ack.headers.push(Header::ContentLength("0".into()));
+        io.send(&ack.to_string(), call.leg(out).peer);
         io.line(&format!("  # call {}: the {out} leg answered {status}; relayed", call.id));
         call.ended = Some(io.clock.now());
     }
@@ -400,13 +411,14 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
                 }
             }
             Action::SendResponse { leg, method, .. } => {
+                // The answer to the request of `method` this leg is waiting for.
                 let side = call.leg(leg);
-                let pending = side.pending.iter().position(|r| adapter::method(&r.method) == method);
-                match pending.map(|i| side.pending.remove(i)) {
-                    Some(req) => {
-                        let resp =
-                            adapter::response_for(&req, &action).map(|r| r.to_string()).unwrap_or_default();
-                        io.answer(call.leg(leg), &req, &resp);
+                match side.pending.iter().position(|r| adapter::method(&r.method) == method) {
+                    Some(i) => {
+                        let req = side.pending.remove(i);
+                        if let Some(resp) = adapter::response_for(&req, &action) {
+                            io.answer(side, &req, &resp.to_string());
+                        }
                     }
                     None => io.note(call.id, &format!("no {method} pending on the {leg} leg")),
                 }
