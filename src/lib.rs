@@ -82,6 +82,8 @@ pub mod invariants;
 mod leg;
 pub mod msrp;
 pub mod record;
+#[cfg(feature = "rsip")]
+pub mod rsip_adapter;
 pub mod script;
 pub mod session;
 mod time;
