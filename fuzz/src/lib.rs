@@ -619,7 +619,9 @@ pub fn session(data: &[u8]) {
                 id_text = match id {
                     None => msg_id(leg, 0),
                     Some(Text::Pool(k)) => msg_id(leg, *k),
-                    Some(Text::Raw(s)) => s.clone(),
+                    // Raw text, prefixed by the leg: the checker keys stored objects by
+                    // Message-ID alone, so the same ID on two legs would look stored twice.
+                    Some(Text::Raw(s)) => format!("{}{s}", leg.to_string().chars().next().unwrap_or('x')),
                 };
                 let body = BODIES[usize::from(*body) % BODIES.len()];
                 let body = &body[..usize::from(*len).min(body.len())];
