@@ -535,6 +535,15 @@ fn leg_of(config: &Config, i: u8) -> Leg {
     }
 }
 
+/// One character per leg, so that raw Message-IDs stay distinct per leg and can still be short.
+fn leg_mark(leg: Leg) -> char {
+    match leg {
+        Leg::Client => 'c',
+        Leg::Remote => 'r',
+        Leg::Iwf(k) => char::from(b'0' + k % 10),
+    }
+}
+
 /// Message-IDs distinct per leg: the checker keys stored objects by Message-ID alone.
 fn msg_id(leg: Leg, id: u8) -> String {
     format!("{leg}-m{}", id % 8)
@@ -621,7 +630,7 @@ pub fn session(data: &[u8]) {
                     Some(Text::Pool(k)) => msg_id(leg, *k),
                     // Raw text, prefixed by the leg: the checker keys stored objects by
                     // Message-ID alone, so the same ID on two legs would look stored twice.
-                    Some(Text::Raw(s)) => format!("{}{s}", leg.to_string().chars().next().unwrap_or('x')),
+                    Some(Text::Raw(s)) => format!("{}{s}", leg_mark(leg)),
                 };
                 let body = BODIES[usize::from(*body) % BODIES.len()];
                 let body = &body[..usize::from(*len).min(body.len())];
