@@ -7,7 +7,7 @@
 //! - a leg's media is released at most once, and every leg with media is released by the time
 //!   the session reports `terminated` (a client that re-joins after a connection loss, BYE-4iii,
 //!   has new media: the checker sees the loss by the SUBSCRIBE of BYE-4i and the re-join by the
-//!   client's next INVITE);
+//!   client's next INVITE while the PF still remains, before it sends a BYE of its own);
 //! - `terminated` is reported at most once, and after it a B2BUA does nothing but answer 481;
 //! - nothing is stored twice (the same object in the same folder; a Message-ID used on two
 //!   legs names two messages, which this checker cannot tell apart, so feed it distinct IDs);
@@ -271,7 +271,9 @@ impl InvariantChecker {
                     book.byes_received += 1;
                 }
             }
-            Input::RequestReceived { leg: Leg::Client, method: Method::Invite, .. } if self.client_gone => {
+            Input::RequestReceived { leg: Leg::Client, method: Method::Invite, .. }
+                if self.client_gone && !self.terminated =>
+            {
                 self.client_gone = false;
                 if let Some(book) = self.legs.get_mut(&Leg::Client) {
                     book.media_released = false;
@@ -373,6 +375,9 @@ impl InvariantChecker {
                 });
             }
             Action::SubscribeConference { .. } => self.client_gone = true,
+            // The PF sends a BYE of its own while it remains only when the session ends (the
+            // session timer closes `remote`): from then on no INVITE is a re-join.
+            Action::SendBye { .. } if self.client_gone => self.client_gone = false,
             Action::Terminated => {
                 if self.terminated {
                     self.violations.push(Violation::TerminatedTwice);
