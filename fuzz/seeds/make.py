@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates the committed seed corpora (fuzz/seeds/<target>/) from the project's own
-fixtures: the RFC examples quoted in tests/*.rs, STANDARDS.md's edge cases, and the scenario
-files. Run from the repository root: python3 fuzz/seeds/make.py"""
-import hashlib, os, re, glob, shutil
+fixtures: the RFC examples quoted in tests/*.rs, edge cases, and the scenario files. Inputs a
+campaign evolved are kept beside them as cmin-<name>. Run: python3 fuzz/seeds/make.py"""
+import hashlib, os, re, glob
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SEEDS = os.path.join(ROOT, "fuzz", "seeds")
@@ -36,8 +36,12 @@ def literals(path):
 
 def write(target, items):
     d = os.path.join(SEEDS, target)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
+    # Replace what this script generated before (16 hex digits); keep the inputs campaigns
+    # evolved (`cmin-…`, copied from a minimised corpus).
+    for f in os.listdir(d):
+        if re.fullmatch(r"[0-9a-f]{16}", f):
+            os.remove(os.path.join(d, f))
     for data in dict.fromkeys(items):
         name = hashlib.sha1(data).hexdigest()[:16]
         open(os.path.join(d, name), "wb").write(data)
