@@ -7,11 +7,37 @@
 //! - a leg's media is released at most once, and every leg with media is released by the time
 //!   the session reports `terminated` (a client that re-joins after a connection loss, BYE-4iii,
 //!   has new media: the checker sees the loss by the SUBSCRIBE of BYE-4i and the re-join by the
-//!   client's next INVITE);
+//!   client's next INVITE while the PF still remains, before it sends a BYE of its own);
 //! - `terminated` is reported at most once, and after it a B2BUA does nothing but answer 481;
 //! - nothing is stored twice (the same object in the same folder; a Message-ID used on two
 //!   legs names two messages, which this checker cannot tell apart, so feed it distinct IDs);
+//! - every completed chat message or notification to or from the client is stored (when
+//!   recording), deferred, or delivered — never silently dropped (LIM-1; see below);
 //! - the bytes buffered for partial MSRP messages never exceed the configured bound (LIM-1).
+//!
+//! # Completed messages
+//!
+//! The session reports each message it reassembled with
+//! [`Diagnostic::MessageComplete`](crate::Diagnostic::MessageComplete), before acting on it, so
+//! the checker accounts for every completed message without reassembling anything itself. The
+//! rules, from SPEC.md:
+//!
+//! - **Intercepted** (BYE-4ii, REC-INT): a message to the client completing while the PF
+//!   remains in the group and intercepts is, in the same input's actions, stored when
+//!   `allow-offline-storage` or `allow-store` holds and deferred when `allow-defer` holds.
+//! - **Recorded** (REC-5ii, REC-END): with recording on (B2BUA with `allow-offline-storage`;
+//!   not the terminating side of a file transfer), a message from the client, or one to the
+//!   client whose delivery was confirmed (`Input::Delivered`) before the end, is stored by the
+//!   time the session reports `terminated`. A message to the client never confirmed is not the
+//!   PF's to store (it may have reached the user some other way): [`Fate::NotConfirmed`].
+//! - **Relayed**: with recording off and no interception, the embedder relays the message
+//!   (chunks go through as they come): it is delivered, and nothing is asked of the session.
+//! - A message to the client is never stored before its delivery is confirmed (REC-5ii), unless
+//!   intercepted.
+//!
+//! [`InvariantChecker::messages`] tells the fate of each completed message so far; a run that
+//! stops before `terminated` leaves recordable messages [`Fate::Pending`] (REC-4c stores them
+//! at the end), which is not a violation.
 //!
 //! The proptests, the fuzz targets and the scenario runner all use this one checker.
 //!
@@ -31,8 +57,8 @@
 use core::fmt;
 use std::collections::BTreeMap;
 
-use crate::session::action::{Action, Actions, ObjectRef};
-use crate::session::config::{Config, Role};
+use crate::session::action::{Action, Actions, Diagnostic, ObjectRef};
+use crate::session::config::{Config, Kind, Preferences, Role, Side};
 use crate::{Input, Leg, Method, Session};
 
 /// A promise a session broke.
@@ -71,6 +97,27 @@ pub enum Violation {
         /// The object.
         object: ObjectRef,
     },
+    /// The session terminated with a completed message that it had to store neither stored nor
+    /// deferred.
+    MessageDropped {
+        /// The leg the message arrived on (`client`: from the client; any other: to it).
+        leg: Leg,
+        /// The message.
+        object: ObjectRef,
+    },
+    /// An intercepted message (BYE-4ii) was not stored, or not deferred, in the actions of the
+    /// input that completed it, although the preferences say it must be.
+    InterceptedNotKept {
+        /// The message.
+        object: ObjectRef,
+        /// What was not done: `"stored"` or `"deferred"`.
+        missing: &'static str,
+    },
+    /// A message to the client was stored before its delivery was confirmed (REC-5ii).
+    StoredBeforeDelivery {
+        /// The message.
+        object: ObjectRef,
+    },
     /// More bytes were buffered than the configured bound.
     BufferOverBound {
         /// Bytes buffered.
@@ -90,10 +137,72 @@ impl fmt::Display for Violation {
             Violation::TerminatedTwice => f.write_str("terminated reported twice"),
             Violation::ActionAfterTerminated { action } => write!(f, "action after terminated: {action}"),
             Violation::StoredTwice { object } => write!(f, "{object} stored twice"),
+            Violation::MessageDropped { leg, object } => {
+                write!(f, "terminated with the completed {object} (on {leg}) neither stored nor deferred")
+            }
+            Violation::InterceptedNotKept { object, missing } => {
+                write!(f, "intercepted {object} not {missing} at once")
+            }
+            Violation::StoredBeforeDelivery { object } => {
+                write!(f, "{object} to the client stored before its delivery was confirmed")
+            }
             Violation::BufferOverBound { buffered, bound } => {
                 write!(f, "{buffered} bytes buffered, over the bound of {bound}")
             }
         }
+    }
+}
+
+/// What became of a completed chat message or notification, as far as the checker saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fate {
+    /// Stored into the Message Store (and, if intercepted with `allow-defer`, deferred too).
+    Stored,
+    /// Handed to the embedder's deferred-delivery store (BYE-4ii).
+    Deferred,
+    /// Relayed by the embedder: no recording or interception applies to it.
+    Relayed,
+    /// A message to the client whose delivery was not confirmed: not the PF's to store (REC-5ii).
+    NotConfirmed,
+    /// Recordable and not stored yet, the session not over: REC-END stores it at the end.
+    Pending,
+    /// Neither stored nor deferred though it had to be: reported as a violation.
+    Dropped,
+}
+
+/// One completed chat message or notification and its fate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompletedMessage {
+    /// The leg it arrived on (`client`: from the served client; any other: to it).
+    pub leg: Leg,
+    /// The object it became.
+    pub object: ObjectRef,
+    /// It completed while the PF intercepted (BYE-4ii).
+    pub intercepted: bool,
+    /// A message to the client whose delivery was confirmed before the end.
+    pub confirmed: bool,
+    /// What became of it.
+    pub fate: Fate,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Completion {
+    leg: Leg,
+    object: ObjectRef,
+    intercepted: bool,
+    confirmed: bool,
+    stored: bool,
+    deferred: bool,
+    /// The input (counted from 1) whose actions completed it.
+    batch: u64,
+}
+
+impl Completion {
+    /// Recordable: from the client, or to it and confirmed (REC-5ii); intercepted ones follow
+    /// REC-INT instead.
+    fn recordable(&self) -> bool {
+        !self.intercepted && (self.leg == Leg::Client || self.confirmed)
     }
 }
 
@@ -114,6 +223,14 @@ pub struct InvariantChecker {
     client_gone: bool,
     stored: Vec<(ObjectRef, String)>,
     bound: usize,
+    /// Recording is on (REC: B2BUA with `allow-offline-storage`, not a terminating file transfer).
+    recording: bool,
+    prefs: Preferences,
+    /// Between `intercept on` and `intercept off`.
+    intercepting: bool,
+    completions: Vec<Completion>,
+    /// Inputs (and timeouts) seen, so that "at once" means "in the same input's actions".
+    batch: u64,
     violations: Vec<Violation>,
 }
 
@@ -135,6 +252,13 @@ impl InvariantChecker {
             client_gone: false,
             stored: Vec::new(),
             bound: config.limits.max_buffered,
+            recording: config.role == Role::B2bua
+                && config.prefs.contains(Preferences::ALLOW_OFFLINE_STORAGE)
+                && !(config.kind == Kind::FileTransfer && config.side == Side::Terminating),
+            prefs: config.prefs,
+            intercepting: false,
+            completions: Vec::new(),
+            batch: 0,
             violations: Vec::new(),
         }
     }
@@ -147,10 +271,25 @@ impl InvariantChecker {
                     book.byes_received += 1;
                 }
             }
-            Input::RequestReceived { leg: Leg::Client, method: Method::Invite, .. } if self.client_gone => {
+            Input::RequestReceived { leg: Leg::Client, method: Method::Invite, .. }
+                if self.client_gone && !self.terminated =>
+            {
                 self.client_gone = false;
                 if let Some(book) = self.legs.get_mut(&Leg::Client) {
                     book.media_released = false;
+                }
+            }
+            // REC-5ii: confirms the first completed, unconfirmed message to the client with that
+            // Message-ID; after `terminated` the session ignores it, and so does the checker.
+            Input::Delivered { message_id } if !self.terminated => {
+                let to_confirm = self.completions.iter_mut().find(|c| {
+                    c.leg != Leg::Client
+                        && !c.intercepted
+                        && !c.confirmed
+                        && matches!(c.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == *message_id)
+                });
+                if let Some(c) = to_confirm {
+                    c.confirmed = true;
                 }
             }
             _ => {}
@@ -160,10 +299,19 @@ impl InvariantChecker {
     /// Records the actions the session returned for the last input (or a timeout), and the
     /// session's state after them.
     pub fn actions(&mut self, actions: &Actions<'_>, session: &Session) {
+        self.observe(actions.as_slice(), session.buffered_bytes());
+    }
+
+    /// Records the actions returned for the last input (or a timeout) and the bytes the session
+    /// buffers after them; what [`InvariantChecker::actions`] does, for an observer that holds
+    /// the actions and the session's buffer count rather than the session (a test that wants to
+    /// see a broken promise reported can hand it altered actions).
+    pub fn observe(&mut self, actions: &[Action<'_>], buffered: usize) {
+        self.batch += 1;
         for action in actions {
             self.action(action);
         }
-        let buffered = session.buffered_bytes();
+        self.check_intercepted();
         if buffered > self.bound {
             self.violations.push(Violation::BufferOverBound { buffered, bound: self.bound });
         }
@@ -204,8 +352,32 @@ impl InvariantChecker {
                 } else {
                     self.stored.push(key);
                 }
+                self.message_stored(*object);
+            }
+            Action::Defer { object, .. } => {
+                if let Some(c) =
+                    self.completions.iter_mut().find(|c| c.intercepted && !c.deferred && c.object == *object)
+                {
+                    c.deferred = true;
+                }
+            }
+            Action::InterceptOn => self.intercepting = true,
+            Action::InterceptOff => self.intercepting = false,
+            Action::Diagnostic(Diagnostic::MessageComplete { leg, object }) => {
+                self.completions.push(Completion {
+                    leg: *leg,
+                    object: *object,
+                    intercepted: self.intercepting && *leg != Leg::Client,
+                    confirmed: false,
+                    stored: false,
+                    deferred: false,
+                    batch: self.batch,
+                });
             }
             Action::SubscribeConference { .. } => self.client_gone = true,
+            // The PF sends a BYE of its own while it remains only when the session ends (the
+            // session timer closes `remote`): from then on no INVITE is a re-join.
+            Action::SendBye { .. } if self.client_gone => self.client_gone = false,
             Action::Terminated => {
                 if self.terminated {
                     self.violations.push(Violation::TerminatedTwice);
@@ -220,10 +392,89 @@ impl InvariantChecker {
                             self.violations.push(Violation::MediaNotReleased { leg: *leg });
                         }
                     }
+                    if self.recording {
+                        for c in &self.completions {
+                            if c.recordable() && !c.stored {
+                                self.violations
+                                    .push(Violation::MessageDropped { leg: c.leg, object: c.object });
+                            }
+                        }
+                    }
                 }
             }
             _ => {}
         }
+    }
+
+    /// A `store` of a chat message or notification: the first completed, not yet stored message
+    /// with that object; one that may be stored (recordable or intercepted) first.
+    fn message_stored(&mut self, object: ObjectRef) {
+        if !matches!(object, ObjectRef::ChatMessage(_) | ObjectRef::Imdn(_)) {
+            return;
+        }
+        let candidates =
+            || self.completions.iter().enumerate().filter(|(_, c)| c.object == object && !c.stored);
+        let may = candidates().find(|(_, c)| c.intercepted || c.recordable()).map(|(i, _)| i);
+        let index = match may {
+            Some(i) => Some(i),
+            None => {
+                let early = candidates().map(|(i, _)| i).next();
+                if early.is_some() {
+                    self.violations.push(Violation::StoredBeforeDelivery { object });
+                }
+                early
+            }
+        };
+        if let Some(c) = index.and_then(|i| self.completions.get_mut(i)) {
+            c.stored = true;
+        }
+    }
+
+    /// BYE-4ii / REC-INT: what the preferences ask for an intercepted message happens in the
+    /// actions of the input that completed it.
+    fn check_intercepted(&mut self) {
+        let must_store = self.prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE);
+        let must_defer = self.prefs.contains(Preferences::ALLOW_DEFER);
+        for c in self.completions.iter().filter(|c| c.intercepted && c.batch == self.batch) {
+            if must_store && !c.stored {
+                self.violations.push(Violation::InterceptedNotKept { object: c.object, missing: "stored" });
+            }
+            if must_defer && !c.deferred {
+                self.violations.push(Violation::InterceptedNotKept { object: c.object, missing: "deferred" });
+            }
+        }
+    }
+
+    /// Every completed chat message and notification seen so far, in completion order, with
+    /// what became of it.
+    pub fn messages(&self) -> Vec<CompletedMessage> {
+        self.completions
+            .iter()
+            .map(|c| {
+                let fate = if c.stored {
+                    Fate::Stored
+                } else if c.deferred {
+                    Fate::Deferred
+                } else if c.intercepted {
+                    Fate::Dropped
+                } else if !self.recording {
+                    Fate::Relayed
+                } else if !c.recordable() {
+                    Fate::NotConfirmed
+                } else if self.terminated {
+                    Fate::Dropped
+                } else {
+                    Fate::Pending
+                };
+                CompletedMessage {
+                    leg: c.leg,
+                    object: c.object,
+                    intercepted: c.intercepted,
+                    confirmed: c.confirmed,
+                    fate,
+                }
+            })
+            .collect()
     }
 
     /// `true` once the session reported `terminated`.

@@ -94,6 +94,15 @@ pub enum Diagnostic {
     /// FT-1c: the store of the File Transfer History object did not complete in time; the 200 OK
     /// goes without Message-UID.
     StoreTimedOut,
+    /// A chat message or notification received on `leg` is complete (REC-5i); what the session
+    /// does with it follows. Lets an observer (the invariant checker) account for every
+    /// completed message without reassembling chunks itself.
+    MessageComplete {
+        /// The leg it arrived on (`client`: from the served client; any other: to it).
+        leg: Leg,
+        /// The object it becomes.
+        object: ObjectRef,
+    },
 }
 
 impl fmt::Display for Diagnostic {
@@ -116,6 +125,7 @@ impl fmt::Display for Diagnostic {
             Diagnostic::StoreTimedOut => f.write_str(
                 "File Transfer History store did not complete in time; 200 OK sent without Message-UID",
             ),
+            Diagnostic::MessageComplete { leg, object } => write!(f, "{object} complete on {leg}"),
         }
     }
 }

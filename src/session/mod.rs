@@ -640,6 +640,7 @@ impl Session {
     /// A chat message or notification is complete (REC-5i).
     fn on_message(&mut self, message: Message, now: Time, out: &mut Actions<'_>) {
         let object = crate::record::object_ref(&message);
+        out.push(Action::Diagnostic(Diagnostic::MessageComplete { leg: message.leg, object }));
         if let Phase::Remaining { intercepting: true } = self.phase {
             if message.leg != Leg::Client {
                 // BYE-4ii / REC-INT: intercepted; stored at once and/or deferred.

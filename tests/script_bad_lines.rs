@@ -1,0 +1,242 @@
+//! Scenario scripts with bad lines: every kind of bad line makes `replay` exit 2 with
+//! `FILE:LINE: why` (with and without `--check`), and no line, however odd, panics the parser,
+//! the runner or the command line.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cpm_pf::script::{replay, Script, EXIT_ERROR};
+use proptest::prelude::*;
+
+/// Writes `text` to a fresh file in the temporary directory.
+fn script_file(text: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("cpm-pf-bad-lines-{}-{n}.scn", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = replay(&args, &mut out, &mut err);
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+/// One bad line of each kind: what comes before it, the line, the `ErrorKind` variant, and a
+/// piece of the reason it must give.
+const BAD_LINES: &[(&str, &str, &str, &str)] = &[
+    ("session\n", "frobnicate now", "UnknownWord", "unknown line \"frobnicate\""),
+    ("route INVITE\n", "session", "SessionNotFirst", "must come first"),
+    ("session\n", "session", "SessionTwice", "the first is on line 1"),
+    ("# c\n", "session role", "NotKeyValue", "expected key=value"),
+    ("", "session colour=blue", "UnknownKey", "unknown session key \"colour\""),
+    ("", "session role=proxy role=b2bua", "DuplicateKey", "\"role\" given twice"),
+    ("", "session role=admin", "BadValue", "bad value \"admin\" for role"),
+    ("", "session role=proxy iwf=2", "ProxyWithIwf", "cannot have iwf=2"),
+    ("", "session max-message=0", "Config", "refuses this configuration"),
+    ("session\n", "-> remote BYE", "OutputBeforeInput", "must follow an input"),
+    ("\n\n", "<- client BYE", "NoSession", "needs a session line"),
+    ("session\n", "<- alice BYE", "UnknownLeg", "unknown leg \"alice\""),
+    ("session\n", "<- iwf3 BYE", "NoSuchLeg", "no leg iwf3"),
+    ("session\n", "<- client FROB", "BadMethod", "unexpected method \"FROB\""),
+    ("session\n", "<- client 99 BYE", "BadStatus", "bad status \"99\""),
+    ("session\n", "@ advance", "Expected", "expected whole seconds"),
+    ("session\n", "@ stored nothing uid=1", "UnknownObject", "unknown object \"nothing\""),
+    ("session\n", "@ delivered ab", "BadMessageId", "bad message id \"ab\""),
+    ("session\n", "<- client INVITE | no-colon-here", "BadHeader", "bad header \"no-colon-here\""),
+    ("session\n", "@ advance 3 | X: y", "NoHeadersAllowed", "takes no headers"),
+    ("session\n<- client BYE\n", "-> remote BYE | body: x", "BodyNotAllowed", "takes no body"),
+    (
+        "session\n",
+        "<- client MSRP SEND | Message-ID: abcd | Message-ID: efgh",
+        "DuplicateHeader",
+        "given twice",
+    ),
+    ("session\n", "<- client MSRP SEND | Colour: red", "UnknownMsrpHeader", "unknown MSRP header \"Colour\""),
+    ("session\n<- client BYE\n", "== explode", "UnknownAction", "unknown local action \"explode\""),
+    ("session\n<- client BYE\n", "== create-folder attic", "BadFolder", "bad folder \"attic\""),
+    ("route INVITE\n", "== route teleport", "UnknownProcedure", "unknown procedure \"teleport\""),
+];
+
+/// The variants of `cpm_pf::script::ErrorKind`, read from its source so that a new kind of bad
+/// line without an example here fails this test.
+fn error_kinds() -> BTreeSet<String> {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/script/error.rs")).unwrap();
+    let start = src.find("pub enum ErrorKind").expect("ErrorKind in src/script/error.rs");
+    let body = &src[start..];
+    let body = &body[..body.find("\n}").unwrap()];
+    body.lines()
+        .filter_map(|l| l.strip_prefix("    "))
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(|l| l.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn every_kind_of_bad_line_has_an_example() {
+    let covered: BTreeSet<String> = BAD_LINES.iter().map(|(_, _, kind, _)| (*kind).to_owned()).collect();
+    assert_eq!(covered, error_kinds());
+}
+
+#[test]
+fn every_kind_of_bad_line_exits_2_with_file_line_and_why() {
+    for (before, line, kind, why) in BAD_LINES {
+        let text = format!("{before}{line}\n<- client BYE\n");
+        let line_no = before.matches('\n').count() + 1;
+        // The parser names the line and the kind.
+        let e = Script::parse(&text).unwrap_err();
+        assert_eq!(e.line, line_no, "{line:?}");
+        let variant = format!("{:?}", e.kind);
+        assert!(variant.starts_with(kind), "{line:?}: {variant}, not {kind}");
+
+        let path = script_file(&text);
+        let p = path.to_str().unwrap();
+        for args in [&["--check", p][..], &[p][..]] {
+            let (code, out, err) = run(args);
+            assert_eq!(code, EXIT_ERROR, "{args:?} on {line:?}");
+            let prefix = format!("{p}:{line_no}: ");
+            assert!(err.starts_with(&prefix), "{line:?}: {err:?} does not start with {prefix:?}");
+            assert!(err.contains(why), "{line:?}: {err:?} does not say {why:?}");
+            assert_eq!(err.lines().count(), 1, "one line per error: {err:?}");
+            assert!(!err.contains("panicked"), "{err}");
+            if args[0] == "--check" {
+                assert!(out.ends_with(&format!("FAIL {p}\n0 passed, 1 failed\n")), "{out}");
+            } else {
+                assert_eq!(out, "");
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+#[test]
+fn a_bad_file_among_good_ones_still_exits_2() {
+    let good = script_file("session\n@ advance 1\n");
+    let bad = script_file("session\n@ advance soon\n");
+    let (g, b) = (good.to_str().unwrap(), bad.to_str().unwrap());
+    let (code, out, err) = run(&["--check", g, b]);
+    assert_eq!(code, EXIT_ERROR);
+    assert!(err.starts_with(&format!("{b}:2: expected whole seconds")), "{err}");
+    assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
+}
+
+// ---- arbitrary lines ---------------------------------------------------------------------------
+
+/// Lines made of the script language's own words, mixed with arbitrary text: much closer to a
+/// real mistake than random bytes.
+fn line() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        Just("session".to_owned()),
+        Just("<-".to_owned()),
+        Just("->".to_owned()),
+        Just("==".to_owned()),
+        Just("@".to_owned()),
+        Just("!!".to_owned()),
+        Just("route".to_owned()),
+        Just("|".to_owned()),
+        Just("client".to_owned()),
+        Just("remote".to_owned()),
+        Just("iwf1".to_owned()),
+        Just("iwf0".to_owned()),
+        Just("iwf300".to_owned()),
+        Just("BYE".to_owned()),
+        Just("INVITE".to_owned()),
+        Just("MSRP".to_owned()),
+        Just("SEND".to_owned()),
+        Just("200".to_owned()),
+        Just("70000".to_owned()),
+        Just("advance".to_owned()),
+        Just("timeout".to_owned()),
+        Just("stored".to_owned()),
+        Just("store-failed".to_owned()),
+        Just("delivered".to_owned()),
+        Just("chat-message".to_owned()),
+        Just("store".to_owned()),
+        Just("Message-ID: abcd".to_owned()),
+        Just("Byte-Range: 1-*/18446744073709551615".to_owned()),
+        Just("Continuation: $".to_owned()),
+        Just("body: \\r\\n\\".to_owned()),
+        Just("iwf=300".to_owned()),
+        Just("max-buffered=0".to_owned()),
+        Just("session-expires=18446744073709551615".to_owned()),
+        Just("18446744073709551616".to_owned()),
+        "[a-z=:;|<>@!\\-]{0,12}",
+        ".{0,12}",
+    ];
+    prop::collection::vec(word, 0..10).prop_map(|w| w.join(" "))
+}
+
+const VALID: &str = "session iwf=1 prefs=allow-offline-storage\n\
+<- client INVITE | Session-Expires: 90\n\
+<- client MSRP SEND | Message-ID: abcd1 | Byte-Range: 1-2/2 | Continuation: $ | body: hi\n\
+<- client BYE\n\
+== release-media client\n\
+-> iwf1 BYE\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any line anywhere in a valid script: parsing, running and checking never panic; an error
+    /// names a line of the script.
+    #[test]
+    fn any_line_anywhere_never_panics(at in 0usize..7, bad in line()) {
+        let mut lines: Vec<&str> = VALID.lines().collect();
+        lines.insert(at.min(lines.len()), &bad);
+        let text = lines.join("\n");
+        match Script::parse(&text) {
+            Err(e) => {
+                prop_assert!(e.line >= 1 && e.line <= lines.len(), "line {} of {}", e.line, lines.len());
+                let prefix = format!("line {}: ", e.line);
+                prop_assert!(e.to_string().starts_with(&prefix), "{}", e);
+            }
+            Ok(script) => {
+                let _ = cpm_pf::script::run(&script);
+                let _ = cpm_pf::script::check(&script);
+            }
+        }
+    }
+
+    /// The same through the replay command line: exit 0, 1 or 2, never a panic; exit 2 only
+    /// with `FILE:LINE: why` naming a line of the file.
+    #[test]
+    fn any_line_through_replay(at in 0usize..7, bad in line()) {
+        let mut lines: Vec<&str> = VALID.lines().collect();
+        lines.insert(at.min(lines.len()), &bad);
+        let path = script_file(&lines.join("\n"));
+        let p = path.to_str().unwrap();
+        let (code, _, err) = run(&["--check", p]);
+        let _ = std::fs::remove_file(&path);
+        prop_assert!(!err.contains("panicked"), "{}", err);
+        if code == EXIT_ERROR {
+            let rest = err.strip_prefix(&format!("{p}:")).unwrap_or_else(|| panic!("{err}"));
+            let (n, why) = rest.split_once(": ").unwrap_or_else(|| panic!("{err}"));
+            let n: usize = n.parse().unwrap_or_else(|_| panic!("{err}"));
+            prop_assert!(n >= 1 && n <= lines.len());
+            prop_assert!(!why.trim().is_empty());
+        } else {
+            prop_assert!(code == 0 || code == 1, "exit {code}: {err}");
+        }
+    }
+}
+
+/// FOUND by the `script` fuzz target (reported, not fixed here: `src/script/line.rs` /
+/// `render.rs`): a header value with a `|` at its edge (`Message-ID:| abcd`, no space before
+/// the bar, so not a separator) is echoed into an output line as `Message-ID: | abcd`, where
+/// ` | ` now reads as a separator: the printed trace, which SCENARIOS.md and the module docs
+/// promise is itself a valid script, does not parse. Kept as a fuzz regression input too
+/// (`fuzz/regressions/script/`).
+#[test]
+#[ignore = "bug: a header value starting or ending with '|' breaks the printed trace (src/script)"]
+fn a_printed_trace_parses_even_with_a_bar_at_a_header_value_edge() {
+    let script = Script::parse(
+        "session prefs=allow-offline-storage\n<- client MSRP SEND | Message-ID:| abcd | Continuation: $\n",
+    )
+    .unwrap();
+    let printed = cpm_pf::script::run(&script).to_string();
+    if let Err(e) = Script::parse(&printed) {
+        panic!("the printed trace does not parse: {e}\n{printed}");
+    }
+}
