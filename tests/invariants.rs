@@ -282,10 +282,8 @@ fn an_invite_after_the_remaining_session_began_to_end_is_no_rejoin() {
 /// is no longer "remaining" — so with `allow-store` it is neither stored (REC-INT) nor deferred,
 /// and the client, gone, will never confirm it: the message is lost. No `intercept off` was
 /// emitted, so the embedder still counts on the PF to keep it.
-/// Fix suggestion: in `Session::on_message`, intercept also while ending with the client leg
-/// gone (interception lasts until a re-join or `terminated`).
+/// Fixed: interception lasts until a re-join or `terminated`, whatever the phase.
 #[test]
-#[ignore = "bug: a message intercepted after the remaining PF's session timer expired is lost (src/session)"]
 fn a_message_intercepted_while_the_remaining_session_ends_is_kept() {
     let mut config = remaining_group();
     config.session_expires = Some(std::time::Duration::from_secs(90));

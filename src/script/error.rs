@@ -119,6 +119,10 @@ pub enum ErrorKind {
     /// A header segment that is not `Name: value`.
     #[error("bad header {0:?}: expected Name: value")]
     BadHeader(String),
+    /// A header value that starts or ends with `|`: it could not be printed back unambiguously,
+    /// since ` | ` separates headers.
+    #[error("header value {0:?} starts or ends with '|', which the ` | ` separator makes ambiguous")]
+    BarAtValueEdge(String),
     /// Headers on a line that takes none.
     #[error("this line takes no headers")]
     NoHeadersAllowed,

@@ -68,7 +68,11 @@ pub(crate) fn split(text: &str) -> Result<Parts<'_>, ErrorKind> {
             parts.body = Some(unescape(raw));
             break;
         }
-        parts.headers.push((name, value.trim()));
+        let value = value.trim();
+        if value.starts_with('|') || value.ends_with('|') {
+            return Err(ErrorKind::BarAtValueEdge(value.to_owned()));
+        }
+        parts.headers.push((name, value));
         rest = next;
     }
     Ok(parts)

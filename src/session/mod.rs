@@ -69,10 +69,7 @@ enum Phase {
     /// The session is established.
     Active,
     /// After a connection loss the PF remains in the group without a client leg (BYE-4).
-    Remaining {
-        /// Chat messages and notifications are intercepted (BYE-4ii).
-        intercepting: bool,
-    },
+    Remaining,
     /// The end is decided; BYE transactions are under way.
     Ending {
         /// The leg whose BYE the PF must still answer, and when.
@@ -110,6 +107,9 @@ pub struct Session {
     proxy_pending: [u16; 2],
     /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
     first_invite_seen: bool,
+    /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss while
+    /// remaining until the client re-joins.
+    intercepting: bool,
     /// Items deferred while intercepting, in arrival order (BYE-4ii).
     deferred: Vec<ObjectRef>,
     /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
@@ -148,6 +148,7 @@ impl Session {
             phase: Phase::Active,
             proxy_pending: [0; 2],
             first_invite_seen: false,
+            intercepting: false,
             deferred: Vec::new(),
             ft_wait: None,
             reassembler: None,
@@ -210,7 +211,7 @@ impl Session {
     /// The earliest pending deadline (session timer, FT-1c store wait), if any.
     pub fn poll_timeout(&self) -> Option<Time> {
         let timer = match self.phase {
-            Phase::Active | Phase::Remaining { .. } => self.timer.deadline(),
+            Phase::Active | Phase::Remaining => self.timer.deadline(),
             Phase::Ending { .. } | Phase::Terminated => None,
         };
         match (timer, self.ft_wait) {
@@ -226,7 +227,7 @@ impl Session {
             out.push(Action::Diagnostic(Diagnostic::StoreTimedOut));
             self.answer_ft_client(None, &mut out);
         }
-        let timer_due = matches!(self.phase, Phase::Active | Phase::Remaining { .. })
+        let timer_due = matches!(self.phase, Phase::Active | Phase::Remaining)
             && self.timer.deadline().is_some_and(|d| d <= now);
         if timer_due {
             self.on_session_expired(now, &mut out);
@@ -411,19 +412,19 @@ impl Session {
         self.set_status(Leg::Client, LegStatus::Gone);
         self.release_media(Leg::Client, out);
         out.push(Action::SubscribeConference { leg: Leg::Remote });
-        let intercepting = self.config.prefs.intersects(Preferences::all());
-        if intercepting {
+        self.intercepting = self.config.prefs.intersects(Preferences::all());
+        if self.intercepting {
             out.push(Action::InterceptOn);
         }
-        self.phase = Phase::Remaining { intercepting };
+        self.phase = Phase::Remaining;
     }
 
     /// BYE-4iii: the client re-joins with an INVITE while the PF remains.
-    fn rejoin(&mut self, intercepting: bool, out: &mut Actions<'_>) {
+    fn rejoin(&mut self, out: &mut Actions<'_>) {
         if let Some(l) = self.legs.first_mut() {
             *l = LegState { status: LegStatus::Up, media: true };
         }
-        if intercepting {
+        if core::mem::take(&mut self.intercepting) {
             out.push(Action::InterceptOff);
             for object in self.deferred.drain(..) {
                 out.push(Action::Deliver { object });
@@ -569,9 +570,9 @@ impl Session {
         if self.phase == Phase::Terminated {
             return ignored(out, "request", TERMINATED_WHY);
         }
-        if let (Phase::Remaining { intercepting }, Leg::Client, Method::Invite) = (self.phase, leg, method) {
+        if let (Phase::Remaining, Leg::Client, Method::Invite) = (self.phase, leg, method) {
             // BYE-4iii: a re-join is neither the first INVITE nor a refresh.
-            return self.rejoin(intercepting, out);
+            return self.rejoin(out);
         }
         let starts_session = !self.first_invite_seen
             && match method {
@@ -641,21 +642,22 @@ impl Session {
     fn on_message(&mut self, message: Message, now: Time, out: &mut Actions<'_>) {
         let object = crate::record::object_ref(&message);
         out.push(Action::Diagnostic(Diagnostic::MessageComplete { leg: message.leg, object }));
-        if let Phase::Remaining { intercepting: true } = self.phase {
-            if message.leg != Leg::Client {
-                // BYE-4ii / REC-INT: intercepted; stored at once and/or deferred.
-                let prefs = self.config.prefs;
-                if prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE) {
-                    if let Some((r, c)) = self.recorder() {
-                        r.store_intercepted(c, object, &message, now, out);
-                    }
+        // BYE-4ii: interception lasts until the client re-joins or the session terminates, also
+        // while a remaining session is ending (expiry or the remote's BYE) and a message to the
+        // gone client completes before the remote answered.
+        if self.intercepting && message.leg != Leg::Client {
+            // BYE-4ii / REC-INT: intercepted; stored at once and/or deferred.
+            let prefs = self.config.prefs;
+            if prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE) {
+                if let Some((r, c)) = self.recorder() {
+                    r.store_intercepted(c, object, &message, now, out);
                 }
-                if prefs.contains(Preferences::ALLOW_DEFER) {
-                    self.deferred.push(object);
-                    out.push(Action::Defer { object, message });
-                }
-                return;
             }
+            if prefs.contains(Preferences::ALLOW_DEFER) {
+                self.deferred.push(object);
+                out.push(Action::Defer { object, message });
+            }
+            return;
         }
         if let Some((r, c)) = self.recorder() {
             r.message_complete(c, object, message, now, out);
