@@ -194,6 +194,8 @@ struct Completion {
     confirmed: bool,
     stored: bool,
     deferred: bool,
+    /// Released unrecorded while awaiting its confirmation, and reported (a bounded session).
+    released: bool,
     /// The input (counted from 1) whose actions completed it.
     batch: u64,
 }
@@ -286,6 +288,7 @@ impl InvariantChecker {
                     c.leg != Leg::Client
                         && !c.intercepted
                         && !c.confirmed
+                        && !c.released
                         && matches!(c.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == *message_id)
                 });
                 if let Some(c) = to_confirm {
@@ -371,8 +374,16 @@ impl InvariantChecker {
                     confirmed: false,
                     stored: false,
                     deferred: false,
+                    released: false,
                     batch: self.batch,
                 });
+            }
+            Action::Diagnostic(Diagnostic::UnconfirmedReleased { object }) => {
+                if let Some(c) = self.completions.iter_mut().find(|c| {
+                    c.object == *object && c.leg != Leg::Client && !c.confirmed && !c.stored && !c.released
+                }) {
+                    c.released = true;
+                }
             }
             Action::SubscribeConference { .. } => self.client_gone = true,
             // The PF sends a BYE of its own while it remains only when the session ends (the

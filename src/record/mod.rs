@@ -20,7 +20,7 @@ pub mod objects;
 use crate::grammar::message_id::MessageId;
 use crate::headers::SipHeaders;
 use crate::msrp::reassembly::Message;
-use crate::session::action::{Action, Actions, Folder, ObjectRef};
+use crate::session::action::{Action, Actions, Diagnostic, Folder, ObjectRef};
 use crate::session::config::{Config, Kind, Policy, Preferences, Role, Side};
 use crate::{Leg, Method, Time};
 
@@ -58,6 +58,8 @@ pub(crate) struct Recorder {
     /// The end-of-session store has been done: anything recordable from now on is stored at once.
     flushed: bool,
     ids: objects::IdGenerator,
+    /// Body bytes held for messages to the client awaiting delivery confirmation.
+    awaiting_bytes: usize,
 }
 
 /// Which object a complete message becomes: a disposition notification (REC-IMDN), recognised
@@ -86,6 +88,7 @@ impl Recorder {
             ft_stored: false,
             flushed: false,
             ids: objects::IdGenerator::new(config.id_seed),
+            awaiting_bytes: 0,
         }
     }
 
@@ -122,6 +125,13 @@ impl Recorder {
             return;
         }
         let state = if message.leg == Leg::Client { ItemState::Ready } else { ItemState::AwaitingDelivery };
+        if state == ItemState::AwaitingDelivery {
+            self.make_room_for_unconfirmed(config, message.body.len(), object, out);
+            if message.body.len() > config.limits.max_buffered {
+                return;
+            }
+            self.awaiting_bytes += message.body.len();
+        }
         self.items.push(Item { object, message, state });
         if state == ItemState::Ready && (live(config) || self.flushed) {
             let last = self.items.len() - 1;
@@ -144,10 +154,38 @@ impl Recorder {
         });
         let Some(index) = found else { return false };
         self.items[index].state = ItemState::Ready;
+        self.awaiting_bytes = self.awaiting_bytes.saturating_sub(self.items[index].message.body.len());
         if live(config) || self.flushed {
             self.store_item(config, index, now, out);
         }
         true
+    }
+
+    /// Decision (LIM-1 for completed messages): the bodies of messages to the client awaiting
+    /// delivery confirmation are bounded by `max_buffered`. A peer could otherwise grow a session
+    /// without bound with messages the client never confirms. The oldest are released
+    /// unrecorded, and reported, until `incoming` bytes fit; a message larger than the bound is
+    /// released at once.
+    fn make_room_for_unconfirmed(
+        &mut self,
+        config: &Config,
+        incoming: usize,
+        object: ObjectRef,
+        out: &mut Actions<'_>,
+    ) {
+        let bound = config.limits.max_buffered;
+        if incoming > bound {
+            out.push(Action::Diagnostic(Diagnostic::UnconfirmedReleased { object }));
+            return;
+        }
+        while self.awaiting_bytes + incoming > bound {
+            let Some(oldest) = self.items.iter().position(|i| i.state == ItemState::AwaitingDelivery) else {
+                break;
+            };
+            let item = self.items.remove(oldest);
+            self.awaiting_bytes = self.awaiting_bytes.saturating_sub(item.message.body.len());
+            out.push(Action::Diagnostic(Diagnostic::UnconfirmedReleased { object: item.object }));
+        }
     }
 
     /// REC-INT: an intercepted item is stored at once and counts as stored from then on.

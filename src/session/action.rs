@@ -91,6 +91,13 @@ pub enum Diagnostic {
         /// The status sent back.
         status: u16,
     },
+    /// A complete message to the client, held until its delivery is confirmed (REC-5ii), was
+    /// released unrecorded: the messages awaiting confirmation would have held more than
+    /// `max_buffered` bytes (decision, LIM-1). A later confirmation for it changes nothing.
+    UnconfirmedReleased {
+        /// The message released.
+        object: ObjectRef,
+    },
     /// FT-1c: the store of the File Transfer History object did not complete in time; the 200 OK
     /// goes without Message-UID.
     StoreTimedOut,
@@ -122,6 +129,10 @@ impl fmt::Display for Diagnostic {
             Diagnostic::MsrpRejected { leg, status } => {
                 write!(f, "MSRP chunk on {leg} refused with {status}")
             }
+            Diagnostic::UnconfirmedReleased { object } => write!(
+                f,
+                "{object} released unrecorded: messages awaiting delivery confirmation would exceed max-buffered"
+            ),
             Diagnostic::StoreTimedOut => f.write_str(
                 "File Transfer History store did not complete in time; 200 OK sent without Message-UID",
             ),
