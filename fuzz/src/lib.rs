@@ -549,6 +549,20 @@ fn msg_id(leg: Leg, id: u8) -> String {
     format!("{leg}-m{}", id % 8)
 }
 
+/// Hands one step's actions to the checker, logs them, and fails on any broken promise.
+fn checked(
+    checker: &mut InvariantChecker,
+    log: &mut Vec<String>,
+    session: &Session,
+    op: &impl core::fmt::Debug,
+    actions: &cpm_pf::Actions<'_>,
+    config: &Config,
+) {
+    checker.actions(actions, session);
+    log.push(format!("{op:?} => {actions:?}"));
+    assert!(checker.violations().is_empty(), "{:?}\n{config:?}\n{}", checker.violations(), log.join("\n"));
+}
+
 /// The session machine under arbitrary configurations and input sequences, checked after every
 /// input by the shared [`InvariantChecker`] (BYE answered exactly once, media released once and
 /// all at `terminated`, nothing but 481 after it, nothing stored twice, every completed message
@@ -688,27 +702,13 @@ pub fn session(data: &[u8]) {
             Op::Advance { secs } => {
                 now = now + Duration::from_secs(u64::from(*secs));
                 let actions = session.handle_timeout(now);
-                checker.actions(&actions, &session);
-                log.push(format!("{op:?} => {actions:?}"));
-                assert!(
-                    checker.violations().is_empty(),
-                    "{:?}\n{config:?}\n{}",
-                    checker.violations(),
-                    log.join("\n")
-                );
+                checked(&mut checker, &mut log, &session, op, &actions, &config);
                 continue;
             }
         };
         checker.input(&input);
         let actions = session.handle(input, now);
-        checker.actions(&actions, &session);
-        log.push(format!("{op:?} => {actions:?}"));
-        assert!(
-            checker.violations().is_empty(),
-            "{:?}\n{config:?}\n{}",
-            checker.violations(),
-            log.join("\n")
-        );
+        checked(&mut checker, &mut log, &session, op, &actions, &config);
     }
     // The end of the run: every completed message has a fate; none is dropped, and only a
     // session still running may have some waiting for its end (REC-4c).

@@ -310,13 +310,7 @@ impl fmt::Display for AcValue<'_> {
 
 impl fmt::Display for AcceptContact<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, v) in self.values.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{v}")?;
-        }
-        Ok(())
+        super::write_comma_list(f, self.values.iter())
     }
 }
 

@@ -85,6 +85,20 @@ pub enum ErrorKind {
     Invalid(&'static str),
 }
 
+/// Renders a header's comma list (RFC 3261 §7.3.1) in canonical form: items separated by `, `.
+pub(crate) fn write_comma_list<T: core::fmt::Display>(
+    f: &mut core::fmt::Formatter<'_>,
+    items: impl IntoIterator<Item = T>,
+) -> core::fmt::Result {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
 /// A generic parameter (`generic-param = token [ EQUAL gen-value ]`, RFC 3261 §25.1), borrowed.
 /// The value is kept exactly as written, quotes included for a quoted string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -200,12 +200,6 @@ impl fmt::Display for ReasonValue<'_> {
 
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, v) in self.values.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{v}")?;
-        }
-        Ok(())
+        super::write_comma_list(f, self.values.iter())
     }
 }

@@ -289,13 +289,7 @@ impl<'a> ServiceList<'a> {
 impl fmt::Display for ServiceList<'_> {
     /// Identifiers separated by `, `.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, id) in self.ids.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{id}")?;
-        }
-        Ok(())
+        super::write_comma_list(f, self.ids.iter())
     }
 }
 
