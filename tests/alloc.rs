@@ -195,3 +195,22 @@ fn routing_the_bench_invite_allocates_nothing() {
     assert_eq!(r.unwrap().procedure, cpm_pf::Procedure::SessionInvitation);
     assert_eq!(n, 0, "route allocated");
 }
+
+/// The BYE fan-out walks the leg table instead of building a list of target legs: with four
+/// IWFs the client's BYE (release + four BYEs) and an IWF's BYE (three BYEs) still allocate
+/// nothing (the list allocated from four IWFs on).
+#[test]
+fn fan_out_to_four_iwfs_allocates_nothing() {
+    let t = Time::from_unix_secs(1_000);
+    for leg in [Leg::Client, Leg::Iwf(3)] {
+        let mut c = Config::default();
+        c.iwfs = 4;
+        let mut s = Session::new(c, t).unwrap();
+        let reasons = [BENCH_REASON];
+        let (actions, n) = allocations(|| s.handle(Input::ByeReceived { leg, reasons: &reasons }, t));
+        let byes = actions.iter().filter(|a| matches!(a, cpm_pf::Action::SendBye { .. })).count();
+        // From the client: the four IWFs; from iwf3: the client and the three other IWFs.
+        assert_eq!(byes, 4, "{actions:?}");
+        assert_eq!(n, 0, "BYE on {leg} with four IWFs allocated");
+    }
+}

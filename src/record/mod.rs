@@ -188,7 +188,8 @@ impl Recorder {
         }
     }
 
-    /// REC-INT: an intercepted item is stored at once and counts as stored from then on.
+    /// REC-INT: an intercepted item is stored at once. It never joins the recorded items, so the
+    /// end-of-session store (which stores only items still waiting) cannot store it again.
     pub(crate) fn store_intercepted(
         &mut self,
         config: &Config,
@@ -200,8 +201,6 @@ impl Recorder {
         let (ids, cx, _) = self.split(config);
         let content = render_message(ids, &cx, object, message, now);
         self.store(config, object, content, out);
-        let stored = Message { body: Vec::new(), content_type: None, ..message.clone() };
-        self.items.push(Item { object, message: stored, state: ItemState::Stored });
     }
 
     /// REC-END (and FT-1a/b): store whatever has not been stored yet. Returns `true` when a

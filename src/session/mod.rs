@@ -275,18 +275,21 @@ impl Session {
         }
     }
 
-    /// Sends a BYE on every leg in `legs` that is up, carrying `reasons`.
-    fn send_byes<'a>(&mut self, legs: &[Leg], reasons: &SmallVec<[&'a str; 2]>, out: &mut Actions<'a>) {
-        for &leg in legs {
-            if self.status(leg) == Some(LegStatus::Up) {
+    /// Sends a BYE, carrying `reasons`, on every leg that is up but `except`, in leg-table
+    /// order: the client first, then `remote` or `iwf1`…`iwfN`.
+    fn send_byes<'a>(
+        &mut self,
+        except: Option<Leg>,
+        reasons: &SmallVec<[&'a str; 2]>,
+        out: &mut Actions<'a>,
+    ) {
+        for i in 0..self.legs.len() {
+            let leg = self.leg_at(i);
+            if Some(leg) != except && self.legs[i].status == LegStatus::Up {
                 out.push(Action::SendBye { leg, reasons: reasons.clone() });
-                self.set_status(leg, LegStatus::ByeSent);
+                self.legs[i].status = LegStatus::ByeSent;
             }
         }
-    }
-
-    fn other_legs(&self) -> SmallVec<[Leg; 3]> {
-        (1..self.legs.len()).map(|i| self.leg_at(i)).collect()
     }
 
     // ----- BYE (8.2.2.3) -----------------------------------------------------------------
@@ -364,8 +367,7 @@ impl Session {
         self.set_status(Leg::Client, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((Leg::Client, AnswerWhen::AllAsked)) };
         self.release_media(Leg::Client, out);
-        let others = self.other_legs();
-        self.send_byes(&others, &reasons, out);
+        self.send_byes(Some(Leg::Client), &reasons, out);
         self.progress(now, out);
     }
 
@@ -374,7 +376,8 @@ impl Session {
         self.set_status(Leg::Remote, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((Leg::Remote, AnswerWhen::ClientAnswered)) };
         self.flush_end(now, out);
-        self.send_byes(&[Leg::Client], &reasons, out);
+        // A session with a `remote` leg has no IWF: every other leg is the client.
+        self.send_byes(Some(Leg::Remote), &reasons, out);
         self.progress(now, out);
     }
 
@@ -394,10 +397,7 @@ impl Session {
         self.set_status(iwf, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((iwf, AnswerWhen::ClientAnswered)) };
         self.flush_end(now, out);
-        let mut targets = self.other_legs();
-        targets.retain(|l| *l != iwf);
-        targets.insert(0, Leg::Client);
-        self.send_byes(&targets, &reasons, out);
+        self.send_byes(Some(iwf), &reasons, out);
         self.progress(now, out);
     }
 
@@ -538,9 +538,7 @@ impl Session {
         // ST-1 (and REC-END): store first; ST-2: BYE to every leg still up, no Reason.
         self.phase = Phase::Ending { answer: None };
         self.flush_end(now, out);
-        let mut targets = self.other_legs();
-        targets.insert(0, Leg::Client);
-        self.send_byes(&targets, &SmallVec::new(), out);
+        self.send_byes(None, &SmallVec::new(), out);
         self.check_terminated(out);
     }
 
