@@ -29,7 +29,7 @@ impl MessageId {
         if !b[0].is_ascii_alphanumeric() {
             return Err(GrammarError::new(HEADER, ErrorKind::Unexpected(char_at(s, 0)), 0));
         }
-        if let Some(i) = b.iter().position(|&c| !(c.is_ascii_alphanumeric() || b".-+%=".contains(&c))) {
+        if let Some(i) = b.iter().position(|&c| !is_ident_char(c)) {
             return Err(GrammarError::new(HEADER, ErrorKind::Unexpected(char_at(s, i)), i));
         }
         if b.len() < 4 {
@@ -47,11 +47,32 @@ impl MessageId {
         Ok(MessageId { len: b.len() as u8, bytes })
     }
 
+    /// The ident's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
     /// The ident as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII bytes are ever stored, so this cannot fail; fall back to "" rather than panic.
         core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
     }
+}
+
+/// `ALPHANUM / "." / "-" / "+" / "%" / "="`, by table: Message-IDs are checked on every MSRP
+/// chunk.
+fn is_ident_char(c: u8) -> bool {
+    const IDENT: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+' | b'%' | b'=');
+            c += 1;
+        }
+        t
+    };
+    IDENT[usize::from(c)]
 }
 
 fn char_at(s: &str, i: usize) -> char {

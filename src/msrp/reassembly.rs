@@ -43,9 +43,15 @@
 //! messages that depends on the peer (chunk buffers, the sets of received ranges, content types)
 //! and is never above `max_buffered`; the checks happen *before* anything is allocated, and no
 //! allocation is ever sized by a declared number above `max_message`. When the total is known,
-//! the buffer is allocated once at that size; when it is not, it grows geometrically within the
+//! the buffer is reserved once at that size; when it is not, it grows geometrically within the
 //! limits. Each body byte is copied once, from the chunk into the buffer (the buffer becomes the
-//! message body).
+//! message body): chunks in order are appended, and only the gap before a chunk that arrives
+//! early is zero-filled first.
+//!
+//! Cost per chunk: the Message-ID of the message the previous chunk went to is compared as bytes
+//! (no parse), other chunks are looked up among at most [`Limits::max_partial`] partial messages,
+//! the received ranges take one binary search, and the buffered-bytes count is kept as a running
+//! sum. Finished messages are looked up only for a chunk of no partial message.
 
 use core::fmt;
 use std::collections::{BTreeMap, VecDeque};
@@ -325,25 +331,38 @@ impl RangeSet {
         self.intervals.try_reserve_exact(extra).is_ok()
     }
 
-    /// Adds `[from, to)`, merging with what it touches. Never grows by more than one interval.
-    fn insert(&mut self, from: u64, to: u64) {
+    /// The index of the first interval that ends at or after `from`: the intervals before it
+    /// neither overlap nor touch anything starting at `from`. (The one binary search a chunk
+    /// costs; what follows walks forward from here.)
+    fn first_reaching(&self, from: u64) -> usize {
+        self.intervals.partition_point(|&(_, e)| e < from)
+    }
+
+    /// Adds `[from, to)`, merging with what it touches; `lo` is [`RangeSet::first_reaching`]`(from)`.
+    /// Never grows by more than one interval.
+    fn insert_at(&mut self, lo: usize, from: u64, to: u64) {
         if from >= to {
             return;
         }
-        // First interval that ends at or after `from` (touching counts: merge adjacent).
-        let lo = self.intervals.partition_point(|&(_, e)| e < from);
-        // First interval that starts after `to`.
-        let hi = self.intervals.partition_point(|&(s, _)| s <= to);
+        // The intervals from `lo` that start at or before `to` touch or overlap [from, to).
+        let tail = self.intervals.get(lo..).unwrap_or_default();
+        let hi = lo + tail.iter().take_while(|&&(s, _)| s <= to).count();
         if lo >= hi {
-            self.intervals.insert(lo, (from, to));
+            self.intervals.insert(lo.min(self.intervals.len()), (from, to));
             return;
         }
         let merged_from = self.intervals.get(lo).map_or(from, |&(s, _)| s.min(from));
-        let merged_to = self.intervals.get(hi.saturating_sub(1)).map_or(to, |&(_, e)| e.max(to));
+        let merged_to = self.intervals.get(hi - 1).map_or(to, |&(_, e)| e.max(to));
         self.intervals.drain(lo + 1..hi);
         if let Some(slot) = self.intervals.get_mut(lo) {
             *slot = (merged_from, merged_to);
         }
+    }
+
+    /// Adds `[from, to)`, merging with what it touches.
+    #[cfg(test)]
+    fn insert(&mut self, from: u64, to: u64) {
+        self.insert_at(self.first_reaching(from), from, to);
     }
 
     /// `true` when `[0, end)` is entirely present.
@@ -351,24 +370,33 @@ impl RangeSet {
         end == 0 || self.intervals.first().is_some_and(|&(s, e)| s == 0 && e >= end)
     }
 
-    /// The intervals that intersect `[from, to)`, clipped to it.
-    fn intersections(&self, from: u64, to: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
-        let lo = self.intervals.partition_point(|&(_, e)| e <= from);
+    /// The intervals that intersect `[from, to)`, clipped to it; `lo` is
+    /// [`RangeSet::first_reaching`]`(from)`.
+    fn intersections_at(&self, lo: usize, from: u64, to: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.intervals
             .get(lo..)
             .unwrap_or_default()
             .iter()
             .take_while(move |&&(s, _)| s < to)
             .map(move |&(s, e)| (s.max(from), e.min(to)))
+            .filter(|&(a, b)| a < b)
+    }
+
+    /// The intervals that intersect `[from, to)`, clipped to it.
+    #[cfg(test)]
+    fn intersections(&self, from: u64, to: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.intersections_at(self.first_reaching(from), from, to)
     }
 }
 
 /// One partially received message.
 #[derive(Debug, Clone, Default)]
 struct Partial {
-    /// Message bytes by 0-based offset; `len()` is what is reserved (zero where absent).
+    /// Message bytes by 0-based offset. The capacity is what is reserved for the message; the
+    /// length is how far bytes were written (received bytes, and zeros in the gaps before a chunk
+    /// that arrived early), so in-order chunks are appended without zero-filling first.
     buf: Vec<u8>,
-    /// Which offsets of `buf` hold received bytes.
+    /// Which offsets of `buf` hold received bytes (all below `buf.len()`).
     present: RangeSet,
     /// The latest claimed total.
     total: Option<u64>,
@@ -381,17 +409,42 @@ struct Partial {
 impl Partial {
     /// Peer-dependent bytes held for this message.
     fn footprint(&self) -> usize {
-        // The buffer is grown with `try_reserve_exact` + `resize`, so its capacity is its length;
-        // counting the capacity keeps the account honest should an allocator round up.
+        // The buffer is reserved with `try_reserve_exact`, so its capacity is what was asked
+        // for; counting the capacity keeps the account honest should an allocator round up.
         self.buf
             .capacity()
             .saturating_add(self.present.footprint())
             .saturating_add(self.content_type.as_ref().map_or(0, String::capacity))
     }
+
+    /// Writes `body` at 0-based offset `from`: zeros fill a gap before it, bytes already written
+    /// are overwritten, the rest is appended. The capacity was reserved by the caller.
+    fn write(&mut self, from: usize, body: &[u8]) {
+        if from > self.buf.len() {
+            self.buf.resize(from, 0);
+        }
+        let overlap = self.buf.len().saturating_sub(from).min(body.len());
+        let (old, new) = body.split_at(overlap);
+        if let Some(slot) = self.buf.get_mut(from..from + overlap) {
+            slot.copy_from_slice(old);
+        }
+        self.buf.extend_from_slice(new);
+    }
+}
+
+/// A partially received message and whose it is.
+#[derive(Debug, Clone)]
+struct Slot {
+    key: Key,
+    partial: Partial,
 }
 
 /// Reassembles the chat messages of one session, per leg and Message-ID (SPEC.md MSRP-1, REC-5i)
 /// within the LIM-1 limits. See the [module documentation](self) for the rules.
+///
+/// Cost: a chunk is looked up among the partial messages (at most [`Limits::max_partial`]),
+/// the one the previous chunk went to first; its body is copied once; finished messages are
+/// looked up only for a chunk that belongs to no partial message.
 ///
 /// ```
 /// use cpm_pf::msrp::reassembly::{Limits, Outcome, Reassembler};
@@ -422,7 +475,13 @@ impl Partial {
 #[derive(Debug, Clone)]
 pub struct Reassembler {
     limits: Limits,
-    partials: BTreeMap<Key, Partial>,
+    /// The partially received messages, in no particular order (at most `max_partial`). A key
+    /// here is never in `finished`: a message leaves this list when it finishes.
+    partials: Vec<Slot>,
+    /// Where in `partials` the last chunk went: the chunks of one message usually come in a row.
+    hot: usize,
+    /// The sum of the partial messages' footprints ([`Reassembler::buffered_bytes`]).
+    held: usize,
     /// How each remembered finished message ended.
     finished: BTreeMap<Key, Finish>,
     /// The remembered finished messages, oldest first (at most [`FINISHED_MEMORY`]).
@@ -434,7 +493,9 @@ impl Reassembler {
     pub fn new(limits: Limits) -> Reassembler {
         Reassembler {
             limits,
-            partials: BTreeMap::new(),
+            partials: Vec::new(),
+            hot: 0,
+            held: 0,
             finished: BTreeMap::new(),
             finished_order: VecDeque::new(),
         }
@@ -448,7 +509,7 @@ impl Reassembler {
     /// Bytes currently buffered for partial messages: chunk buffers, received-range sets and
     /// content types. Never above [`Limits::max_buffered`].
     pub fn buffered_bytes(&self) -> usize {
-        self.partials.values().fold(0, |sum, p| sum.saturating_add(p.footprint()))
+        self.held
     }
 
     /// Messages currently partially received. Never above [`Limits::max_partial`].
@@ -463,32 +524,55 @@ impl Reassembler {
 
     /// Feeds one SEND received on `leg`. Never panics, whatever the request holds.
     pub fn receive(&mut self, leg: Leg, send: &SendRequest<'_>) -> Receipt {
+        let receipt = self.receive_inner(leg, send);
+        debug_assert_eq!(
+            self.held,
+            self.partials.iter().fold(0usize, |sum, s| sum.saturating_add(s.partial.footprint())),
+            "the running count of buffered bytes drifted"
+        );
+        receipt
+    }
+
+    fn receive_inner(&mut self, leg: Leg, send: &SendRequest<'_>) -> Receipt {
         // 1. Can the chunk be understood at all? (MSRP-1: 400 and dropped.)
-        let id = match send.message_id.map(|raw| MessageId::parse(raw.trim())) {
-            None => return Receipt::malformed(Malformed::MissingMessageId),
-            Some(Err(e)) => return Receipt::malformed(Malformed::BadMessageId(e)),
-            Some(Ok(id)) => id,
+        let Some(raw_id) = send.message_id.map(trim) else {
+            return Receipt::malformed(Malformed::MissingMessageId);
         };
+        // A chunk for the message the last one went to: its Message-ID was checked then.
+        let hot =
+            self.partials.get(self.hot).filter(|s| s.key.0 == leg && s.key.1.as_bytes() == raw_id.as_bytes());
+        let key = match hot {
+            Some(s) => s.key,
+            None => match MessageId::parse(raw_id) {
+                Ok(id) => (leg, id),
+                Err(e) => return Receipt::malformed(Malformed::BadMessageId(e)),
+            },
+        };
+        let slot = if hot.is_some() { Some(self.hot) } else { self.find(&key) };
         let Some(flag) = send.continuation else {
             return Receipt::malformed(Malformed::MissingContinuation);
         };
-        let range = match send.byte_range.map(|raw| ByteRange::parse(raw.trim())) {
+        let range = match send.byte_range.map(|raw| ByteRange::parse(trim(raw))) {
             None => ByteRange::WHOLE,
             Some(Err(e)) => return Receipt::malformed(Malformed::BadByteRange(e)),
             Some(Ok(r)) => r,
         };
-        let key = (leg, id);
 
-        // 2. A message that is over: complete or aborted → nothing; refused → 413 again.
-        match self.finished.get(&key) {
-            Some(Finish::Complete | Finish::Aborted) => return Receipt::new(Outcome::Ignored),
-            Some(Finish::Refused) => return Receipt::new(Outcome::Rejected(TOO_LARGE)),
-            None => {}
+        // 2. A message that is over: complete or aborted → nothing; refused → 413 again. (A
+        // partial message is never a finished one.)
+        if slot.is_none() {
+            match self.finished.get(&key) {
+                Some(Finish::Complete | Finish::Aborted) => return Receipt::new(Outcome::Ignored),
+                Some(Finish::Refused) => return Receipt::new(Outcome::Rejected(TOO_LARGE)),
+                None => {}
+            }
         }
 
         // 3. `#`: the sender gave up; drop whatever was buffered.
         if flag == Continuation::Aborted {
-            self.partials.remove(&key);
+            if let Some(i) = slot {
+                self.take(i);
+            }
             self.remember(key, Finish::Aborted);
             return Receipt::new(Outcome::Aborted);
         }
@@ -498,11 +582,34 @@ impl Reassembler {
             return Receipt::new(Outcome::KeepAlive);
         }
 
-        self.place(key, flag, range, send)
+        self.place(key, slot, flag, range, send)
     }
 
-    /// Places a chunk that was understood, is not `#`, and is for a message still open.
-    fn place(&mut self, key: Key, flag: Continuation, range: ByteRange, send: &SendRequest<'_>) -> Receipt {
+    /// The index of `key`'s partial message.
+    fn find(&self, key: &Key) -> Option<usize> {
+        self.partials.iter().position(|s| s.key == *key)
+    }
+
+    /// Removes the partial message at `i` and stops counting its bytes.
+    fn take(&mut self, i: usize) -> Option<Partial> {
+        if i >= self.partials.len() {
+            return None;
+        }
+        let slot = self.partials.swap_remove(i);
+        self.held = self.held.saturating_sub(slot.partial.footprint());
+        Some(slot.partial)
+    }
+
+    /// Places a chunk that was understood, is not `#`, and is for a message still open (at `slot`
+    /// in `partials` when it is partially received already).
+    fn place(
+        &mut self,
+        key: Key,
+        slot: Option<usize>,
+        flag: Continuation,
+        range: ByteRange,
+        send: &SendRequest<'_>,
+    ) -> Receipt {
         let mut notes: SmallVec<[Note; 2]> = SmallVec::new();
         let max_message = to_u64(self.limits.max_message);
         let body_len = to_u64(send.body.len());
@@ -511,7 +618,7 @@ impl Reassembler {
         // The body is authoritative: the chunk covers [start, start + len - 1].
         let Some(body_end) = range.start.checked_add(body_len).map(|after| after - 1) else {
             // start >= 1, so only an overflow of the sum fails; such a range is far over any limit.
-            return self.refuse(key, Limit::Message, u64::MAX, max_message, notes);
+            return self.refuse(key, slot, Limit::Message, u64::MAX, max_message, notes);
         };
         if let Some(declared_end) = range.end {
             if declared_end != body_end {
@@ -526,35 +633,53 @@ impl Reassembler {
 
         // LIM-1: a claimed total or a received range already over the message limit.
         if let Some(total) = range.total.filter(|&t| t > max_message) {
-            return self.refuse(key, Limit::Message, total, max_message, notes);
+            return self.refuse(key, slot, Limit::Message, total, max_message, notes);
         }
         if body_end > max_message {
-            return self.refuse(key, Limit::Message, body_end, max_message, notes);
+            return self.refuse(key, slot, Limit::Message, body_end, max_message, notes);
         }
 
-        let known = self.partials.contains_key(&key);
-
-        // A message complete in its first chunk never counts as partial.
-        if !known && is_last && range.start == 1 {
-            let message = Message {
-                leg: key.0,
-                id: key.1,
-                content_type: send.content_type.map(str::to_owned),
-                body: send.body.to_vec(),
-            };
-            self.remember(key, Finish::Complete);
-            return Receipt::with(Outcome::Complete(message), notes);
-        }
-
-        if !known && self.partials.len() >= self.limits.max_partial {
-            let needed = to_u64(self.partials.len()).saturating_add(1);
-            return self.refuse(key, Limit::Partial, needed, to_u64(self.limits.max_partial), notes);
-        }
-
-        let others =
-            self.buffered_bytes().saturating_sub(self.partials.get(&key).map_or(0, Partial::footprint));
-        let budget = self.limits.max_buffered.saturating_sub(others);
-        let mut partial = self.partials.remove(&key).unwrap_or_default();
+        let i = match slot {
+            Some(i) => i,
+            // A message complete in its first chunk never counts as partial.
+            None if is_last && range.start == 1 => {
+                let message = Message {
+                    leg: key.0,
+                    id: key.1,
+                    content_type: send.content_type.map(str::to_owned),
+                    body: send.body.to_vec(),
+                };
+                self.remember(key, Finish::Complete);
+                return Receipt::with(Outcome::Complete(message), notes);
+            }
+            None if self.partials.len() >= self.limits.max_partial => {
+                let needed = to_u64(self.partials.len()).saturating_add(1);
+                return self.refuse(
+                    key,
+                    None,
+                    Limit::Partial,
+                    needed,
+                    to_u64(self.limits.max_partial),
+                    notes,
+                );
+            }
+            None => {
+                if self.partials.try_reserve(1).is_err() {
+                    return self.refuse(key, None, Limit::Partial, 1, to_u64(self.limits.max_partial), notes);
+                }
+                self.partials.push(Slot { key, partial: Partial::default() });
+                self.partials.len() - 1
+            }
+        };
+        self.hot = i;
+        let limits = self.limits;
+        let held = self.held;
+        let Some(partial) = self.partials.get_mut(i).map(|s| &mut s.partial) else {
+            return Receipt::with(Outcome::Partial, notes); // not reached: `i` is in range
+        };
+        let before = partial.footprint();
+        let others = held.saturating_sub(before);
+        let budget = limits.max_buffered.saturating_sub(others);
 
         // The claimed total: the later claim is kept, a change is reported.
         if let Some(now) = range.total {
@@ -568,40 +693,35 @@ impl Reassembler {
         // What this chunk needs to be held: all checked before anything is allocated.
         let from = range.start.saturating_sub(1); // start >= 1 (grammar)
         let write_to = if send.body.is_empty() { 0 } else { body_end };
-        let (buf_target, buf_fallback) = self.buffer_plan(&partial, write_to, budget);
-        let buf_growth = buf_target.saturating_sub(partial.buf.len());
+        let (buf_target, buf_fallback) = buffer_plan(&limits, partial, write_to, budget);
+        let have = partial.buf.capacity();
+        let buf_growth = buf_target.saturating_sub(have);
         let range_growth = if send.body.is_empty() { 0 } else { partial.present.growth_needed() };
         let type_growth = match (&partial.content_type, send.content_type) {
             (None, Some(t)) => t.len(),
             _ => 0,
         };
         let mut target = buf_target;
-        let held = partial.footprint();
         let need_with = |growth: usize| {
-            held.saturating_add(growth).saturating_add(range_growth).saturating_add(type_growth)
+            before.saturating_add(growth).saturating_add(range_growth).saturating_add(type_growth)
         };
+        let mut refused = None;
         if need_with(buf_growth) > budget {
             // Geometric growth may not fit where the bare need does.
             match buf_fallback {
-                Some(minimal) if need_with(minimal.saturating_sub(partial.buf.len())) <= budget => {
-                    target = minimal
-                }
-                _ => {
-                    let needed = to_u64(need_with(buf_growth)).saturating_add(to_u64(others));
-                    return self.refuse(
-                        key,
-                        Limit::Buffered,
-                        needed,
-                        to_u64(self.limits.max_buffered),
-                        notes,
-                    );
-                }
+                Some(minimal) if need_with(minimal.saturating_sub(have)) <= budget => target = minimal,
+                _ => refused = Some(to_u64(need_with(buf_growth)).saturating_add(to_u64(others))),
             }
         }
-        if !grow(&mut partial.buf, target) || (range_growth > 0 && !partial.present.reserve_one()) {
+        if refused.is_none()
+            && (!reserve(&mut partial.buf, target) || (range_growth > 0 && !partial.present.reserve_one()))
+        {
             // The system allocator said no: the message cannot be held.
-            let needed = to_u64(need_with(buf_growth)).saturating_add(to_u64(others));
-            return self.refuse(key, Limit::Buffered, needed, to_u64(self.limits.max_buffered), notes);
+            refused = Some(to_u64(need_with(buf_growth)).saturating_add(to_u64(others)));
+        }
+        if let Some(needed) = refused {
+            self.held = others.saturating_add(partial.footprint());
+            return self.refuse(key, Some(i), Limit::Buffered, needed, to_u64(limits.max_buffered), notes);
         }
         if let (None, Some(t)) = (&partial.content_type, send.content_type) {
             partial.content_type = Some(t.to_owned());
@@ -610,66 +730,50 @@ impl Reassembler {
         // Overlap: compare with what is there, then the later chunk wins.
         if !send.body.is_empty() {
             let to = body_end; // exclusive 0-based end == inclusive 1-based end
-            if let Some(diff) = differing(&partial, from, to, send.body) {
+            let lo = partial.present.first_reaching(from);
+            if let Some(diff) = differing(partial, lo, from, to, send.body) {
                 notes.push(diff);
             }
-            let dst = usize::try_from(from).ok().zip(usize::try_from(to).ok());
-            if let Some(slot) = dst.and_then(|(a, b)| partial.buf.get_mut(a..b)) {
-                slot.copy_from_slice(send.body);
+            // `to <= max_message`, so both ends fit a usize.
+            if let Ok(at) = usize::try_from(from) {
+                partial.write(at, send.body);
             }
-            partial.present.insert(from, to);
+            partial.present.insert_at(lo, from, to);
         }
 
         if is_last {
             // Of two `$` chunks the later one wins; it ends the message where its body ends.
             partial.end = Some(body_end);
         }
+        let complete = partial.end.filter(|&end| partial.present.covers_prefix(end));
+        self.held = others.saturating_add(partial.footprint());
 
-        match partial.end {
-            Some(end) if partial.present.covers_prefix(end) => {
+        match complete.and_then(|end| self.take(i).map(|partial| (end, partial))) {
+            Some((end, partial)) => {
                 let mut body = partial.buf;
                 body.truncate(usize::try_from(end).unwrap_or(usize::MAX));
                 let message = Message { leg: key.0, id: key.1, content_type: partial.content_type, body };
                 self.remember(key, Finish::Complete);
                 Receipt::with(Outcome::Complete(message), notes)
             }
-            _ => {
-                self.partials.insert(key, partial);
-                Receipt::with(Outcome::Partial, notes)
-            }
+            None => Receipt::with(Outcome::Partial, notes),
         }
     }
 
-    /// The buffer length to grow to so that offsets `[0, write_to)` fit, and (for geometric
-    /// growth) the bare minimum to fall back on. `write_to <= max_message` here.
-    fn buffer_plan(&self, partial: &Partial, write_to: u64, budget: usize) -> (usize, Option<usize>) {
-        let have = partial.buf.len();
-        let needed = usize::try_from(write_to).unwrap_or(usize::MAX);
-        if needed <= have {
-            return (have, None);
-        }
-        match partial.total.and_then(|t| usize::try_from(t).ok()) {
-            // Known total (<= max_message, checked): one allocation of exactly that size.
-            Some(total) if total >= needed => (total, None),
-            // Unknown total, or a chunk past it: grow geometrically within the limits.
-            _ => {
-                let doubled = have.saturating_mul(2).max(MIN_GROWTH);
-                let cap = self.limits.max_message.min(have.saturating_add(budget));
-                (doubled.min(cap).max(needed), Some(needed))
-            }
-        }
-    }
-
-    /// Refuses a message with `413`: discards it whole and remembers it (LIM-1).
+    /// Refuses a message with `413`: discards it whole (it is at `slot` in `partials` when it
+    /// was partially received) and remembers it (LIM-1).
     fn refuse(
         &mut self,
         key: Key,
+        slot: Option<usize>,
         limit: Limit,
         needed: u64,
         allowed: u64,
         mut notes: SmallVec<[Note; 2]>,
     ) -> Receipt {
-        self.partials.remove(&key);
+        if let Some(i) = slot {
+            self.take(i);
+        }
         self.remember(key, Finish::Refused);
         notes.push(Note::OverLimit { limit, needed, allowed });
         Receipt::with(Outcome::Rejected(TOO_LARGE), notes)
@@ -688,6 +792,26 @@ impl Reassembler {
     }
 }
 
+/// The buffer capacity to reserve so that offsets `[0, write_to)` fit, and (for geometric
+/// growth) the bare minimum to fall back on. `write_to <= max_message` here.
+fn buffer_plan(limits: &Limits, partial: &Partial, write_to: u64, budget: usize) -> (usize, Option<usize>) {
+    let have = partial.buf.capacity();
+    let needed = usize::try_from(write_to).unwrap_or(usize::MAX);
+    if needed <= have {
+        return (have, None);
+    }
+    match partial.total.and_then(|t| usize::try_from(t).ok()) {
+        // Known total (<= max_message, checked): one allocation of exactly that size.
+        Some(total) if total >= needed => (total, None),
+        // Unknown total, or a chunk past it: grow geometrically within the limits.
+        _ => {
+            let doubled = have.saturating_mul(2).max(MIN_GROWTH);
+            let cap = limits.max_message.min(have.saturating_add(budget));
+            (doubled.min(cap).max(needed), Some(needed))
+        }
+    }
+}
+
 /// Smallest buffer allocated when the total is unknown.
 const MIN_GROWTH: usize = 256;
 
@@ -698,25 +822,18 @@ fn is_keep_alive_range(r: &ByteRange) -> bool {
     r.start == 1 && matches!(r.end, None | Some(0)) && matches!(r.total, None | Some(0))
 }
 
-/// Grows `buf` to `len` zeroed bytes with one exact allocation; `false` if the allocator refuses.
-fn grow(buf: &mut Vec<u8>, len: usize) -> bool {
-    if len <= buf.len() {
-        return true;
-    }
-    let extra = len - buf.len();
-    if buf.try_reserve_exact(extra).is_err() {
-        return false;
-    }
-    buf.resize(len, 0);
-    true
+/// Makes `buf`'s capacity at least `cap` with one exact allocation; `false` if the allocator
+/// refuses. Nothing is written: the bytes are appended as chunks arrive.
+fn reserve(buf: &mut Vec<u8>, cap: usize) -> bool {
+    cap <= buf.capacity() || buf.try_reserve_exact(cap - buf.len()).is_ok()
 }
 
 /// The first and last differing positions where `body` (placed at 0-based `from`) overlaps bytes
 /// already present.
-fn differing(partial: &Partial, from: u64, to: u64, body: &[u8]) -> Option<Note> {
+fn differing(partial: &Partial, lo: usize, from: u64, to: u64, body: &[u8]) -> Option<Note> {
     let mut first: Option<u64> = None;
     let mut last: u64 = 0;
-    for (a, b) in partial.present.intersections(from, to) {
+    for (a, b) in partial.present.intersections_at(lo, from, to) {
         let (Ok(a_us), Ok(b_us), Ok(off)) =
             (usize::try_from(a), usize::try_from(b), usize::try_from(a - from))
         else {
@@ -736,6 +853,15 @@ fn differing(partial: &Partial, from: u64, to: u64, body: &[u8]) -> Option<Note>
         }
     }
     first.map(|first| Note::OverlapDiffers { first, last })
+}
+
+/// `str::trim`, without its Unicode scan in the usual case of a value that starts and ends with
+/// a visible ASCII character (neither end can then be white space).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 fn to_u64(n: usize) -> u64 {
