@@ -120,8 +120,9 @@ fn rfc4975_s4_send() {
     // The CRLF before the end-line is not part of the body (RFC 4975 §7.1, erratum 4177).
     assert_eq!(f.body, Some(&b"Hey Bob, are you there?"[..]));
     assert_eq!(f.continuation, Continuation::Complete);
-    assert_eq!(f.headers.len(), 5);
-    assert_eq!(f.headers[2], Header { name: "Message-ID", value: "87652491" });
+    let headers: Vec<Header<'_>> = f.headers().collect();
+    assert_eq!(headers.len(), 5);
+    assert_eq!(headers[2], Header { name: "Message-ID", value: "87652491" });
     assert_eq!(f.unsupported_method_status(), None);
 }
 
@@ -349,6 +350,28 @@ fn malformed_header_lines_are_400_with_the_line_number() {
     assert_eq!(malformed(b).0, Problem::BadHeaderLine { line: 3 });
     let c = b"MSRP abcd1234 SEND\r\nTo-Path: t\rx\r\nFrom-Path: f\r\n-------abcd1234$\r\n";
     assert_eq!(malformed(c).0, Problem::BadHeaderLine { line: 2 });
+}
+
+#[test]
+fn header_values_may_hold_tabs_and_utf8_but_no_other_controls() {
+    // A tab inside and around a value is allowed and trimmed; UTF-8 is allowed.
+    let a = "MSRP abcd1234 SEND\r\nTo-Path:\tt\t\r\nFrom-Path: f\r\nX-Note: caf\u{e9} \tok\r\n-------abcd1234$\r\n";
+    let f = whole(a.as_bytes());
+    assert_eq!(f.to_path, "t");
+    assert_eq!(f.header("x-note"), Some("caf\u{e9} \tok"));
+    let names: Vec<&str> = f.headers().map(|h| h.name).collect();
+    assert_eq!(names, ["To-Path", "From-Path", "X-Note"]);
+    // Bytes that are not UTF-8 in a line with no control character: the line is named.
+    let b = b"MSRP abcd1234 SEND\r\nTo-Path: t\r\nFrom-Path: f\r\nX-A: \xff\r\nX-B: bad\x01\r\n-------abcd1234$\r\n";
+    assert_eq!(malformed(b).0, Problem::BadHeaderLine { line: 4 });
+    // A stray LF inside a line makes that line the bad one, not the next.
+    let c = b"MSRP abcd1234 SEND\r\nTo-Path: t\r\nX-A: a\nb\r\nX-\xff: c\r\nFrom-Path: f\r\n-------abcd1234$\r\n";
+    assert_eq!(malformed(c).0, Problem::BadHeaderLine { line: 3 });
+    // The first of a repeated header is the one that counts, whatever its case.
+    let d = b"MSRP abcd1234 SEND\r\nto-path: t1\r\nTO-PATH: t2\r\nFrom-Path: f\r\nmessage-id: m1234\r\nMessage-ID: m5678\r\n-------abcd1234$\r\n";
+    let f = whole(d);
+    assert_eq!((f.to_path, f.message_id()), ("t1", Some("m1234")));
+    assert_eq!(f.header("Message-ID"), Some("m1234"));
 }
 
 #[test]

@@ -133,6 +133,10 @@ pub struct Header<'a> {
 }
 
 /// A parsed MSRP frame, borrowing from the bytes it was parsed from.
+///
+/// Every header line was checked when the frame was parsed; [`Frame::headers`] walks them again
+/// on demand, while the values the chunk layer reads on every frame (paths, `Message-ID`,
+/// `Byte-Range`, `Content-Type`) were picked out on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame<'a> {
     /// The transaction id, from the start line (the end-line carries the same).
@@ -143,34 +147,55 @@ pub struct Frame<'a> {
     pub to_path: &'a str,
     /// The `From-Path` value.
     pub from_path: &'a str,
-    /// Every header line, in order, To-Path and From-Path included.
-    pub headers: SmallVec<[Header<'a>; 8]>,
     /// The body, when the frame has a blank line after its headers (possibly empty); the CRLF
     /// before the end-line is not part of it.
     pub body: Option<&'a [u8]>,
     /// The end-line's continuation flag.
     pub continuation: Continuation,
+    /// The header lines, each ending with CRLF, as received.
+    head: &'a str,
+    message_id: Option<&'a str>,
+    byte_range: Option<&'a str>,
+    content_type: Option<&'a str>,
 }
 
 impl<'a> Frame<'a> {
+    /// Every header line, in order, To-Path and From-Path included: the name as written, the
+    /// value without the spaces and tabs around it.
+    ///
+    /// ```
+    /// use cpm_pf::msrp::frame::{parse, Header, Parsed, DEFAULT_MAX_FRAME};
+    /// let bytes = b"MSRP d93kswow 200 OK\r\nTo-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\n\
+    ///     From-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n-------d93kswow$\r\n";
+    /// let Ok(Parsed::Frame { frame, .. }) = parse(bytes, DEFAULT_MAX_FRAME) else { panic!() };
+    /// let names: Vec<&str> = frame.headers().map(|h: Header<'_>| h.name).collect();
+    /// assert_eq!(names, ["To-Path", "From-Path"]);
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = Header<'a>> + 'a {
+        self.head.split("\r\n").filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            Some(Header { name, value: trim_blanks(value) })
+        })
+    }
+
     /// The value of the first header called `name`, compared without regard to case.
     pub fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+        self.headers().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
     }
 
     /// The raw `Message-ID` value.
     pub fn message_id(&self) -> Option<&'a str> {
-        self.header("Message-ID")
+        self.message_id
     }
 
     /// The raw `Byte-Range` value.
     pub fn byte_range(&self) -> Option<&'a str> {
-        self.header("Byte-Range")
+        self.byte_range
     }
 
     /// The `Content-Type` value.
     pub fn content_type(&self) -> Option<&'a str> {
-        self.header("Content-Type")
+        self.content_type
     }
 
     /// The request method, for a request.
@@ -322,7 +347,7 @@ pub fn parse(input: &[u8], max_frame: usize) -> Result<Parsed<'_>, FrameError> {
     let mut scan = Scan::default();
     match locate(input, max_frame, &mut scan)? {
         None => Ok(Parsed::Incomplete),
-        Some(found) => build(input, &found).map(|frame| Parsed::Frame { frame, len: found.frame_end }),
+        Some(found) => build(input, &found, &scan).map(|frame| Parsed::Frame { frame, len: found.frame_end }),
     }
 }
 
@@ -336,22 +361,42 @@ enum Phase {
     /// Looking for the CRLF that ends the start line.
     #[default]
     StartLine,
-    /// Reading header lines; the next one starts at `line_start`.
-    Headers { start_line_end: usize, line_start: usize },
+    /// Reading header lines; the next one starts at `line_start`. `dirty` says whether the part
+    /// of that line scanned so far holds a control character.
+    Headers { line_start: usize, dirty: bool },
     /// Looking for the end-line after the blank line.
-    Body { start_line_end: usize, headers_end: usize, body_start: usize },
+    Body { headers_end: usize, body_start: usize },
 }
 
-/// A resumable scan over a growing buffer: `from` is where searching continues.
+/// The header values the chunk layer reads on every frame, found by the scan as byte ranges of
+/// the input (values without the blanks around them): To-Path, From-Path, Message-ID,
+/// Byte-Range, Content-Type, the first of each.
+type Known = [Option<(usize, usize)>; 5];
+const TO_PATH: usize = 0;
+const FROM_PATH: usize = 1;
+const MESSAGE_ID: usize = 2;
+const BYTE_RANGE: usize = 3;
+const CONTENT_TYPE: usize = 4;
+
+/// A resumable scan over a growing buffer: `from` is where searching continues. What it learnt
+/// on the way (the start line, the header lines) is kept so that nothing is read twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Scan {
     phase: Phase,
     from: usize,
+    /// The start line, once read: its transaction id and the index of its CRLF.
+    start: Option<(TransactionId, usize)>,
+    /// Header lines seen so far.
+    lines: usize,
+    /// The first header line that is not `name ":" value` (0-based among header lines).
+    first_bad: Option<usize>,
+    known: Known,
 }
 
 /// The boundaries of a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Located {
+    tid: TransactionId,
     /// Index of the CRLF ending the start line.
     start_line_end: usize,
     /// Index where header lines end (start of the blank line or of the end-line).
@@ -405,6 +450,65 @@ fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
     blocks.remainder().iter().position(|&b| b == byte).map(|i| base + i)
 }
 
+/// `CRLF "-------" transact-id`: what ends a body, up to the continuation flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct EndLineNeedle {
+    bytes: [u8; 2 + 7 + 32],
+    len: usize,
+}
+
+impl EndLineNeedle {
+    fn new(tid: TransactionId) -> EndLineNeedle {
+        let mut bytes = [0u8; 2 + 7 + 32];
+        if let Some(prefix) = bytes.get_mut(..9) {
+            prefix.copy_from_slice(b"\r\n-------");
+        }
+        // The id is stored zero-padded to 32 bytes: copying all of it is one fixed-size copy.
+        let id = tid.0.padded();
+        if let Some(slot) = bytes.get_mut(9..) {
+            slot.copy_from_slice(id);
+        }
+        EndLineNeedle { bytes, len: (9 + tid.as_str().len()).min(bytes.len()) }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` (little-endian) that is a control character (below 0x20, or
+/// 0x7F), with one caveat: a borrow may also flag bytes above a flagged one, so only the lowest
+/// flag is certain. That is the one [`find_control`] uses.
+#[inline(always)]
+fn control_flags(x: u64) -> u64 {
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    let del = x ^ (ONES * 0x7F);
+    let is_del = del.wrapping_sub(ONES) & !del & HIGHS;
+    below_space | is_del
+}
+
+/// The index of the first control character (below 0x20, or 0x7F) in `hay`, eight bytes at a
+/// time: header lines are crossed in a few steps, and a clean line is known clean when its CR
+/// is found.
+#[inline]
+fn find_control(hay: &[u8]) -> Option<usize> {
+    let mut words = hay.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let flags = control_flags(u64::from_le_bytes(bytes));
+        if flags != 0 {
+            return Some(base + (flags.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    words.remainder().iter().position(|&b| b < 0x20 || b == 0x7F).map(|i| base + i)
+}
+
 /// Finds the frame at the start of `input`, resuming `scan`. Only the first `max_frame` bytes
 /// are looked at, so the answer does not depend on how much was buffered beyond them.
 fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Located>, FrameError> {
@@ -412,41 +516,65 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
     let full = w.len() >= max_frame;
     let too_large = |tid: Option<TransactionId>| FrameError::TooLarge { max: max_frame, transaction_id: tid };
 
-    let start_line_end = match scan.phase {
-        Phase::StartLine => {
+    let (tid, start_line_end) = match scan.start {
+        Some(start) => start,
+        None => {
             check_prefix(w)?;
-            match find(w, scan.from, CRLF) {
-                Some(e) => {
-                    scan.phase = Phase::Headers { start_line_end: e, line_start: e + 2 };
-                    scan.from = e + 2;
-                    e
-                }
-                None => {
-                    scan.from = w.len().saturating_sub(1);
-                    return if full { Err(too_large(None)) } else { Ok(None) };
-                }
-            }
+            let Some(e) = find(w, scan.from, CRLF) else {
+                scan.from = w.len().saturating_sub(1);
+                return if full { Err(too_large(None)) } else { Ok(None) };
+            };
+            let (tid, _) = parse_start_line(w.get(..e).unwrap_or_default())?;
+            scan.start = Some((tid, e));
+            scan.phase = Phase::Headers { line_start: e + 2, dirty: false };
+            scan.from = e + 2;
+            (tid, e)
         }
-        Phase::Headers { start_line_end, .. } | Phase::Body { start_line_end, .. } => start_line_end,
     };
-    let (tid, _) = parse_start_line(w.get(..start_line_end).unwrap_or_default())?;
     let tid_bytes = tid.as_str().as_bytes();
 
     loop {
         match scan.phase {
-            Phase::StartLine => return Ok(None), // not reached: set above
-            Phase::Headers { start_line_end, line_start } => {
-                let Some(e) = find(w, scan.from.max(line_start), CRLF) else {
-                    scan.from = w.len().saturating_sub(1).max(line_start);
-                    return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+            Phase::StartLine => return Ok(None), // not reached: the start line was read above
+            Phase::Headers { line_start, mut dirty } => {
+                // The first control character from here: the line's CR when the line is clean.
+                let from = scan.from.max(line_start);
+                let mut e = None;
+                if !dirty {
+                    match find_control(w.get(from..).unwrap_or_default()).map(|i| from + i) {
+                        Some(c) if w.get(c..c + 2) == Some(CRLF) => e = Some(c),
+                        Some(c) if w.get(c) == Some(&b'\r') && c + 1 == w.len() => {
+                            // The LF may still come: resume at the CR.
+                            scan.from = c;
+                            return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                        }
+                        Some(_) => dirty = true,
+                        None => {
+                            scan.from = w.len().max(line_start);
+                            return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                        }
+                    }
+                }
+                let e = match e {
+                    Some(e) => e,
+                    None => match find(w, from, CRLF) {
+                        Some(e) => e,
+                        None => {
+                            scan.phase = Phase::Headers { line_start, dirty };
+                            scan.from = w.len().saturating_sub(1).max(line_start);
+                            return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                        }
+                    },
                 };
                 let line = w.get(line_start..e).unwrap_or_default();
                 if line.is_empty() {
                     // Blank line: the body follows. Search for the end-line from the blank line's
                     // own CRLF, so an empty body written without its CRLF is still found.
-                    scan.phase = Phase::Body { start_line_end, headers_end: line_start, body_start: e + 2 };
+                    scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
                     scan.from = e;
-                } else if let Some(rest) = line.strip_prefix(END_LINE_DASHES) {
+                } else if let Some(rest) =
+                    line.strip_prefix(END_LINE_DASHES).filter(|_| line.first() == Some(&b'-'))
+                {
                     // An end-line right after the headers: a frame without body.
                     let frame_end = e + 2;
                     let Some((&flag, id)) = rest.split_last() else {
@@ -459,6 +587,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                         return Err(malformed(tid, frame_end, Problem::BadContinuation));
                     };
                     return Ok(Some(Located {
+                        tid,
                         start_line_end,
                         headers_end: line_start,
                         body: None,
@@ -466,18 +595,35 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                         frame_end,
                     }));
                 } else {
-                    scan.phase = Phase::Headers { start_line_end, line_start: e + 2 };
+                    match split_header(line, dirty) {
+                        Some((name, value)) => {
+                            let slot = match name.len() {
+                                7 if name.eq_ignore_ascii_case(b"To-Path") => TO_PATH,
+                                9 if name.eq_ignore_ascii_case(b"From-Path") => FROM_PATH,
+                                10 if name.eq_ignore_ascii_case(b"Message-ID") => MESSAGE_ID,
+                                10 if name.eq_ignore_ascii_case(b"Byte-Range") => BYTE_RANGE,
+                                12 if name.eq_ignore_ascii_case(b"Content-Type") => CONTENT_TYPE,
+                                _ => usize::MAX,
+                            };
+                            if let Some(known @ None) = scan.known.get_mut(slot) {
+                                *known = Some((line_start + value.0, line_start + value.1));
+                            }
+                        }
+                        None => {
+                            scan.first_bad.get_or_insert(scan.lines);
+                        }
+                    }
+                    scan.lines += 1;
+                    scan.phase = Phase::Headers { line_start: e + 2, dirty: false };
                     scan.from = e + 2;
                 }
             }
-            Phase::Body { start_line_end, headers_end, body_start } => {
-                let mut needle: SmallVec<[u8; 48]> = SmallVec::new();
-                needle.extend_from_slice(CRLF);
-                needle.extend_from_slice(END_LINE_DASHES);
-                needle.extend_from_slice(tid_bytes);
+            Phase::Body { headers_end, body_start } => {
+                let needle = EndLineNeedle::new(tid);
+                let needle = needle.as_bytes();
                 let mut from = scan.from;
                 loop {
-                    let Some(i) = find(w, from, &needle) else {
+                    let Some(i) = find(w, from, needle) else {
                         // Keep the tail that could still start a needle.
                         scan.from = w.len().saturating_sub(needle.len()).max(from);
                         return if full { Err(too_large(Some(tid))) } else { Ok(None) };
@@ -491,6 +637,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                         Some(flag) if tail == CRLF => {
                             let body = (body_start, i.max(body_start));
                             return Ok(Some(Located {
+                                tid,
                                 start_line_end,
                                 headers_end,
                                 body: Some(body),
@@ -525,10 +672,28 @@ fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
 /// Parses the start line (without its CRLF).
 fn parse_start_line(line: &[u8]) -> Result<(TransactionId, StartLine<'_>), FrameError> {
     let bad = |reason| FrameError::BadStartLine { reason };
-    let line = core::str::from_utf8(line).map_err(|_| bad("not UTF-8"))?;
-    let rest = line.strip_prefix("MSRP ").ok_or(bad("does not begin with \"MSRP \""))?;
-    let (tid, rest) = rest.split_once(' ').ok_or(bad("no method or status after the transaction id"))?;
+    let rest = line.strip_prefix(b"MSRP ").ok_or(bad("does not begin with \"MSRP \""))?;
+    let space = rest.iter().position(|&c| c == b' ');
+    let (tid, rest) = match space {
+        Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..).unwrap_or_default()),
+        None => {
+            // Say "not UTF-8" before anything else, as a text parse would.
+            core::str::from_utf8(rest).map_err(|_| bad("not UTF-8"))?;
+            return Err(bad("no method or status after the transaction id"));
+        }
+    };
+    let tid = core::str::from_utf8(tid).map_err(|_| bad("not UTF-8"))?;
+    let rest = core::str::from_utf8(rest).map_err(|_| bad("not UTF-8"))?;
     let tid = TransactionId::parse(tid).ok_or(bad("transaction id is not a 4 to 32 character ident"))?;
+    Ok((tid, method_or_status(rest)?))
+}
+
+/// What follows the transaction id on the start line: a method or a status with its comment.
+fn method_or_status(rest: &str) -> Result<StartLine<'_>, FrameError> {
+    let bad = |reason| FrameError::BadStartLine { reason };
+    if rest == "SEND" {
+        return Ok(StartLine::Request(RequestMethod::Send));
+    }
     let b = rest.as_bytes();
     let is_status =
         b.len() >= 3 && b.iter().take(3).all(u8::is_ascii_digit) && (b.len() == 3 || b.get(3) == Some(&b' '));
@@ -538,60 +703,117 @@ fn parse_start_line(line: &[u8]) -> Result<(TransactionId, StartLine<'_>), Frame
         if comment.is_some_and(|c| c.bytes().any(|ch| ch.is_ascii_control() && ch != b'\t')) {
             return Err(bad("control character in the comment"));
         }
-        return Ok((tid, StartLine::Response { status, comment }));
+        return Ok(StartLine::Response { status, comment });
     }
     if rest.is_empty() || !rest.bytes().all(|c| c.is_ascii_uppercase()) {
         return Err(bad("method is not 1*UPALPHA and status is not 3DIGIT"));
     }
     let method = match rest {
-        "SEND" => RequestMethod::Send,
         "REPORT" => RequestMethod::Report,
         other => RequestMethod::Other(other),
     };
-    Ok((tid, StartLine::Request(method)))
+    Ok(StartLine::Request(method))
 }
 
-/// Builds the frame from located boundaries: header lines, required paths, body.
-fn build<'a>(w: &'a [u8], at: &Located) -> Result<Frame<'a>, FrameError> {
-    let (tid, start) = parse_start_line(w.get(..at.start_line_end).unwrap_or_default())?;
+/// Builds the frame from what the scan found: header lines, required paths, body.
+fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameError> {
+    let tid = at.tid;
     let fail = |problem| malformed(tid, at.frame_end, problem);
-    let transaction_id =
-        core::str::from_utf8(w.get(5..5 + tid.as_str().len()).unwrap_or_default()).unwrap_or("");
-
-    let mut headers: SmallVec<[Header<'a>; 8]> = SmallVec::new();
-    let block = w.get(at.start_line_end + 2..at.headers_end).unwrap_or_default();
-    let mut rest = block;
-    let mut line_no = 1;
-    while !rest.is_empty() {
-        line_no += 1;
-        let e = find(rest, 0, CRLF).unwrap_or(rest.len());
-        let (line, next) = (rest.get(..e).unwrap_or_default(), rest.get(e + 2..).unwrap_or_default());
-        headers.push(header_line(line).ok_or(fail(Problem::BadHeaderLine { line: line_no }))?);
-        rest = next;
+    let bad_line = |i: usize| fail(Problem::BadHeaderLine { line: i + 2 }); // the start line is line 1
+    let head_start = at.start_line_end + 2;
+    // The start line and the header lines are checked as UTF-8 at once (the scan checked
+    // everything else); when that fails, the lines are looked at one by one to name the bad one.
+    let Ok(text) = core::str::from_utf8(w.get(..at.headers_end).unwrap_or_default()) else {
+        let head = w.get(head_start..at.headers_end).unwrap_or_default();
+        let (mut from, mut i) = (0, 0);
+        while let Some(e) = find(head, from, CRLF) {
+            if header_line(head.get(from..e).unwrap_or_default()).is_none() {
+                break;
+            }
+            (from, i) = (e + 2, i + 1);
+        }
+        return Err(bad_line(i));
+    };
+    if let Some(i) = scan.first_bad {
+        return Err(bad_line(i));
     }
-    let find_header =
-        |name: &str| headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value);
-    let to_path = find_header("To-Path").ok_or(fail(Problem::MissingToPath))?;
-    let from_path = find_header("From-Path").ok_or(fail(Problem::MissingFromPath))?;
+    let tid_end = 5 + tid.as_str().len();
+    let transaction_id = text.get(5..tid_end).unwrap_or_default();
+    let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
+    let value = |slot: usize| scan.known.get(slot).copied().flatten().and_then(|(a, b)| text.get(a..b));
+    let to_path = value(TO_PATH).ok_or(fail(Problem::MissingToPath))?;
+    let from_path = value(FROM_PATH).ok_or(fail(Problem::MissingFromPath))?;
     let body = at.body.map(|(a, b)| w.get(a..b).unwrap_or_default());
     if matches!(start, StartLine::Response { .. }) && body.is_some_and(|b| !b.is_empty()) {
         return Err(fail(Problem::BodyInResponse));
     }
-    Ok(Frame { transaction_id, start, to_path, from_path, headers, body, continuation: at.flag })
+    Ok(Frame {
+        transaction_id,
+        start,
+        to_path,
+        from_path,
+        body,
+        continuation: at.flag,
+        head: text.get(head_start..).unwrap_or_default(),
+        message_id: value(MESSAGE_ID),
+        byte_range: value(BYTE_RANGE),
+        content_type: value(CONTENT_TYPE),
+    })
+}
+
+/// A header line's name and the byte range of its value (without the blanks around it), when it
+/// is `name ":" value` with a token name; a `dirty` line (one holding a control character) is
+/// checked further: UTF-8, and no control character but HTAB. A clean line's UTF-8 is checked
+/// with the whole header block.
+fn split_header(line: &[u8], dirty: bool) -> Option<(&[u8], (usize, usize))> {
+    if dirty {
+        header_line(line)?;
+    }
+    let name_len = line.iter().position(|&c| !is_token_char(c))?;
+    if name_len == 0 || line.get(name_len) != Some(&b':') {
+        return None;
+    }
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let value = line.get(name_len + 1..)?;
+    let from = value.iter().position(|c| !blank(c)).unwrap_or(value.len());
+    let to = value.iter().rposition(|c| !blank(c)).map_or(from, |i| i + 1);
+    Some((line.get(..name_len)?, (name_len + 1 + from, name_len + 1 + to)))
+}
+
+/// `true` for the characters of an RFC 3261 token (`alphanum / "-" / "." / "!" / "%" / "*" /
+/// "_" / "+" / "`" / "'" / "~"`, and the others RFC 7230 allows), by table.
+fn is_token_char(c: u8) -> bool {
+    const TOKEN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b.is_ascii_alphanumeric()
+                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.')
+                || matches!(b, b'^' | b'_' | b'`' | b'|' | b'~');
+            c += 1;
+        }
+        t
+    };
+    TOKEN[usize::from(c)]
 }
 
 /// `name ":" [SP] value`: a token name, a UTF-8 value without CR, LF or other controls but HTAB.
 fn header_line(line: &[u8]) -> Option<Header<'_>> {
     let line = core::str::from_utf8(line).ok()?;
     let (name, value) = line.split_once(':')?;
-    let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
-    if name.is_empty() || !name.bytes().all(token) {
+    if name.is_empty() || !name.bytes().all(is_token_char) {
         return None;
     }
     if value.bytes().any(|c| c.is_ascii_control() && c != b'\t') {
         return None;
     }
-    Some(Header { name, value: value.trim_matches([' ', '\t']) })
+    Some(Header { name, value: trim_blanks(value) })
+}
+
+/// `value` without the spaces and tabs around it.
+fn trim_blanks(value: &str) -> &str {
+    value.trim_matches([' ', '\t'])
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -701,9 +923,9 @@ impl FrameDecoder {
         match locate(&self.buf, self.max_frame, &mut self.scan) {
             Ok(None) => None,
             Ok(Some(found)) => {
-                self.scan = Scan::default();
+                let scan = core::mem::take(&mut self.scan);
                 self.taken = found.frame_end;
-                Some(build(&self.buf, &found))
+                Some(build(&self.buf, &found, &scan))
             }
             Err(e) => {
                 self.scan = Scan::default();
