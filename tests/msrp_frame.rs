@@ -365,7 +365,8 @@ fn header_values_may_hold_tabs_and_utf8_but_no_other_controls() {
     let b = b"MSRP abcd1234 SEND\r\nTo-Path: t\r\nFrom-Path: f\r\nX-A: \xff\r\nX-B: bad\x01\r\n-------abcd1234$\r\n";
     assert_eq!(malformed(b).0, Problem::BadHeaderLine { line: 4 });
     // A stray LF inside a line makes that line the bad one, not the next.
-    let c = b"MSRP abcd1234 SEND\r\nTo-Path: t\r\nX-A: a\nb\r\nX-\xff: c\r\nFrom-Path: f\r\n-------abcd1234$\r\n";
+    let c =
+        b"MSRP abcd1234 SEND\r\nTo-Path: t\r\nX-A: a\nb\r\nX-\xff: c\r\nFrom-Path: f\r\n-------abcd1234$\r\n";
     assert_eq!(malformed(c).0, Problem::BadHeaderLine { line: 3 });
     // The first of a repeated header is the one that counts, whatever its case.
     let d = b"MSRP abcd1234 SEND\r\nto-path: t1\r\nTO-PATH: t2\r\nFrom-Path: f\r\nmessage-id: m1234\r\nMessage-ID: m5678\r\n-------abcd1234$\r\n";

@@ -468,7 +468,7 @@ impl EndLineNeedle {
         if let Some(slot) = bytes.get_mut(9..) {
             slot.copy_from_slice(id);
         }
-        EndLineNeedle { bytes, len: (9 + tid.as_str().len()).min(bytes.len()) }
+        EndLineNeedle { bytes, len: (9 + tid.0.as_bytes().len()).min(bytes.len()) }
     }
 
     fn as_bytes(&self) -> &[u8] {
@@ -531,7 +531,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
             (tid, e)
         }
     };
-    let tid_bytes = tid.as_str().as_bytes();
+    let tid_bytes = tid.0.as_bytes();
 
     loop {
         match scan.phase {
@@ -737,7 +737,7 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     if let Some(i) = scan.first_bad {
         return Err(bad_line(i));
     }
-    let tid_end = 5 + tid.as_str().len();
+    let tid_end = 5 + tid.0.as_bytes().len();
     let transaction_id = text.get(5..tid_end).unwrap_or_default();
     let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
     let value = |slot: usize| scan.known.get(slot).copied().flatten().and_then(|(a, b)| text.get(a..b));
