@@ -849,7 +849,10 @@ enum DecoderState {
 /// ```
 #[derive(Debug, Clone)]
 pub struct FrameDecoder {
+    /// `buf[start..]` is what is buffered; the bytes before `start` were consumed and are
+    /// dropped by the next `push` (one move per push rather than one per frame).
     buf: Vec<u8>,
+    start: usize,
     max_frame: usize,
     /// Bytes of the frame last returned, dropped on the next call.
     taken: usize,
@@ -863,6 +866,7 @@ impl FrameDecoder {
     pub fn new(max_frame: usize) -> FrameDecoder {
         FrameDecoder {
             buf: Vec::new(),
+            start: 0,
             max_frame: max_frame.max(1),
             taken: 0,
             scan: Scan::default(),
@@ -877,7 +881,7 @@ impl FrameDecoder {
 
     /// Bytes currently buffered (never more than the maximum frame size).
     pub fn buffered(&self) -> usize {
-        self.buf.len().saturating_sub(self.taken)
+        self.buf.len().saturating_sub(self.start).saturating_sub(self.taken)
     }
 
     /// `true` after a fatal error: the stream cannot be resynchronised.
@@ -893,6 +897,7 @@ impl FrameDecoder {
         if self.state == DecoderState::Failed {
             return bytes.len();
         }
+        self.compact();
         let room = self.max_frame.saturating_sub(self.buf.len());
         let n = room.min(bytes.len());
         self.buf.extend_from_slice(bytes.get(..n).unwrap_or_default());
@@ -907,7 +912,9 @@ impl FrameDecoder {
         loop {
             match &self.state {
                 DecoderState::Failed => return None,
-                DecoderState::Skipping { needle } => {
+                DecoderState::Skipping { .. } => {
+                    self.compact();
+                    let DecoderState::Skipping { needle } = &self.state else { return None };
                     if !skip_to_end_line(&mut self.buf, needle) {
                         return None;
                     }
@@ -917,15 +924,16 @@ impl FrameDecoder {
                 DecoderState::Framing => break,
             }
         }
-        if self.buf.is_empty() {
+        let start = self.start;
+        if start >= self.buf.len() {
             return None;
         }
-        match locate(&self.buf, self.max_frame, &mut self.scan) {
+        match locate(self.buf.get(start..).unwrap_or_default(), self.max_frame, &mut self.scan) {
             Ok(None) => None,
             Ok(Some(found)) => {
                 let scan = core::mem::take(&mut self.scan);
                 self.taken = found.frame_end;
-                Some(build(&self.buf, &found, &scan))
+                Some(build(self.buf.get(start..).unwrap_or_default(), &found, &scan))
             }
             Err(e) => {
                 self.scan = Scan::default();
@@ -941,6 +949,7 @@ impl FrameDecoder {
                     FrameError::TooLarge { transaction_id: None, .. } | FrameError::BadStartLine { .. } => {
                         self.state = DecoderState::Failed;
                         self.buf = Vec::new();
+                        self.start = 0;
                     }
                 }
                 Some(Err(e))
@@ -948,11 +957,23 @@ impl FrameDecoder {
         }
     }
 
+    /// Marks the frame last returned as consumed.
     fn drop_taken(&mut self) {
         if self.taken > 0 {
-            let n = self.taken.min(self.buf.len());
-            self.buf.drain(..n);
+            self.start = self.start.saturating_add(self.taken).min(self.buf.len());
             self.taken = 0;
+            if self.start == self.buf.len() {
+                self.buf.clear();
+                self.start = 0;
+            }
+        }
+    }
+
+    /// Moves the unconsumed bytes to the front of the buffer.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start.min(self.buf.len()));
+            self.start = 0;
         }
     }
 }
