@@ -217,8 +217,9 @@ pub enum Action<'a> {
     Defer {
         /// Which item.
         object: ObjectRef,
-        /// The item itself.
-        message: Message,
+        /// The item itself; boxed so that the rare deferral does not make every action as large
+        /// as a message.
+        message: Box<Message>,
     },
     /// Deliver this deferred item to the client (it re-joined).
     Deliver {

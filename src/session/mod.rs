@@ -653,7 +653,7 @@ impl Session {
             }
             if prefs.contains(Preferences::ALLOW_DEFER) {
                 self.deferred.push(object);
-                out.push(Action::Defer { object, message });
+                out.push(Action::Defer { object, message: Box::new(message) });
             }
             return;
         }
