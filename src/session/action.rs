@@ -239,31 +239,37 @@ pub struct Actions<'a>(pub(crate) SmallVec<[Action<'a>; 6]>);
 
 impl<'a> Actions<'a> {
     /// No actions.
+    #[inline]
     pub fn new() -> Actions<'a> {
         Actions(SmallVec::new())
     }
 
     /// Appends an action.
+    #[inline]
     pub(crate) fn push(&mut self, action: Action<'a>) {
         self.0.push(action);
     }
 
     /// The actions as a slice.
+    #[inline]
     pub fn as_slice(&self) -> &[Action<'a>] {
         &self.0
     }
 
     /// Iterates over the actions.
+    #[inline]
     pub fn iter(&self) -> core::slice::Iter<'_, Action<'a>> {
         self.0.iter()
     }
 
     /// Number of actions.
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// `true` when there is nothing to do.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
