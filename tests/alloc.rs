@@ -132,6 +132,19 @@ fn an_idle_session_is_small() {
     );
 }
 
+/// `Session::handle` returns its `Actions` by value and every action is written whole: an
+/// `Action` stays at most 96 bytes (it was 128 while `Defer` carried its message inline) and
+/// `Actions`, with its five inline actions, at most 500 (was 776 with six). Five is what the
+/// zero-allocation tests above need: a client's BYE with four IWFs is five actions.
+#[test]
+fn actions_are_small() {
+    use cpm_pf::session::action::{Action, Actions};
+    let action = std::mem::size_of::<Action<'static>>();
+    let actions = std::mem::size_of::<Actions<'static>>();
+    assert!(action <= 96, "size_of::<Action>() = {action}");
+    assert!(actions <= 500, "size_of::<Actions>() = {actions}");
+}
+
 /// The benchmark messages (`benches/data/`, from shared/bench-data) as a stack hands them over:
 /// every header field as a name/value pair.
 fn fields(message: &'static [u8]) -> Vec<(&'static str, &'static str)> {

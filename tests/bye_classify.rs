@@ -109,3 +109,151 @@ fn propagation_keeps_parseable_fields_verbatim_in_order() {
     assert_eq!(c.propagate.as_slice(), ["Q.850 ;cause=16", "SIP ;cause=200 ;text=\"a, b\""]);
     assert_eq!(c.sip_cause.map(|c| c.0), Some(200));
 }
+
+// ---- the scan agrees with the full parse ---------------------------------------------------------
+
+mod agrees_with_the_full_parse {
+    //! `classify` checks each field and looks for the deciding causes without building the parsed
+    //! `Reason`. These tests compare it with the classification computed from `reason::parse` on
+    //! well-formed, nearly well-formed and malformed fields: the same fields propagated, the same
+    //! errors at the same positions, the same SIP cause, branch and rule.
+
+    use cpm_pf::grammar::reason::{parse, Cause};
+    use cpm_pf::session::bye::{classify, Branch, Classification, Rule};
+    use cpm_pf::Leg;
+    use proptest::prelude::*;
+    use smallvec::SmallVec;
+
+    /// The classification from fully parsed fields: the first numeric SIP cause and the first
+    /// numeric RELEASE_CAUSE cause over the fields that parse, then the table of SPEC.md BYE-R2 …
+    /// BYE-R8, written out again here.
+    fn reference<'a>(leg: Leg, reasons: &[&'a str]) -> Classification<'a> {
+        let mut propagate = SmallVec::new();
+        let mut unparseable = SmallVec::new();
+        let (mut sip, mut release) = (None, None);
+        for (index, raw) in reasons.iter().enumerate() {
+            match parse(raw) {
+                Ok(r) => {
+                    propagate.push(*raw);
+                    for v in &r.values {
+                        let Some(cause) = v.cause else { continue };
+                        if sip.is_none() && v.is_protocol("SIP") {
+                            sip = Some(cause);
+                        } else if release.is_none() && v.is_protocol("RELEASE_CAUSE") {
+                            release = Some(cause);
+                        }
+                    }
+                }
+                Err(e) => unparseable.push((index, e)),
+            }
+        }
+        let by_cause = |c: Cause| match c.0 {
+            200 => Rule::Cause200,
+            410 => Rule::Cause410,
+            480 => Rule::Cause480,
+            _ => Rule::OtherCause,
+        };
+        let (branch, rule) = match (leg, sip, release) {
+            (Leg::Iwf(_), ..) => (Branch::IwfEnds, Rule::Iwf),
+            (Leg::Remote, Some(c), _) => (Branch::RemoteEnds, by_cause(c)),
+            (Leg::Remote, None, _) => (Branch::RemoteEnds, Rule::RemoteNoReason),
+            (Leg::Client, Some(Cause(200)), _) => (Branch::ClientLeaves, Rule::Cause200),
+            (Leg::Client, Some(c), _) => (Branch::ConnectionLoss, by_cause(c)),
+            (Leg::Client, None, Some(Cause(1))) => (Branch::ClientLeaves, Rule::ReleaseCause),
+            (Leg::Client, None, Some(_)) => (Branch::ConnectionLoss, Rule::ReleaseCause),
+            (Leg::Client, None, None) if !propagate.is_empty() => {
+                (Branch::ConnectionLoss, Rule::NoDecidingCause)
+            }
+            (Leg::Client, None, None) => (Branch::ClientLeaves, Rule::ClientNoReason),
+        };
+        Classification { branch, rule, sip_cause: sip, propagate, unparseable }
+    }
+
+    #[track_caller]
+    fn agree(reasons: &[&str]) {
+        for leg in [Leg::Client, Leg::Remote, Leg::Iwf(1)] {
+            assert_eq!(classify(leg, reasons), reference(leg, reasons), "{leg} {reasons:?}");
+        }
+    }
+
+    /// Pieces that make up Reason fields: whole values, parameters, and the characters and
+    /// words the grammar turns on (separators, quotes, escapes, folds, controls, non-ASCII).
+    const PIECES: &[&str] = &[
+        "SIP",
+        "sip",
+        "RELEASE_CAUSE",
+        "Q.850",
+        ";cause=200",
+        ";CAUSE=1",
+        ";cause=abc",
+        ";cause=99999999999",
+        ";text=\"a, b\"",
+        ";text=x",
+        ";",
+        "=",
+        ",",
+        " ",
+        "\r\n ",
+        "\"",
+        "\\",
+        "cause",
+        "503",
+        "é",
+        "\u{1}",
+        "[::1]",
+    ];
+
+    #[test]
+    fn on_every_field_of_up_to_four_pieces() {
+        let n = PIECES.len();
+        let mut field = String::new();
+        for len in 0..=4u32 {
+            for mut k in 0..n.pow(len) {
+                field.clear();
+                for _ in 0..len {
+                    field.push_str(PIECES[k % n]);
+                    k /= n;
+                }
+                agree(&[&field]);
+            }
+        }
+    }
+
+    #[test]
+    fn on_hand_picked_fields() {
+        for fields in [
+            &["SIP;cause=200;text=\"Call completed\""][..],
+            &["SIP;cause=503;text=\"Service Unavailable\""],
+            &["SIP ;cause=200 ;text=\"Call completed elsewhere\""],
+            &["SIP;cause=abc, SIP;cause=200"],
+            &["SIP;cause=abc;cause=200, RELEASE_CAUSE;cause=1"],
+            &["RELEASE_CAUSE;cause=2, SIP;cause=503", "SIP;cause=200"],
+            &["RELEASE_CAUSE;cause=1", "SIP;cause=\"open", "SIP;cause=480"],
+            &["SIP;cause=200;text=\"x", "RELEASE_CAUSE;cause=3"],
+            &["SIP;cause=200,", "Q.850;cause=16"],
+            &["", ";;", "SIP;cause=", "SIP cause=200", "SIP;text=\"bad \\é\""],
+            &["sip;CAUSE=410;cause=480", "SIP;cause=4294967295", "SIP;cause=4294967296"],
+            &["SIP;cause=0200", "SIP;cause=+200", "SIP;cause=\"200\""],
+            &["SIP;cause=[::1], SIP;cause=600"],
+        ] {
+            agree(fields);
+        }
+    }
+
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => proptest::collection::vec(proptest::sample::select(PIECES), 0..14).prop_map(|p| p.concat()),
+            1 => r#"[A-Za-z0-9 ;=,"\\.\t\r\n\[\]:é_]{0,40}"#,
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn on_generated_fields(fields in proptest::collection::vec(field(), 0..5)) {
+            let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+            agree(&refs);
+        }
+    }
+}

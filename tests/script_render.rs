@@ -108,12 +108,12 @@ fn local_actions() {
     renders(
         Action::Defer {
             object: ObjectRef::Imdn(mid("n-001")),
-            message: Message {
+            message: Box::new(Message {
                 leg: Leg::Remote,
                 id: mid("n-001"),
                 content_type: Some("message/imdn+xml".into()),
                 body: b"<imdn/>".to_vec(),
-            },
+            }),
         },
         "== defer imdn n-001",
     );

@@ -257,6 +257,19 @@ pub(crate) mod lex {
         bytes.iter().position(|&b| !table[usize::from(b)]).unwrap_or(bytes.len())
     }
 
+    /// How many bytes from the start of `bytes` are `token` characters.
+    #[inline]
+    pub(crate) fn token_run(bytes: &[u8]) -> usize {
+        run(bytes, &TOKEN)
+    }
+
+    /// How many bytes from the start of `bytes` a quoted string takes as they are (no `"`, `\`,
+    /// line break or other control but HTAB).
+    #[inline]
+    pub(crate) fn qdtext_plain_run(bytes: &[u8]) -> usize {
+        run(bytes, &QDTEXT_PLAIN)
+    }
+
     /// A cursor over one header field value.
     #[derive(Debug, Clone)]
     pub(crate) struct Cursor<'a> {

@@ -138,48 +138,229 @@ impl<'a> ReasonValue<'a> {
 /// assert_eq!(r.values[0].text, Some("Call completed elsewhere"));
 /// ```
 pub fn parse(value: &str) -> Result<Reason<'_>, GrammarError> {
+    // Each value is built where it is stored: the structs are a few hundred bytes, and moving
+    // them through return values cost more than the parsing itself (BENCHMARKS.md, `bye_parts`).
+    let mut build = Build { reason: Reason { values: SmallVec::new() }, seen_cause: false };
+    if !plain(value, &mut build) {
+        build.reason.values.clear();
+        walk(value, &mut build)?;
+    }
+    Ok(build.reason)
+}
+
+/// The first numeric causes of one `Reason` field value, by protocol (see [`first_causes`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FirstCauses {
+    /// The cause of the first `SIP` value with a numeric cause.
+    pub(crate) sip: Option<Cause>,
+    /// The cause of the first `RELEASE_CAUSE` value with a numeric cause.
+    pub(crate) release: Option<Cause>,
+}
+
+/// Checks one `Reason` field value exactly as [`parse`] does (same verdict, same error) and
+/// returns the cause of the first `SIP` value with a numeric cause (when `want_sip`) and of the
+/// first `RELEASE_CAUSE` value with one (when `want_release`), protocols matched without regard
+/// to case: what [`Reason::first_cause`] answers on the parsed value, without building it. A
+/// cause that is not wanted, or found already, is not looked for.
+pub(crate) fn first_causes(
+    value: &str,
+    want_sip: bool,
+    want_release: bool,
+) -> Result<FirstCauses, GrammarError> {
+    let mut scan =
+        Scan { want_sip, want_release, found: FirstCauses::default(), target: None, seen_cause: false };
+    if plain(value, &mut scan) {
+        return Ok(scan.found);
+    }
+    // Whitespace, a line fold, an escape, an IPv6 reference, or an error: the full grammar
+    // decides (and names the error). The scan starts again from scratch.
+    scan.found = FirstCauses::default();
+    walk(value, &mut scan)?;
+    Ok(scan.found)
+}
+
+/// The form nearly every `Reason` field has, `SIP;cause=503;text="Service Unavailable"`:
+/// values and parameters with no whitespace anywhere, parameter values that are tokens or
+/// quoted strings without escapes. Fed to `visit` as [`walk`] would; `false` as soon as the
+/// value leaves that form (it may still be well-formed), and then what `visit` saw is to be
+/// discarded. Everything accepted here [`walk`] accepts as well, with the same parts.
+///
+/// Byte at a time with no `Result` on the way: the lexer's general steps (whitespace around
+/// every separator, errors built at each step) cost more than the scan itself (BENCHMARKS.md).
+#[inline(always)]
+fn plain<'a>(value: &'a str, visit: &mut impl Visit<'a>) -> bool {
+    let b = value.as_bytes();
+    // The end of the token starting at `i`, if there is one.
+    let token_end = |i: usize| {
+        let n = lex::token_run(b.get(i..).unwrap_or_default());
+        (n > 0).then_some(i + n)
+    };
+    // Every piece below starts and ends at an ASCII byte or the end, so `get` never fails.
+    let piece = |a: usize, z: usize| value.get(a..z).unwrap_or_default();
+    let mut i = 0;
+    loop {
+        // protocol
+        let Some(end) = token_end(i) else { return false };
+        visit.value(piece(i, end));
+        i = end;
+        // *(SEMI reason-params), then COMMA or the end
+        loop {
+            match b.get(i) {
+                None => return true,
+                Some(b';') => i += 1,
+                Some(b',') => {
+                    i += 1;
+                    break;
+                }
+                Some(_) => return false,
+            }
+            let Some(name_end) = token_end(i) else { return false };
+            let name = piece(i, name_end);
+            i = name_end;
+            let mut param_value = None;
+            if b.get(i) == Some(&b'=') {
+                let start = i + 1;
+                let end = if b.get(start) == Some(&b'"') {
+                    let close = start + 1 + lex::qdtext_plain_run(b.get(start + 1..).unwrap_or_default());
+                    if b.get(close) != Some(&b'"') {
+                        return false;
+                    }
+                    close + 1
+                } else {
+                    let Some(end) = token_end(start) else { return false };
+                    end
+                };
+                param_value = Some(piece(start, end));
+                i = end;
+            }
+            visit.param(GenericParam { name, value: param_value });
+        }
+    }
+}
+
+/// What [`walk`] reports, in the order written: each value's protocol, then its parameters.
+trait Visit<'a> {
+    fn value(&mut self, protocol: &'a str);
+    fn param(&mut self, param: GenericParam<'a>);
+}
+
+/// The grammar of one field value, shared by [`parse`] and [`first_causes`] so that both accept
+/// and reject the same values with the same errors.
+#[inline(always)]
+fn walk<'a>(value: &'a str, visit: &mut impl Visit<'a>) -> Result<(), GrammarError> {
     let mut c = Cursor::new(value, HEADER);
     c.sws();
     if c.is_eof() {
         return Err(c.err(ErrorKind::Empty));
     }
-    // Each value is built where it is stored: the structs are a few hundred bytes, and moving
-    // them through return values cost more than the parsing itself (BENCHMARKS.md, `bye_parts`).
-    let mut reason = Reason { values: SmallVec::new() };
     loop {
-        let protocol = c.token()?;
-        reason.values.push(ReasonValue { protocol, cause: None, text: None, params: SmallVec::new() });
-        if let Some(v) = reason.values.last_mut() {
-            reason_params(&mut c, v)?;
+        visit.value(c.token()?);
+        // reason-value = protocol *(SEMI reason-params)
+        while c.eat_sep(b';') {
+            visit.param(c.generic_param()?);
         }
         if !c.list_next()? {
-            return Ok(reason);
+            return Ok(());
         }
     }
 }
 
-/// The `;`-separated parameters after a value's protocol, into `v`.
-fn reason_params<'a>(c: &mut Cursor<'a>, v: &mut ReasonValue<'a>) -> Result<(), GrammarError> {
-    let mut seen_cause = false;
-    while c.eat_sep(b';') {
-        let p = c.generic_param()?;
-        if p.is("cause") && !seen_cause {
-            seen_cause = true;
-            if let Some(n) =
-                p.value.filter(|d| d.bytes().all(|b| b.is_ascii_digit())).and_then(lex::parse_u32)
-            {
-                v.cause = Some(Cause(n));
-                continue;
+/// `protocol-cause`: a `cause` parameter whose value is all digits and fits a `u32`.
+#[inline]
+fn numeric_cause(p: &GenericParam<'_>) -> Option<Cause> {
+    p.value.filter(|d| d.bytes().all(|b| b.is_ascii_digit())).and_then(lex::parse_u32).map(Cause)
+}
+
+/// `true` when `p` is named `name`, an ASCII lower-case word (cheaper than
+/// [`GenericParam::is`] on the hot path: lengths first).
+#[inline(always)]
+fn named(p: &GenericParam<'_>, name: &str) -> bool {
+    p.name.len() == name.len() && p.name.eq_ignore_ascii_case(name)
+}
+
+/// Builds the [`Reason`] value by value, in place.
+struct Build<'a> {
+    reason: Reason<'a>,
+    /// The current value has had its `cause` parameter (numeric or not): later ones are generic.
+    seen_cause: bool,
+}
+
+impl<'a> Visit<'a> for Build<'a> {
+    #[inline(always)]
+    fn value(&mut self, protocol: &'a str) {
+        self.seen_cause = false;
+        self.reason.values.push(ReasonValue { protocol, cause: None, text: None, params: SmallVec::new() });
+    }
+
+    #[inline(always)]
+    fn param(&mut self, p: GenericParam<'a>) {
+        let Some(v) = self.reason.values.last_mut() else { return };
+        if named(&p, "cause") && !self.seen_cause {
+            self.seen_cause = true;
+            if let Some(cause) = numeric_cause(&p) {
+                v.cause = Some(cause);
+                return;
             }
-        } else if p.is("text") && v.text.is_none() {
+        } else if named(&p, "text") && v.text.is_none() {
             if let Some(inner) = p.value.and_then(|q| q.strip_prefix('"')).and_then(|q| q.strip_suffix('"')) {
                 v.text = Some(inner);
-                continue;
+                return;
             }
         }
         v.params.push(p);
     }
-    Ok(())
+}
+
+/// Which cause the current value may give.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Sip,
+    Release,
+}
+
+/// Looks for the first causes only; keeps nothing else.
+struct Scan {
+    want_sip: bool,
+    want_release: bool,
+    found: FirstCauses,
+    /// The current value's protocol is one still looked for.
+    target: Option<Target>,
+    /// The current value has had its `cause` parameter (numeric or not).
+    seen_cause: bool,
+}
+
+impl<'a> Visit<'a> for Scan {
+    #[inline(always)]
+    fn value(&mut self, protocol: &'a str) {
+        self.seen_cause = false;
+        self.target = if self.want_sip && self.found.sip.is_none() && protocol.eq_ignore_ascii_case("SIP") {
+            Some(Target::Sip)
+        } else if self.want_release
+            && self.found.release.is_none()
+            && protocol.eq_ignore_ascii_case("RELEASE_CAUSE")
+        {
+            Some(Target::Release)
+        } else {
+            None
+        };
+    }
+
+    #[inline(always)]
+    fn param(&mut self, p: GenericParam<'a>) {
+        let Some(target) = self.target else { return };
+        if self.seen_cause || !named(&p, "cause") {
+            return;
+        }
+        // Only the first `cause` of a value is `protocol-cause`; a non-numeric one is generic
+        // and leaves the value without a cause.
+        self.seen_cause = true;
+        let Some(cause) = numeric_cause(&p) else { return };
+        match target {
+            Target::Sip => self.found.sip = Some(cause),
+            Target::Release => self.found.release = Some(cause),
+        }
+        self.target = None;
+    }
 }
 
 impl fmt::Display for ReasonValue<'_> {
@@ -201,5 +382,67 @@ impl fmt::Display for ReasonValue<'_> {
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         super::write_comma_list(f, self.values.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{plain, walk, Build, Reason, Scan};
+    use proptest::prelude::*;
+    use smallvec::SmallVec;
+
+    fn build(value: &str, fast: bool) -> Option<Reason<'_>> {
+        let mut b = Build { reason: Reason { values: SmallVec::new() }, seen_cause: false };
+        let ok = if fast { plain(value, &mut b) } else { walk(value, &mut b).is_ok() };
+        ok.then_some(b.reason)
+    }
+
+    /// What the plain form accepts, the full grammar accepts with the same parts, for building
+    /// and for scanning.
+    fn check(value: &str) {
+        let Some(fast) = build(value, true) else { return };
+        assert_eq!(Some(&fast), build(value, false).as_ref(), "{value:?}");
+        for (want_sip, want_release) in [(true, true), (true, false), (false, true)] {
+            let scan = || Scan {
+                want_sip,
+                want_release,
+                found: Default::default(),
+                target: None,
+                seen_cause: false,
+            };
+            let (mut a, mut b) = (scan(), scan());
+            assert!(plain(value, &mut a) && walk(value, &mut b).is_ok(), "{value:?}");
+            assert_eq!(a.found, b.found, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn the_plain_form_is_the_grammar() {
+        for value in [
+            "SIP;cause=503;text=\"Service Unavailable\"",
+            "SIP;cause=200,Q.850;cause=16;text=\"a, b; c\"",
+            "sip;CAUSE=abc;cause=200,SIP;cause=480,RELEASE_CAUSE;cause=1",
+            "X;a;b=c;d=\"é\"",
+        ] {
+            assert!(build(value, true).is_some(), "{value:?}");
+            check(value);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+        #[test]
+        fn the_plain_form_agrees_with_the_grammar(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("SIP"), Just("RELEASE_CAUSE"), Just("Q.850"), Just(";"), Just(","),
+                    Just("="), Just("cause"), Just("text"), Just("200"), Just("1"), Just("abc"),
+                    Just("\"x, y\""), Just("\""), Just("é"), Just("[::1]"), Just(" "), Just("\\"),
+                ],
+                0..16,
+            )
+        ) {
+            check(&parts.concat());
+        }
     }
 }

@@ -217,8 +217,9 @@ pub enum Action<'a> {
     Defer {
         /// Which item.
         object: ObjectRef,
-        /// The item itself.
-        message: Message,
+        /// The item itself; boxed so that the rare deferral does not make every action as large
+        /// as a message.
+        message: Box<Message>,
     },
     /// Deliver this deferred item to the client (it re-joined).
     Deliver {
@@ -232,37 +233,46 @@ pub enum Action<'a> {
 }
 
 /// The actions returned for one input, in the order the embedder carries them out.
+///
+/// Up to five are held inline, without allocating: every BYE of a session with up to four IWF
+/// legs (a client's BYE then is a media release and four BYEs).
 #[must_use = "the actions must be carried out"]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Actions<'a>(pub(crate) SmallVec<[Action<'a>; 6]>);
+pub struct Actions<'a>(pub(crate) SmallVec<[Action<'a>; 5]>);
 
 impl<'a> Actions<'a> {
     /// No actions.
+    #[inline]
     pub fn new() -> Actions<'a> {
         Actions(SmallVec::new())
     }
 
     /// Appends an action.
+    #[inline]
     pub(crate) fn push(&mut self, action: Action<'a>) {
         self.0.push(action);
     }
 
     /// The actions as a slice.
+    #[inline]
     pub fn as_slice(&self) -> &[Action<'a>] {
         &self.0
     }
 
     /// Iterates over the actions.
+    #[inline]
     pub fn iter(&self) -> core::slice::Iter<'_, Action<'a>> {
         self.0.iter()
     }
 
     /// Number of actions.
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// `true` when there is nothing to do.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -270,7 +280,7 @@ impl<'a> Actions<'a> {
 
 impl<'a> IntoIterator for Actions<'a> {
     type Item = Action<'a>;
-    type IntoIter = smallvec::IntoIter<[Action<'a>; 6]>;
+    type IntoIter = smallvec::IntoIter<[Action<'a>; 5]>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }

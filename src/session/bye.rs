@@ -86,17 +86,14 @@ pub fn classify<'a>(leg: Leg, reasons: &[&'a str]) -> Classification<'a> {
     let mut sip_cause = None;
     let mut release_cause = None;
     for (index, raw) in reasons.iter().enumerate() {
-        match reason::parse(raw) {
-            Ok(parsed) => {
+        // Only the first numeric SIP cause counts, and RELEASE_CAUSE only while there is none:
+        // once found, the later fields are only checked, not searched.
+        let want_release = sip_cause.is_none() && release_cause.is_none();
+        match reason::first_causes(raw, sip_cause.is_none(), want_release) {
+            Ok(found) => {
                 propagate.push(*raw);
-                for value in &parsed.values {
-                    let Some(cause) = value.cause else { continue };
-                    if sip_cause.is_none() && value.is_protocol("SIP") {
-                        sip_cause = Some(cause);
-                    } else if release_cause.is_none() && value.is_protocol("RELEASE_CAUSE") {
-                        release_cause = Some(cause);
-                    }
-                }
+                sip_cause = sip_cause.or(found.sip);
+                release_cause = release_cause.or(found.release);
             }
             Err(error) => unparseable.push((index, error)),
         }

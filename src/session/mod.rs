@@ -286,7 +286,7 @@ impl Session {
         for i in 0..self.legs.len() {
             let leg = self.leg_at(i);
             if Some(leg) != except && self.legs[i].status == LegStatus::Up {
-                out.push(Action::SendBye { leg, reasons: reasons.clone() });
+                out.push(Action::SendBye { leg, reasons: copy_reasons(reasons) });
                 self.legs[i].status = LegStatus::ByeSent;
             }
         }
@@ -349,7 +349,7 @@ impl Session {
             }
         };
         self.proxy_pending[from] = self.proxy_pending[from].saturating_add(1);
-        out.push(Action::SendBye { leg: to, reasons: reasons.iter().copied().collect() });
+        out.push(Action::SendBye { leg: to, reasons: copy_reasons(reasons) });
     }
 
     /// Remain conditions of branch 4: a non-interworked group session and any of the three
@@ -653,7 +653,7 @@ impl Session {
             }
             if prefs.contains(Preferences::ALLOW_DEFER) {
                 self.deferred.push(object);
-                out.push(Action::Defer { object, message });
+                out.push(Action::Defer { object, message: Box::new(message) });
             }
             return;
         }
@@ -702,6 +702,19 @@ fn reassembles(config: &Config) -> bool {
             || (config.kind == Kind::Group
                 && config.iwfs == 0
                 && config.prefs.intersects(Preferences::all())))
+}
+
+/// The `Reason` values for one `SendBye`, built from their parts: one or two values (nearly
+/// every BYE) are formed in registers, where `clone` or `collect` goes through an out-of-line
+/// `extend` into a stack copy that is then read back (BENCHMARKS.md, `bye_iwfs`).
+#[inline(always)]
+fn copy_reasons<'a>(reasons: &[&'a str]) -> SmallVec<[&'a str; 2]> {
+    match *reasons {
+        [] => SmallVec::new(),
+        [a] => SmallVec::from_buf_and_len([a, ""], 1),
+        [a, b] => SmallVec::from_buf([a, b]),
+        _ => SmallVec::from_slice(reasons),
+    }
 }
 
 fn ignored(out: &mut Actions<'_>, input: &'static str, why: &'static str) {
