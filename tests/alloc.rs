@@ -111,6 +111,10 @@ fn handling_a_bye_allocates_nothing() {
 fn an_idle_session_is_small() {
     let size = std::mem::size_of::<Session>();
     assert!(size <= 256, "size_of::<Session>() = {size}");
+    // What every idle session costs whatever its identifiers: itself and its boxed
+    // configuration (the contribution id and peer strings come on top, as long as they are).
+    let fixed = size + std::mem::size_of::<Config>();
+    assert!(fixed <= 256, "an idle session's fixed part is {fixed} bytes ({size} + Config)");
     let t = Time::from_unix_secs(1_000);
     const N: usize = 1000;
     let before = LIVE.with(Cell::get);
