@@ -618,6 +618,45 @@ proptest! {
         prop_assert_eq!(whole.len(), frames.len());
     }
 
+    /// A header line's value against the rule written out plainly (RFC 4975 §9 via this
+    /// crate's reading): UTF-8 without control characters other than HTAB, blanks around it
+    /// trimmed. The name's length moves the value across the eight-byte scan's alignments, and
+    /// the frame is also fed byte at a time.
+    #[test]
+    fn any_header_value_is_judged_by_the_plain_rule(
+        value in proptest::collection::vec(
+            prop_oneof![Just(b'\t'), Just(b' '), Just(b'\r'), Just(0x7fu8), Just(0xc3u8), Just(0xa9u8), 0x20u8..0x7f, any::<u8>().prop_filter("no LF", |&b| b != b'\n')],
+            0..40,
+        ),
+        pad in 0usize..8,
+    ) {
+        let mut f = b"MSRP abcd1234 SEND\r\nTo-Path: t\r\nFrom-Path: f\r\n".to_vec();
+        f.extend_from_slice(format!("X-P{}: ", "a".repeat(pad)).as_bytes());
+        f.extend_from_slice(&value);
+        f.extend_from_slice(b"\r\nMessage-ID: m1234\r\n-------abcd1234$\r\n");
+        let text = core::str::from_utf8(&value).ok();
+        let allowed = text.filter(|t| !t.bytes().any(|c| c.is_ascii_control() && c != b'\t'));
+        let whole = parse(&f, DEFAULT_MAX_FRAME);
+        match allowed {
+            Some(t) => {
+                let Ok(Parsed::Frame { frame, .. }) = &whole else {
+                    return Err(TestCaseError::fail(format!("{value:?} refused: {whole:?}")));
+                };
+                prop_assert_eq!(frame.header(&format!("x-p{}", "a".repeat(pad))), Some(t.trim_matches([' ', '\t'])));
+                prop_assert_eq!(frame.message_id(), Some("m1234"));
+            }
+            None => {
+                // No LF in the value, so the line ends at its own CRLF and is the bad one.
+                let Err(FrameError::Malformed { problem: Problem::BadHeaderLine { line }, .. }) = whole else {
+                    return Err(TestCaseError::fail(format!("{value:?} accepted: {whole:?}")));
+                };
+                prop_assert_eq!(line, 4);
+            }
+        }
+        let every_byte: Vec<usize> = (1..f.len()).collect();
+        prop_assert_eq!(decode(&f, &[], DEFAULT_MAX_FRAME), decode(&f, &every_byte, DEFAULT_MAX_FRAME));
+    }
+
     /// The stateless parser agrees with the decoder on the first frame.
     #[test]
     fn parse_agrees_with_the_decoder(f in frame()) {
