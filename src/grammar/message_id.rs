@@ -47,6 +47,18 @@ impl MessageId {
         Ok(MessageId { len: b.len() as u8, bytes })
     }
 
+    /// The ident in `b`, or `None` when `b` is not one (no error detail: the caller that needs
+    /// one calls [`MessageId::parse`]). An ident is ASCII, so `b` needs no UTF-8 check first.
+    pub(crate) fn parse_ascii(b: &[u8]) -> Option<MessageId> {
+        let first_ok = b.first().is_some_and(u8::is_ascii_alphanumeric);
+        if !first_ok || b.len() < 4 || b.len() > 32 || !b.iter().all(|&c| is_ident_char(c)) {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        bytes.get_mut(..b.len())?.copy_from_slice(b);
+        Some(MessageId { len: b.len() as u8, bytes })
+    }
+
     /// The ident's bytes (ASCII).
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..usize::from(self.len)).unwrap_or_default()
@@ -100,5 +112,24 @@ impl core::str::FromStr for MessageId {
     type Err = GrammarError;
     fn from_str(s: &str) -> Result<MessageId, GrammarError> {
         MessageId::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_ascii_agrees_with_parse(
+            b in prop_oneof![
+                "[a-zA-Z0-9.+%=-]{0,36}".prop_map(String::into_bytes),
+                proptest::collection::vec(prop_oneof![0x20u8..0x7f, any::<u8>()], 0..40),
+            ]
+        ) {
+            let via_text = core::str::from_utf8(&b).ok().and_then(|s| MessageId::parse(s).ok());
+            prop_assert_eq!(MessageId::parse_ascii(&b), via_text);
+        }
     }
 }

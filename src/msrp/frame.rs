@@ -421,7 +421,12 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     let mut at = 0;
     while at < starts {
         let i = at + find_byte(rest.get(at..starts)?, first)?;
-        if rest.get(i + 1..i + needle.len()) == Some(tail) {
+        let matched = match tail {
+            // CRLF: one byte to compare, not worth a call to `memcmp`.
+            [only] => rest.get(i + 1) == Some(only),
+            _ => rest.get(i + 1..i + needle.len()) == Some(tail),
+        };
+        if matched {
             return Some(from + i);
         }
         at = i + 1;
@@ -542,7 +547,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                 let mut e = None;
                 if !dirty {
                     match find_control(w.get(from..).unwrap_or_default()).map(|i| from + i) {
-                        Some(c) if w.get(c..c + 2) == Some(CRLF) => e = Some(c),
+                        Some(c) if w.get(c) == Some(&b'\r') && w.get(c + 1) == Some(&b'\n') => e = Some(c),
                         Some(c) if w.get(c) == Some(&b'\r') && c + 1 == w.len() => {
                             // The LF may still come: resume at the CR.
                             scan.from = c;
@@ -573,7 +578,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                     scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
                     scan.from = e;
                 } else if let Some(rest) =
-                    line.strip_prefix(END_LINE_DASHES).filter(|_| line.first() == Some(&b'-'))
+                    line.first().filter(|&&b| b == b'-').and_then(|_| line.strip_prefix(END_LINE_DASHES))
                 {
                     // An end-line right after the headers: a frame without body.
                     let frame_end = e + 2;
@@ -682,6 +687,12 @@ fn parse_start_line(line: &[u8]) -> Result<(TransactionId, StartLine<'_>), Frame
             return Err(bad("no method or status after the transaction id"));
         }
     };
+    // The usual SEND: an ident is ASCII, so it needs no UTF-8 check of its own.
+    if let Some(tid) = MessageId::parse_ascii(tid).map(TransactionId) {
+        if rest == b"SEND" {
+            return Ok((tid, StartLine::Request(RequestMethod::Send)));
+        }
+    }
     let tid = core::str::from_utf8(tid).map_err(|_| bad("not UTF-8"))?;
     let rest = core::str::from_utf8(rest).map_err(|_| bad("not UTF-8"))?;
     let tid = TransactionId::parse(tid).ok_or(bad("transaction id is not a 4 to 32 character ident"))?;
