@@ -250,25 +250,25 @@ fn the_session_reports_every_completed_message_once() {
     assert_eq!(reported, 1, "{log:#?}");
 }
 
+/// A remaining group PF with a 90 s session timer: the client joins and loses its connection
+/// (the PF remains), the timer expires (the PF sends its own BYE to `remote`), then `then`.
+fn after_the_remaining_timer_expired(then: &[In]) -> (InvariantChecker, Vec<String>) {
+    let mut config = remaining_group();
+    config.session_expires = Some(std::time::Duration::from_secs(90));
+    let mut inputs =
+        vec![In::Invite(Leg::Client), In::Bye(Leg::Client, &["SIP;cause=503"]), In::Advance(600)];
+    inputs.extend_from_slice(then);
+    drive(config, &inputs, keep_all)
+}
+
 /// Found by the `session` fuzz target (a false report of the checker, fixed there): after a
 /// connection loss the PF remains; the session timer then closes `remote` (the PF sends its own
 /// BYE), so a client INVITE that follows is no re-join and brings no new media. The checker
 /// took it for one and reported the client's media as never released at `terminated`.
 #[test]
 fn an_invite_after_the_remaining_session_began_to_end_is_no_rejoin() {
-    let mut config = remaining_group();
-    config.session_expires = Some(std::time::Duration::from_secs(90));
-    let (checker, log) = drive(
-        config,
-        &[
-            In::Invite(Leg::Client),
-            In::Bye(Leg::Client, &["SIP;cause=503"]),
-            In::Advance(600),
-            In::Invite(Leg::Client),
-            In::Bye(Leg::Remote, &[]),
-        ],
-        keep_all,
-    );
+    let (checker, log) =
+        after_the_remaining_timer_expired(&[In::Invite(Leg::Client), In::Bye(Leg::Remote, &[])]);
     assert!(log.iter().any(|a| a.starts_with("SendBye { leg: Remote")), "{log:#?}");
     assert!(checker.terminated(), "{log:#?}");
     assert_eq!(checker.violations(), [], "{log:#?}");
@@ -285,19 +285,8 @@ fn an_invite_after_the_remaining_session_began_to_end_is_no_rejoin() {
 /// Fixed: interception lasts until a re-join or `terminated`, whatever the phase.
 #[test]
 fn a_message_intercepted_while_the_remaining_session_ends_is_kept() {
-    let mut config = remaining_group();
-    config.session_expires = Some(std::time::Duration::from_secs(90));
-    let (checker, log) = drive(
-        config,
-        &[
-            In::Invite(Leg::Client),
-            In::Bye(Leg::Client, &["SIP;cause=503"]),
-            In::Advance(600),
-            In::Msg(Leg::Remote, "late-0001"),
-            In::Ok(Leg::Remote),
-        ],
-        keep_all,
-    );
+    let (checker, log) =
+        after_the_remaining_timer_expired(&[In::Msg(Leg::Remote, "late-0001"), In::Ok(Leg::Remote)]);
     assert!(log.iter().any(|a| a == "InterceptOn"), "{log:#?}");
     assert!(checker.terminated(), "{log:#?}");
     assert_eq!(checker.violations(), [], "{log:#?}");

@@ -9,25 +9,12 @@ use proptest::prelude::*;
 
 const T0: Time = Time::from_unix_secs(1_767_225_600);
 
-// RFC 4975 §5.1, with the To-Path / From-Path lines the RFC's snippet leaves out.
-const STREAM: &[u8] = b"MSRP dkei38sd SEND\r\n\
-To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n\
-From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n\
-Message-ID: 4564dpWd\r\n\
-Byte-Range: 1-*/8\r\n\
-Content-Type: text/plain\r\n\
-\r\n\
-abcd\r\n\
--------dkei38sd+\r\n\
-MSRP dkei38ia SEND\r\n\
-To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n\
-From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n\
-Message-ID: 4564dpWd\r\n\
-Byte-Range: 5-8/8\r\n\
-Content-Type: text/plain\r\n\
-\r\n\
-EFGH\r\n\
--------dkei38ia$\r\n";
+mod common;
+
+/// RFC 4975 §5.1, with the To-Path / From-Path lines the RFC's snippet leaves out: both chunks.
+fn stream() -> Vec<u8> {
+    [common::RFC4975_S5_1_FIRST, common::RFC4975_S5_1_SECOND].concat()
+}
 
 /// Feeds `pieces` of a byte stream to a decoder and every SEND to a recording session;
 /// returns the stored contents and the MSRP statuses the session asked to send.
@@ -70,7 +57,7 @@ fn feed(pieces: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<u16>) {
 
 #[test]
 fn rfc4975_two_chunks_are_stored_once_whole() {
-    let (stored, statuses) = feed(&[STREAM]);
+    let (stored, statuses) = feed(&[&stream()]);
     assert_eq!(stored.len(), 1);
     assert!(stored[0].ends_with(b"abcdEFGH"), "{}", String::from_utf8_lossy(&stored[0]));
     assert!(statuses.is_empty());
@@ -93,12 +80,13 @@ Hey Bob, are you there?\r\n\
 
 proptest! {
     #[test]
-    fn any_tcp_split_gives_the_same_store(cuts in prop::collection::vec(0..STREAM.len(), 0..12)) {
+    fn any_tcp_split_gives_the_same_store(cuts in prop::collection::vec(0..stream().len(), 0..12)) {
+        let stream = stream();
         let mut cuts = cuts;
         cuts.push(0);
-        cuts.push(STREAM.len());
+        cuts.push(stream.len());
         cuts.sort_unstable();
-        let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &STREAM[w[0]..w[1]]).collect();
-        prop_assert_eq!(feed(&pieces), feed(&[STREAM]));
+        let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &stream[w[0]..w[1]]).collect();
+        prop_assert_eq!(feed(&pieces), feed(&[&stream]));
     }
 }

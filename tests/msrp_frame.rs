@@ -11,6 +11,8 @@ use cpm_pf::msrp::{Continuation, SendRequest};
 use cpm_pf::Leg;
 use proptest::prelude::*;
 
+mod common;
+
 /// RFC 4975 §4: the first SEND of the example session.
 const RFC4975_S4_SEND: &[u8] = b"MSRP a786hjs2 SEND\r\n\
 To-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n\
@@ -28,27 +30,8 @@ To-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n\
 From-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n\
 -------a786hjs2$\r\n";
 
-/// RFC 4975 §5.1: "abcdEFGH" in two chunks (the RFC snippet omits the paths; added here).
-const RFC4975_S5_1_FIRST: &[u8] = b"MSRP dkei38sd SEND\r\n\
-To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n\
-From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n\
-Message-ID: 4564dpWd\r\n\
-Byte-Range: 1-*/8\r\n\
-Content-Type: text/plain\r\n\
-\r\n\
-abcd\r\n\
--------dkei38sd+\r\n";
-
-/// RFC 4975 §5.1, second chunk.
-const RFC4975_S5_1_SECOND: &[u8] = b"MSRP dkei38ia SEND\r\n\
-To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n\
-From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n\
-Message-ID: 4564dpWd\r\n\
-Byte-Range: 5-8/8\r\n\
-Content-Type: text/plain\r\n\
-\r\n\
-EFGH\r\n\
--------dkei38ia$\r\n";
+// RFC 4975 §5.1: "abcdEFGH" in two chunks, shared with tests/msrp_bytes_to_session.rs.
+use common::{RFC4975_S5_1_FIRST, RFC4975_S5_1_SECOND};
 
 /// RFC 4975 §11 (example session): Alice's SEND.
 const RFC4975_S11_SEND: &[u8] = b"MSRP d93kswow SEND\r\n\

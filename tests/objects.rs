@@ -144,16 +144,12 @@ fn chat_message_plain_text_is_wrapped_in_cpim() {
 #[test]
 fn chat_message_already_cpim_is_stored_verbatim_with_its_imdn_id() {
     // RFC 5438 §7.1.1 disposition request (STANDARDS §5 vector 1) as an MSRP body.
-    let cpim = "From: Alice <im:alice@example.com>\r\n\
-To: Bob <im:bob@example.com>\r\n\
-NS: imdn <urn:ietf:params:imdn>\r\n\
-imdn.Message-ID: 34jk324j\r\n\
-DateTime: 2006-04-04T12:16:49-05:00\r\n\
-imdn.Disposition-Notification: positive-delivery, display\r\n\
+    let cpim = concat!(
+        include_str!("data/cpim/rfc5438-request-headers.cpim"),
+        "Content-Type: text/plain\r\n\
 \r\n\
-Content-Type: text/plain\r\n\
-\r\n\
-Hello";
+Hello"
+    );
     let mut ids = IdGenerator::new(1);
     let generated = ids.next_id();
     // REC-1: the CPIM imdn.Message-ID wins over a generated one.
@@ -200,8 +196,10 @@ fn chat_message_bodies_are_never_altered_and_declared_honestly() {
 // ---------------------------------------------------------------------------------------------
 // REC-IMDN: disposition notifications
 
-/// A delivery notification (values of RFC 5438 §7.2.1.1 / STANDARDS §5 vector 2) in CPIM.
-const DELIVERED: &str = "From: <tel:+33600112233>\r\n\
+/// A delivery notification (values of RFC 5438 §7.2.1.1 / STANDARDS §5 vector 2) in CPIM; the
+/// IMDN document is shared with the `record::objects::cpim` unit tests (`tests/data/cpim/`).
+const DELIVERED: &str = concat!(
+    "From: <tel:+33600112233>\r\n\
 To: <tel:+33643209850>\r\n\
 NS: imdn <urn:ietf:params:imdn>\r\n\
 imdn.Message-ID: d834jied93rf\r\n\
@@ -209,15 +207,9 @@ DateTime: 2008-04-04T12:16:49-05:00\r\n\
 \r\n\
 Content-Type: message/imdn+xml\r\n\
 Content-Disposition: notification\r\n\
-\r\n\
-<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n\
-<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">\r\n\
-<message-id>34jk324j</message-id>\r\n\
-<datetime>2008-04-04T12:16:49-05:00</datetime>\r\n\
-<recipient-uri>im:bob@example.com</recipient-uri>\r\n\
-<original-recipient-uri>im:bob@example.com</original-recipient-uri>\r\n\
-<delivery-notification><status><delivered/></status></delivery-notification>\r\n\
-</imdn>\r\n";
+\r\n",
+    include_str!("data/cpim/rfc5438-delivered.xml")
+);
 
 #[test]
 fn imdn_in_cpim_is_a_notification_object() {

@@ -4,25 +4,17 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cpm_pf::script::{replay, Script, EXIT_ERROR};
+use cpm_pf::script::{Script, EXIT_ERROR};
 use proptest::prelude::*;
+
+mod common;
+
+use common::run;
 
 /// Writes `text` to a fresh file in the temporary directory.
 fn script_file(text: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("cpm-pf-bad-lines-{}-{n}.scn", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = replay(&args, &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    common::script_file("bad-lines", text)
 }
 
 /// One bad line of each kind: what comes before it, the line, the `ErrorKind` variant, and a

@@ -5,20 +5,15 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use cpm_pf::script::{replay, EXIT_DIFFERED, EXIT_ERROR, EXIT_OK};
+use cpm_pf::script::{EXIT_DIFFERED, EXIT_ERROR, EXIT_OK};
+
+mod common;
+
+use common::run;
 
 /// Writes `text` to a fresh file in the temporary directory.
 fn script_file(name: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("cpm-pf-script-cli-{}-{name}.scn", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = replay(&args, &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    common::script_file(&format!("script-cli-{name}"), text)
 }
 
 const SYNTAX_ERROR: &str = "session\n<- client BYE\n-> remote BYE\n@ nap 3\n";

@@ -2,229 +2,45 @@
 //! (issue 3): every BYE received is answered exactly once, media is released at most once and
 //! every leg by `terminated`, nothing but 481 after `terminated`, nothing stored twice, bounded
 //! buffers, and the same inputs give the same actions.
+//!
+//! The inputs and the checks are those of the `session` fuzz target: this file includes
+//! `fuzz/src/lib.rs` (as `tests/fuzz_corpora.rs` does) and drives its body on proptest-generated
+//! bytes, one byte string per input. Failures proptest once found for the earlier, structured
+//! generator are kept as inputs of that target in `fuzz/regressions/session/`.
 
-use cpm_pf::invariants::InvariantChecker;
+#[path = "../fuzz/src/lib.rs"]
+#[allow(dead_code)] // the other targets' bodies: tests/fuzz_corpora.rs runs them
+mod fuzz_bodies;
+
 use cpm_pf::msrp::{Continuation, SendRequest};
-use cpm_pf::{Config, Input, Kind, Leg, Method, ObjectRef, Policy, Preferences, Role, Session, Side, Time};
+use cpm_pf::{Config, Input, Leg, Policy, Preferences, Session, Time};
+use fuzz_bodies::session_steps;
 use proptest::prelude::*;
-use std::time::Duration;
 
-const REASONS: &[&str] = &[
-    "SIP;cause=200;text=\"Call completed\"",
-    "SIP;cause=410;text=\"Gone\"",
-    "SIP;cause=480",
-    "SIP ;cause=503 ;text=\"Service Unavailable\"",
-    "Q.850;cause=16",
-    "RELEASE_CAUSE;cause=1",
-    "RELEASE_CAUSE;cause=4",
-    "SIP;cause=\"unterminated",
-    ";;;",
-    "SIP;cause=200, Q.850;cause=16",
-];
-
-#[derive(Debug, Clone)]
-enum Op {
-    Bye { leg: u8, reasons: Vec<usize> },
-    Response { leg: u8, status: u16, method: u8 },
-    Timeout { leg: u8 },
-    Request { leg: u8, method: u8, se: Option<u32> },
-    Msrp { leg: u8, id: u8, start: u64, len: u8, total: Option<u64>, flag: u8 },
-    Delivered { id: u8 },
-    Stored { object: u8, ok: bool },
-    Advance { secs: u16 },
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        3 => (0u8..5, prop::collection::vec(0..REASONS.len(), 0..3)).prop_map(|(leg, reasons)| Op::Bye { leg, reasons }),
-        3 => (0u8..5, prop::sample::select(vec![200u16, 200, 481, 408, 487, 500, 180]), 0u8..3)
-            .prop_map(|(leg, status, method)| Op::Response { leg, status, method }),
-        1 => (0u8..5).prop_map(|leg| Op::Timeout { leg }),
-        2 => (0u8..5, 0u8..3, prop::option::of(0u32..200)).prop_map(|(leg, method, se)| Op::Request { leg, method, se }),
-        3 => (0u8..5, 0u8..4, 1u64..12, 0u8..8, prop::option::of(1u64..12), 0u8..4)
-            .prop_map(|(leg, id, start, len, total, flag)| Op::Msrp { leg, id, start, len, total, flag }),
-        1 => (0u8..4).prop_map(|id| Op::Delivered { id }),
-        1 => (0u8..5, any::<bool>()).prop_map(|(object, ok)| Op::Stored { object, ok }),
-        2 => (0u16..120).prop_map(|secs| Op::Advance { secs }),
-    ]
-}
-
-fn config() -> impl Strategy<Value = Config> {
+/// The bytes of one case for the `session` fuzz body ([`session_steps`]): the configuration's,
+/// then one byte string per input, so that shrinking drops and simplifies inputs one by one.
+fn case(max_ops: usize) -> impl Strategy<Value = (Vec<u8>, Vec<Vec<u8>>)> {
     (
-        any::<bool>(),
-        0u8..3,
-        any::<bool>(),
-        0u8..4,
-        0u8..8,
-        0u8..16,
-        prop::option::of(1u64..400),
-        any::<bool>(),
-        any::<bool>(),
+        prop::collection::vec(any::<u8>(), 16), // the setup reads 14
+        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..32), 0..max_ops),
     )
-        .prop_map(|(proxy, kind, term, iwfs, prefs, policy, se, exists, in_session)| {
-            let mut c = Config::default();
-            c.role = if proxy { Role::Proxy } else { Role::B2bua };
-            c.kind = [Kind::OneToOne, Kind::Group, Kind::FileTransfer][usize::from(kind)];
-            c.side = if term { Side::Terminating } else { Side::Originating };
-            c.iwfs = if proxy { 0 } else { iwfs };
-            c.prefs = Preferences::from_bits_truncate(prefs);
-            c.policy = Policy::from_bits_truncate(policy);
-            c.session_expires = se.map(Duration::from_secs);
-            c.history_folder_exists = exists;
-            c.ft_in_session = in_session;
-            c.limits.max_message = 16;
-            c.limits.max_partial = 2;
-            c.limits.max_buffered = 24;
-            c
-        })
-}
-
-fn leg_of(config: &Config, i: u8) -> Leg {
-    match i {
-        0 => Leg::Client,
-        4 => Leg::Iwf(9), // a leg no session here has
-        k if config.iwfs == 0 => {
-            if k == 1 {
-                Leg::Remote
-            } else {
-                Leg::Client
-            }
-        }
-        k => Leg::Iwf(1 + (k - 1) % config.iwfs),
-    }
-}
-
-fn msg_id(leg: Leg, id: u8) -> String {
-    // Distinct per leg: the checker keys stored objects by Message-ID.
-    format!("{leg}-msg-{id}")
-}
-
-/// Runs `ops`, checking invariants after every step; returns the transcript.
-fn run(config: &Config, ops: &[Op]) -> Result<Vec<String>, TestCaseError> {
-    let mut now = Time::from_unix_secs(1_767_225_600);
-    let mut session = Session::new(config.clone(), now).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut checker = InvariantChecker::new(session.config());
-    let mut transcript = Vec::new();
-    let bodies = [b"abcdefghijklmnop".as_slice(), b"0123456789abcdef"];
-    for op in ops {
-        let reasons: Vec<&str>;
-        let ids: Vec<String>;
-        let headers: Vec<(&str, &str)>;
-        let se_text: String;
-        let input = match op {
-            Op::Bye { leg, reasons: r } => {
-                reasons = r.iter().map(|&i| REASONS[i]).collect();
-                Input::ByeReceived { leg: leg_of(config, *leg), reasons: &reasons }
-            }
-            Op::Response { leg, status, method } => Input::ResponseReceived {
-                leg: leg_of(config, *leg),
-                status: *status,
-                method: [Method::Bye, Method::Invite, Method::Subscribe][usize::from(*method)],
-            },
-            Op::Timeout { leg } => {
-                Input::TransactionTimeout { leg: leg_of(config, *leg), method: Method::Bye }
-            }
-            Op::Request { leg, method, se } => {
-                se_text = se.map_or_else(String::new, |s| s.to_string());
-                headers = if se.is_some() { vec![("Session-Expires", se_text.as_str())] } else { vec![] };
-                Input::RequestReceived {
-                    leg: leg_of(config, *leg),
-                    method: [Method::Invite, Method::Update, Method::Refer][usize::from(*method)],
-                    headers: &headers,
-                    body: b"",
-                }
-            }
-            Op::Msrp { leg, id, start, len, total, flag } => {
-                let leg = leg_of(config, *leg);
-                ids = vec![msg_id(leg, *id)];
-                let body = &bodies[usize::from(*id % 2)][..usize::from(*len)];
-                let end = start + u64::from(*len);
-                let range = match total {
-                    Some(t) => format!("{start}-{}/{t}", end.saturating_sub(1).max(*start)),
-                    None => format!("{start}-*/*"),
-                };
-                let range: &'static str = Box::leak(range.into_boxed_str());
-                Input::MsrpSend {
-                    leg,
-                    send: SendRequest {
-                        message_id: Some(&ids[0]),
-                        byte_range: Some(range),
-                        continuation: [b'$', b'+', b'#', b'x']
-                            .get(usize::from(*flag))
-                            .and_then(|f| Continuation::from_flag(*f)),
-                        content_type: Some("text/plain"),
-                        body,
-                    },
-                }
-            }
-            Op::Delivered { id } => {
-                let text = msg_id(Leg::Remote, *id);
-                Input::Delivered {
-                    message_id: text.parse().map_err(|e| TestCaseError::fail(format!("{e}")))?,
-                }
-            }
-            Op::Stored { object, ok } => {
-                let object = match object {
-                    0 => ObjectRef::SessionInfo,
-                    1 => ObjectRef::GroupState,
-                    2 | 3 => ObjectRef::FtHistory,
-                    _ => ObjectRef::ChatMessage(
-                        "remote-msg-0".parse().map_err(|e| TestCaseError::fail(format!("{e}")))?,
-                    ),
-                };
-                if *ok {
-                    Input::Stored { object, uid: "uid-1" }
-                } else {
-                    Input::StoreFailed { object }
-                }
-            }
-            Op::Advance { secs } => {
-                now = now + Duration::from_secs(u64::from(*secs));
-                let actions = session.handle_timeout(now);
-                checker.actions(&actions, &session);
-                transcript.push(format!("{op:?} => {actions:?}"));
-                continue;
-            }
-        };
-        checker.input(&input);
-        let actions = session.handle(input, now);
-        checker.actions(&actions, &session);
-        transcript.push(format!("{op:?} => {actions:?}"));
-        prop_assert!(
-            checker.violations().is_empty(),
-            "violations {:?}\nconfig {config:?}\ntranscript:\n{}",
-            checker.violations(),
-            transcript.join("\n")
-        );
-    }
-    // Whatever is due now fires once; a repeated call at the same time does nothing.
-    let due = session.handle_timeout(now);
-    checker.actions(&due, &session);
-    prop_assert!(
-        checker.violations().is_empty(),
-        "violations {:?} at the final timeout",
-        checker.violations()
-    );
-    let again = session.handle_timeout(now);
-    prop_assert!(
-        again.iter().all(|a| matches!(a, cpm_pf::Action::Diagnostic(_))),
-        "repeated timeout acted: {again:?}"
-    );
-    Ok(transcript)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
+    /// The invariants hold after every input and at the end (the `session` fuzz body, which
+    /// panics on a broken one); a configuration the session refuses is no case.
     #[test]
-    fn invariants_hold_for_any_input_sequence(config in config(), ops in prop::collection::vec(op(), 0..40)) {
-        run(&config, &ops)?;
+    fn invariants_hold_for_any_input_sequence((setup, ops) in case(40)) {
+        prop_assume!(session_steps(&setup, &ops).is_some());
     }
 
     #[test]
-    fn same_inputs_give_same_actions(config in config(), ops in prop::collection::vec(op(), 0..30)) {
-        let a = run(&config, &ops)?;
-        let b = run(&config, &ops)?;
+    fn same_inputs_give_same_actions((setup, ops) in case(30)) {
+        let a = session_steps(&setup, &ops);
+        prop_assume!(a.is_some());
+        let b = session_steps(&setup, &ops);
         prop_assert_eq!(a, b);
     }
 }

@@ -28,8 +28,8 @@ def rust_bytes(lit):
         i += 1
     return bytes(out)
 
-def literals(path):
-    src = open(os.path.join(ROOT, path)).read()
+def literals(path, src=None):
+    src = src if src is not None else open(os.path.join(ROOT, path)).read()
     found = [rust_bytes(m) for m in re.findall(r'b?"((?:[^"\\]|\\.|\\\n)*)"', src, re.S)]
     found += [m.encode() for m in re.findall(r'r#"(.*?)"#', src, re.S)]
     return [f for f in found if 0 < len(f) < 4096]
@@ -61,7 +61,11 @@ write("grammar_byte_range", [s.encode() for s in
 write("grammar_message_id", [s.encode() for s in
       ["87652491", "4564dpWd", "12339sdqwer", "abc", "abcd", "a" * 32, "a" * 33, "x.y-z+%=", "-abc", "ab cd", "remote-m1"]])
 
-frames = [f for f in literals("tests/msrp_frame.rs") if f.startswith(b"MSRP")]
+# tests/msrp_frame.rs imports some RFC frames from tests/common/mod.rs: read them in its place.
+common = open(os.path.join(ROOT, "tests", "common", "mod.rs")).read()
+frame_src = re.sub(r"^use common::.*$", lambda m: common, open(os.path.join(ROOT, "tests", "msrp_frame.rs")).read(),
+                   count=1, flags=re.M)
+frames = [f for f in literals("tests/msrp_frame.rs", frame_src) if f.startswith(b"MSRP")]
 stream = b"".join(frames)
 seeds = []
 for k, f in enumerate(frames):

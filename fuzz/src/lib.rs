@@ -431,8 +431,10 @@ pub fn msrp_reassembly(data: &[u8]) {
 // The session machine fed arbitrary input sequences
 // ------------------------------------------------------------------------------------------------
 
+/// A session's configuration, structured. Decoded first, then the inputs ([`SessionCase`]);
+/// [`session_steps`] decodes it from bytes of its own.
 #[derive(Debug, Arbitrary)]
-struct SessionCase {
+struct SessionSetup {
     proxy: bool,
     kind: u8,
     terminating: bool,
@@ -445,6 +447,14 @@ struct SessionCase {
     max_message: u8,
     max_partial: u8,
     max_buffered: u8,
+}
+
+/// The `session` target's input: a setup and up to 256 inputs. (The derive decodes a nested
+/// struct field by field, so these bytes mean what they meant when the setup's fields stood
+/// here: the committed seeds keep their meaning.)
+#[derive(Debug, Arbitrary)]
+struct SessionCase {
+    setup: SessionSetup,
     ops: Vec<Op>,
 }
 
@@ -570,24 +580,43 @@ fn checked(
 pub fn session(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let Ok(case) = SessionCase::arbitrary(&mut u) else { return };
+    run_session(&case.setup, &case.ops);
+}
+
+/// The `session` body on a setup and inputs each decoded from bytes of their own, as
+/// `tests/session_props.rs` generates them: every element of `ops` is one input, so a proptest
+/// can add, drop and shrink inputs one by one. Panics where [`session`] does; returns the
+/// transcript (each input with the actions it gave), or `None` when the session refuses the
+/// configuration.
+#[allow(dead_code)] // tests/fuzz_corpora.rs includes this file too, and runs only `TARGETS`
+pub fn session_steps(setup: &[u8], ops: &[Vec<u8>]) -> Option<Vec<String>> {
+    let setup = SessionSetup::arbitrary(&mut Unstructured::new(setup)).ok()?;
+    let ops: Vec<Op> = ops.iter().filter_map(|b| Op::arbitrary(&mut Unstructured::new(b)).ok()).collect();
+    run_session(&setup, &ops)
+}
+
+/// Runs `ops` (at most 256) on a session configured by `setup`, checking the invariants after
+/// every input and at the end; returns the transcript, or `None` when `Session::new` refuses the
+/// configuration.
+fn run_session(setup: &SessionSetup, ops: &[Op]) -> Option<Vec<String>> {
     let mut config = Config::default();
-    config.role = if case.proxy { Role::Proxy } else { Role::B2bua };
-    config.kind = [Kind::OneToOne, Kind::Group, Kind::FileTransfer][usize::from(case.kind % 3)];
-    config.side = if case.terminating { Side::Terminating } else { Side::Originating };
-    config.iwfs = if case.proxy { 0 } else { case.iwfs % 4 };
-    config.prefs = Preferences::from_bits_truncate(case.prefs);
-    config.policy = Policy::from_bits_truncate(case.policy);
-    config.session_expires = case.session_expires.map(|s| Duration::from_secs(u64::from(s % 600)));
-    config.history_folder_exists = case.history_folder_exists;
-    config.ft_in_session = case.ft_in_session;
-    config.limits.max_message = usize::from(case.max_message % 64);
-    config.limits.max_partial = usize::from(case.max_partial % 4);
-    config.limits.max_buffered = usize::from(case.max_buffered % 96);
+    config.role = if setup.proxy { Role::Proxy } else { Role::B2bua };
+    config.kind = [Kind::OneToOne, Kind::Group, Kind::FileTransfer][usize::from(setup.kind % 3)];
+    config.side = if setup.terminating { Side::Terminating } else { Side::Originating };
+    config.iwfs = if setup.proxy { 0 } else { setup.iwfs % 4 };
+    config.prefs = Preferences::from_bits_truncate(setup.prefs);
+    config.policy = Policy::from_bits_truncate(setup.policy);
+    config.session_expires = setup.session_expires.map(|s| Duration::from_secs(u64::from(s % 600)));
+    config.history_folder_exists = setup.history_folder_exists;
+    config.ft_in_session = setup.ft_in_session;
+    config.limits.max_message = usize::from(setup.max_message % 64);
+    config.limits.max_partial = usize::from(setup.max_partial % 4);
+    config.limits.max_buffered = usize::from(setup.max_buffered % 96);
     let mut now = Time::from_unix_secs(1_767_225_600);
-    let Ok(mut session) = Session::new(config.clone(), now) else { return };
+    let Ok(mut session) = Session::new(config.clone(), now) else { return None };
     let mut checker = InvariantChecker::new(session.config());
     let mut log: Vec<String> = Vec::new();
-    for op in case.ops.iter().take(256) {
+    for op in ops.iter().take(256) {
         let reasons: Vec<&str>;
         let id_text: String;
         let range_text: String;
@@ -718,6 +747,16 @@ pub fn session(data: &[u8]) {
             assert_ne!(m.fate, Fate::Pending, "{m:?} pending after terminated\n{}", log.join("\n"));
         }
     }
+    // Whatever is due now fires once; a repeated call at the same time does nothing.
+    let due = session.handle_timeout(now);
+    checked(&mut checker, &mut log, &session, &"final timeout", &due, &config);
+    let again = session.handle_timeout(now);
+    assert!(
+        again.iter().all(|a| matches!(a, cpm_pf::Action::Diagnostic(_))),
+        "repeated timeout acted: {again:?}\n{config:?}\n{}",
+        log.join("\n")
+    );
+    Some(log)
 }
 
 // ------------------------------------------------------------------------------------------------

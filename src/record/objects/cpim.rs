@@ -203,22 +203,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// RFC 5438 §7.1.1's disposition request (STANDARDS §5 vector 1), as an MSRP body.
-    const RFC5438_REQUEST: &str = "From: Alice <im:alice@example.com>\r\n\
-To: Bob <im:bob@example.com>\r\n\
-NS: imdn <urn:ietf:params:imdn>\r\n\
-imdn.Message-ID: 34jk324j\r\n\
-DateTime: 2006-04-04T12:16:49-05:00\r\n\
-imdn.Disposition-Notification: positive-delivery, display\r\n\
-\r\n\
-Content-Type: text/xml\r\n\
+    /// RFC 5438 §7.1.1's disposition request (STANDARDS §5 vector 1), as an MSRP body. Its CPIM
+    /// headers are shared with `tests/objects.rs` (`tests/data/cpim/`).
+    const RFC5438_REQUEST: &str = concat!(
+        include_str!("../../../tests/data/cpim/rfc5438-request-headers.cpim"),
+        "Content-Type: text/xml\r\n\
 Content-Length: 7\r\n\
 \r\n\
-<body>";
+<body>"
+    );
 
     /// A delivery notification for it (STANDARDS §5 vector 2, values from RFC 5438; the CPIM
-    /// layout around them is derived), inside CPIM.
-    const RFC5438_DELIVERED: &str = "From: Bob <im:bob@example.com>\r\n\
+    /// layout around them is derived), inside CPIM. The IMDN document is shared with
+    /// `tests/objects.rs` (`tests/data/cpim/`).
+    const RFC5438_DELIVERED: &str = concat!(
+        "From: Bob <im:bob@example.com>\r\n\
 To: Alice <im:alice@example.com>\r\n\
 NS: imdn <urn:ietf:params:imdn>\r\n\
 imdn.Message-ID: d834jied93rf\r\n\
@@ -226,15 +225,9 @@ DateTime: 2008-04-04T12:16:49-05:00\r\n\
 \r\n\
 Content-type: message/imdn+xml; charset=utf-8\r\n\
 Content-Disposition: notification\r\n\
-\r\n\
-<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n\
-<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">\r\n\
-<message-id>34jk324j</message-id>\r\n\
-<datetime>2008-04-04T12:16:49-05:00</datetime>\r\n\
-<recipient-uri>im:bob@example.com</recipient-uri>\r\n\
-<original-recipient-uri>im:bob@example.com</original-recipient-uri>\r\n\
-<delivery-notification><status><delivered/></status></delivery-notification>\r\n\
-</imdn>\r\n";
+\r\n",
+        include_str!("../../../tests/data/cpim/rfc5438-delivered.xml")
+    );
 
     #[test]
     fn rfc5438_request_is_a_chat_message_with_its_id() {
