@@ -729,3 +729,43 @@ proptest! {
         }
     }
 }
+
+/// In-order chunks take a shortcut (append to the reserved buffer); each way a chunk can change
+/// more than the bytes must still be seen: a new total, a first content type, a buffer that has
+/// to grow, a range end that disagrees with the body.
+#[test]
+fn msrp1_in_order_chunks_that_change_more_than_bytes_are_still_seen() {
+    let mut r = r();
+    assert_eq!(
+        r.receive(Leg::Remote, &chunk("m1234", Some("1-4/8"), MORE, b"abcd")).outcome,
+        Outcome::Partial
+    );
+    let second = r.receive(Leg::Remote, &typed(chunk("m1234", Some("5-6/10"), MORE, b"ef"), "text/plain"));
+    assert_eq!(second.outcome, Outcome::Partial);
+    assert!(second.notes.contains(&Note::TotalChanged { was: 8, now: 10 }), "{:?}", second.notes);
+    let third = r.receive(Leg::Remote, &chunk("m1234", Some("7-9/10"), MORE, b"ghij"));
+    assert!(
+        third.notes.contains(&Note::RangeEndMismatch { start: 7, declared_end: 9, body_end: 10 }),
+        "{:?}",
+        third.notes
+    );
+    let m = complete(r.receive(Leg::Remote, &chunk("m1234", Some("11-12/12"), LAST, b"kl")).outcome);
+    assert_eq!(m.body, b"abcdefghijkl");
+    assert_eq!(m.content_type.as_deref(), Some("text/plain"));
+
+    // Unknown total: the buffer grows as in-order chunks arrive past what was reserved.
+    let body: Vec<u8> = (0..2000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    for (k, piece) in body.chunks(300).enumerate() {
+        let start = k * 300 + 1;
+        let range = format!("{start}-*/*");
+        let flag = if start + piece.len() - 1 == body.len() { LAST } else { MORE };
+        let got = r.receive(Leg::Client, &chunk("grow1", Some(&range), flag, piece));
+        if flag == LAST {
+            assert_eq!(complete(got.outcome).body, body);
+        } else {
+            assert_eq!(got.outcome, Outcome::Partial, "chunk {k}");
+            assert!(r.buffered_bytes() >= start + piece.len() - 1);
+        }
+    }
+    assert_eq!(r.buffered_bytes(), 0);
+}

@@ -426,6 +426,36 @@ impl Partial {
             .saturating_add(self.content_type.as_ref().map_or(0, String::capacity))
     }
 
+    /// The common case of a chunk, taken without the general bookkeeping: it starts right where
+    /// the bytes written so far end, right after the last received range, and fits the reserved
+    /// buffer; it claims no other total and brings no first content type. Then nothing can
+    /// overlap, nothing grows (so no limit can be crossed), and no note can arise beyond those
+    /// already taken. Appends it and says whether the message is now complete; `None` (nothing
+    /// done) for any other chunk.
+    fn append(
+        &mut self,
+        range: &ByteRange,
+        body_end: u64,
+        is_last: bool,
+        send: &SendRequest<'_>,
+    ) -> Option<bool> {
+        let from = range.start.checked_sub(1)?;
+        let fits = usize::try_from(body_end).is_ok_and(|to| to <= self.buf.capacity());
+        let same_total = range.total.is_none() || range.total == self.total;
+        let no_new_type = send.content_type.is_none() || self.content_type.is_some();
+        let last = self.present.intervals.last_mut()?;
+        let at_end = from == last.1 && usize::try_from(from).is_ok_and(|f| f == self.buf.len());
+        if send.body.is_empty() || !fits || !same_total || !no_new_type || !at_end {
+            return None;
+        }
+        last.1 = body_end;
+        self.buf.extend_from_slice(send.body);
+        if is_last {
+            self.end = Some(body_end);
+        }
+        Some(self.end.is_some_and(|end| self.present.covers_prefix(end)))
+    }
+
     /// Writes `body` at 0-based offset `from`: zeros fill a gap before it, bytes already written
     /// are overwritten, the rest is appended. The capacity was reserved by the caller.
     fn write(&mut self, from: usize, body: &[u8]) {
@@ -686,6 +716,12 @@ impl Reassembler {
         let Some(partial) = self.partials.get_mut(i).map(|s| &mut s.partial) else {
             return Receipt::with(Outcome::Partial, notes); // not reached: `i` is in range
         };
+        if let Some(complete) = partial.append(&range, body_end, is_last, send) {
+            return match complete.then(|| self.take(i)).flatten() {
+                Some(partial) => self.completed(key, partial, notes),
+                None => Receipt::with(Outcome::Partial, notes),
+            };
+        }
         let before = partial.footprint();
         let others = held.saturating_sub(before);
         let budget = limits.max_buffered.saturating_sub(others);
@@ -757,16 +793,20 @@ impl Reassembler {
         let complete = partial.end.filter(|&end| partial.present.covers_prefix(end));
         self.held = others.saturating_add(partial.footprint());
 
-        match complete.and_then(|end| self.take(i).map(|partial| (end, partial))) {
-            Some((end, partial)) => {
-                let mut body = partial.buf;
-                body.truncate(usize::try_from(end).unwrap_or(usize::MAX));
-                let message = Message { leg: key.0, id: key.1, content_type: partial.content_type, body };
-                self.remember(key, Finish::Complete);
-                Receipt::with(Outcome::Complete(message), notes)
-            }
+        match complete.and_then(|_| self.take(i)) {
+            Some(partial) => self.completed(key, partial, notes),
             None => Receipt::with(Outcome::Partial, notes),
         }
+    }
+
+    /// The receipt for a message whose every byte up to its end is present (`partial` was
+    /// taken out of the list already).
+    fn completed(&mut self, key: Key, partial: Partial, notes: SmallVec<[Note; 2]>) -> Receipt {
+        let mut body = partial.buf;
+        body.truncate(partial.end.and_then(|end| usize::try_from(end).ok()).unwrap_or(usize::MAX));
+        let message = Message { leg: key.0, id: key.1, content_type: partial.content_type, body };
+        self.remember(key, Finish::Complete);
+        Receipt::with(Outcome::Complete(message), notes)
     }
 
     /// Refuses a message with `413`: discards it whole (it is at `slot` in `partials` when it
