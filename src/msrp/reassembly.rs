@@ -50,8 +50,10 @@
 //!
 //! Cost per chunk: the Message-ID of the message the previous chunk went to is compared as bytes
 //! (no parse), other chunks are looked up among at most [`Limits::max_partial`] partial messages,
-//! the received ranges take one binary search, and the buffered-bytes count is kept as a running
-//! sum. Finished messages are looked up only for a chunk of no partial message.
+//! the received ranges take one binary search (none for a chunk after the last received byte),
+//! and the buffered-bytes count is kept as a running sum. A chunk that only appends to the
+//! reserved buffer (in order, same total, no first content type) skips the rest of the
+//! bookkeeping. Finished messages are looked up only for a chunk of no partial message.
 
 use core::fmt;
 use std::collections::{BTreeMap, VecDeque};
