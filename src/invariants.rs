@@ -1,6 +1,6 @@
 //! One checker for the promises every session keeps, whatever it is fed.
 //!
-//! [`InvariantChecker`] watches the inputs given to a [`Session`](crate::Session) and the
+//! [`InvariantChecker`] watches the inputs given to a [`Session`] and the
 //! actions it returned, and reports each broken promise as a [`Violation`]:
 //!
 //! - every BYE received by a B2BUA is answered exactly once (BYE-T), and never more than once;
@@ -18,7 +18,7 @@
 //! # Completed messages
 //!
 //! The session reports each message it reassembled with
-//! [`Diagnostic::MessageComplete`](crate::Diagnostic::MessageComplete), before acting on it, so
+//! [`Diagnostic::MessageComplete`], before acting on it, so
 //! the checker accounts for every completed message without reassembling anything itself. The
 //! rules, from SPEC.md:
 //!
