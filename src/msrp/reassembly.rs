@@ -345,7 +345,48 @@ impl RangeSet {
             (_, Some(&(_, last_end))) if last_end < from => n,
             (None, Some(_)) => n - 1,
             (Some(&(_, before_end)), Some(_)) if before_end < from => n - 1,
-            _ => self.intervals.partition_point(|&(_, e)| e < from),
+            _ => self.search_from_estimate(from),
+        }
+    }
+
+    /// [`RangeSet::first_reaching`] for a chunk among the ranges: shuffled chunks land anywhere,
+    /// and a binary search over their ranges mispredicts at every step. The ranges of one
+    /// message spread over it about evenly, so the index is estimated from the position and
+    /// walked a few steps; only when that fails does a binary search finish the job.
+    fn search_from_estimate(&self, from: u64) -> usize {
+        const STEPS: usize = 4;
+        let v = &self.intervals;
+        let n = v.len();
+        let reaches = |i: usize| v.get(i).is_some_and(|&(_, e)| e >= from);
+        let (Some(&(first, _)), Some(&(_, last))) = (v.first(), v.last()) else {
+            return 0;
+        };
+        let span = last.saturating_sub(first).max(1);
+        let offset = from.saturating_sub(first);
+        let Some(scaled) = offset.checked_mul(u64::try_from(n).unwrap_or(u64::MAX)) else {
+            return v.partition_point(|&(_, e)| e < from); // a message far beyond any default limit
+        };
+        let guess = usize::try_from(scaled / span).unwrap_or(n).min(n.saturating_sub(1));
+        let mut i = guess;
+        if reaches(i) {
+            // The answer is at or before `i`.
+            for _ in 0..STEPS {
+                if i == 0 || !reaches(i - 1) {
+                    return i;
+                }
+                i -= 1;
+            }
+            v.get(..i).map_or(i, |head| head.partition_point(|&(_, e)| e < from))
+        } else {
+            // The answer is after `i`.
+            i += 1;
+            for _ in 0..STEPS {
+                if i >= n || reaches(i) {
+                    return i;
+                }
+                i += 1;
+            }
+            i + v.get(i..).map_or(0, |tail| tail.partition_point(|&(_, e)| e < from))
         }
     }
 
@@ -952,6 +993,27 @@ mod tests {
             for from in 0..20 {
                 let searched = s.intervals.partition_point(|&(_, e)| e < from);
                 assert_eq!(s.first_reaching(from), searched, "{intervals:?} from {from}");
+            }
+        }
+        // Random sets, even and lopsided, so the estimate is right, near, and far off.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for round in 0..2000 {
+            let mut s = RangeSet::default();
+            let lopsided = round % 3 == 0;
+            for _ in 0..next(60) {
+                let at = if lopsided && next(2) == 0 { next(50) } else { next(5000) };
+                s.insert(at, at + 1 + next(20));
+            }
+            for _ in 0..50 {
+                let from = next(5100);
+                let searched = s.intervals.partition_point(|&(_, e)| e < from);
+                assert_eq!(s.first_reaching(from), searched, "{:?} from {from}", s.intervals);
             }
         }
     }
