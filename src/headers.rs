@@ -52,7 +52,10 @@ impl HeaderName {
     /// [`HeaderName::matches`] for a name already trimmed.
     #[inline]
     fn matches_trimmed(&self, name: &str) -> bool {
-        let is = |candidate: &str| name.len() == candidate.len() && name.eq_ignore_ascii_case(candidate);
+        let is = |candidate: &str| {
+            name.len() == candidate.len()
+                && crate::grammar::eq_ignore_case(name.as_bytes(), candidate.as_bytes())
+        };
         is(self.full) || self.compact.is_some_and(is)
     }
 }

@@ -369,7 +369,7 @@ pub struct FeatureParam<'a> {
 impl<'a> FeatureParam<'a> {
     /// `true` when the tag is `name`, compared without regard to case.
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name)
+        super::eq_ignore_case(self.name.as_bytes(), name.as_bytes())
     }
 
     /// `true` for an `other-tags` feature (its name starts with `+`), e.g. an ICSI or IARI tag.
