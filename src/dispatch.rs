@@ -252,7 +252,8 @@ fn accept_contact_field(tags: &mut Tags, field: &str) -> Result<(), GrammarError
                 // A negated value never matches and is not an additional value.
                 continue;
             }
-            match tv.cpm_service().filter(|_| is_icsi) {
+            // Only an ICSI value can name a CPM service: other tags' values are not decoded.
+            match if is_icsi { tv.cpm_service() } else { None } {
                 // `…cpm.session.group` lands on `session` only: no group flag (TD-8).
                 Some(s) => tags.add(s),
                 None => tags.additional = true,
