@@ -252,7 +252,8 @@ fn accept_contact_field(tags: &mut Tags, field: &str) -> Result<(), GrammarError
                 // A negated value never matches and is not an additional value.
                 continue;
             }
-            match tv.cpm_service().filter(|_| is_icsi) {
+            // Only an ICSI value can name a CPM service: other tags' values are not decoded.
+            match if is_icsi { tv.cpm_service() } else { None } {
                 // `…cpm.session.group` lands on `session` only: no group flag (TD-8).
                 Some(s) => tags.add(s),
                 None => tags.additional = true,
@@ -263,10 +264,18 @@ fn accept_contact_field(tags: &mut Tags, field: &str) -> Result<(), GrammarError
 
 /// One P-Asserted-Service or P-Preferred-Service field: `seen` becomes `Some(true)` once any
 /// Service-ID of the header is a `…cpm.session.group` (or a sub-service of it).
+///
+/// A field that is one Service-ID and nothing else takes [`service::plain_field_is_group`];
+/// any other goes through the grammar.
 fn group_field(seen: &mut Option<bool>, field: &str, header: &'static str) -> Result<(), GrammarError> {
     let mut group = seen.unwrap_or(false);
-    for id in service::service_ids(field, header) {
-        group |= id?.is_a(CpmService::SessionGroup);
+    match service::plain_field_is_group(field) {
+        Some(is_group) => group |= is_group,
+        None => {
+            for id in service::service_ids(field, header) {
+                group |= id?.is_a(CpmService::SessionGroup);
+            }
+        }
     }
     *seen = Some(group);
     Ok(())

@@ -52,7 +52,10 @@ impl HeaderName {
     /// [`HeaderName::matches`] for a name already trimmed.
     #[inline]
     fn matches_trimmed(&self, name: &str) -> bool {
-        let is = |candidate: &str| name.len() == candidate.len() && name.eq_ignore_ascii_case(candidate);
+        let is = |candidate: &str| {
+            name.len() == candidate.len()
+                && crate::grammar::eq_ignore_case(name.as_bytes(), candidate.as_bytes())
+        };
         is(self.full) || self.compact.is_some_and(is)
     }
 }
@@ -61,8 +64,46 @@ impl HeaderName {
 /// control at an end, or any non-ASCII byte there (Unicode whitespace is multi-byte).
 #[inline]
 fn has_space_at_an_end(name: &[u8]) -> bool {
-    let suspect = |b: &u8| b.is_ascii_whitespace() || b.is_ascii_control() || !b.is_ascii();
-    name.first().is_some_and(suspect) || name.last().is_some_and(suspect)
+    name.first().is_some_and(|&b| is_suspect(b)) || name.last().is_some_and(|&b| is_suspect(b))
+}
+
+/// An ASCII space or control, or a non-ASCII byte: everything outside `!` ..= `~`.
+#[inline]
+fn is_suspect(b: u8) -> bool {
+    b.wrapping_sub(b'!') > b'~' - b'!'
+}
+
+/// A one-word filter of header names by length and first letter, for [`SipHeaders::for_each_of`]
+/// on slices: a name whose bit is clear equals none of the names the filter was built from, so
+/// most fields of a message are passed over without comparing a byte. Names equal without regard
+/// to ASCII case always share a bit (the key folds case); different names may share one too.
+#[derive(Clone, Copy)]
+struct NameFilter(u64);
+
+impl NameFilter {
+    fn new(names: &[HeaderName]) -> NameFilter {
+        let mut bits = 0u64;
+        for name in names {
+            bits |= NameFilter::bit(name.full.as_bytes());
+            if let Some(compact) = name.compact {
+                bits |= NameFilter::bit(compact.as_bytes());
+            }
+        }
+        NameFilter(bits)
+    }
+
+    /// The name's bit: the low three bits of its length and of its first byte. `| 0x20` folds
+    /// ASCII case and leaves `& 7` of any byte unchanged, so it is not needed here.
+    #[inline]
+    fn bit(name: &[u8]) -> u64 {
+        let first = name.first().copied().unwrap_or(0);
+        1u64 << (((name.len() & 7) << 3) | usize::from(first & 7))
+    }
+
+    #[inline]
+    fn may_hold(self, name: &[u8]) -> bool {
+        self.0 & NameFilter::bit(name) != 0
+    }
 }
 
 /// The header names the library looks up.
@@ -172,16 +213,23 @@ impl<'v> SipHeaders for [(&'v str, &'v str)] {
         }
     }
 
-    /// One walk over the fields; a name is trimmed only when it matches nothing as it is and
-    /// has whitespace at an end (a name with whitespace never equals a header name).
+    /// One walk over the fields. A name with whitespace (or anything but a visible ASCII byte)
+    /// at an end is compared as it is, then trimmed if it matched nothing; any other name is
+    /// compared only when [`NameFilter`] lets it through (its length and first byte are those
+    /// of a wanted name), so most fields are passed over after reading two bytes of their name.
     fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        let filter = NameFilter::new(names);
         for (n, v) in self {
-            let found = match names.iter().position(|name| name.matches_trimmed(n)) {
-                None if has_space_at_an_end(n.as_bytes()) => {
+            let bytes = n.as_bytes();
+            let found = if has_space_at_an_end(bytes) {
+                names.iter().position(|name| name.matches_trimmed(n)).or_else(|| {
                     let n = n.trim();
                     names.iter().position(|name| name.matches_trimmed(n))
-                }
-                found => found,
+                })
+            } else if filter.may_hold(bytes) {
+                names.iter().position(|name| name.matches_trimmed(n))
+            } else {
+                None
             };
             if let Some(i) = found {
                 if f(i, v).is_break() {
@@ -215,6 +263,7 @@ impl<'v> SipHeaders for Vec<(&'v str, &'v str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn compact_and_full_forms_match_in_any_case() {
@@ -268,6 +317,51 @@ mod tests {
             ControlFlow::Break(())
         });
         assert_eq!(n, 2);
+    }
+
+    proptest! {
+        /// The filtered walk of slices finds what one `for_each` per name finds.
+        #[test]
+        fn for_each_of_filters_nothing_wanted(
+            fields in proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(vec![
+                        "Accept-Contact", "accept-CONTACT", "a", "A", " a", "Event", "EVENT\t", "o", "O",
+                        " o ", "P-Asserted-Service", "p-preferred-service", "P-Preferred-Service\r\n",
+                        "\u{a0}Event", "Event\u{2003}", "Reason", "Contact", "Allow", "Content-Length",
+                        "", " ", "e", "x", "Accept-Contacts", "\u{e9}vent",
+                    ]).prop_map(String::from),
+                    "[ -~]{0,20}",
+                    "[aAeEoOpP\\- \t]{0,4}",
+                ],
+                0..12,
+            ),
+            with_empty in proptest::bool::ANY,
+        ) {
+            let indexed: Vec<(String, String)> =
+                fields.into_iter().enumerate().map(|(i, n)| (n, i.to_string())).collect();
+            let h: Vec<(&str, &str)> = indexed.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let mut names = vec![
+                names::ACCEPT_CONTACT, names::P_ASSERTED_SERVICE, names::P_PREFERRED_SERVICE, names::EVENT,
+            ];
+            if with_empty {
+                names.push(HeaderName { full: "", compact: Some("e") });
+            }
+            let mut one_pass = Vec::new();
+            h.for_each_of(&names, &mut |i, v| {
+                one_pass.push((i, v));
+                ControlFlow::Continue(())
+            });
+            let mut per_name = Vec::new();
+            let per = PerName(&h);
+            per.for_each_of(&names, &mut |i, v| {
+                per_name.push((i, v));
+                ControlFlow::Continue(())
+            });
+            per_name.sort_by_key(|&(i, v)| (i, v.parse::<usize>().unwrap_or(0)));
+            one_pass.sort_by_key(|&(i, v)| (i, v.parse::<usize>().unwrap_or(0)));
+            prop_assert_eq!(one_pass, per_name);
+        }
     }
 
     #[test]

@@ -369,7 +369,7 @@ pub struct FeatureParam<'a> {
 impl<'a> FeatureParam<'a> {
     /// `true` when the tag is `name`, compared without regard to case.
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name)
+        super::eq_ignore_case(self.name.as_bytes(), name.as_bytes())
     }
 
     /// `true` for an `other-tags` feature (its name starts with `+`), e.g. an ICSI or IARI tag.
@@ -379,7 +379,7 @@ impl<'a> FeatureParam<'a> {
 
     /// The tag values: the comma list inside the quotes, or the single `string-value`.
     pub fn tag_values(&self) -> TagValues<'a> {
-        let v = self.value.unwrap_or_default().trim_matches(|c| c == ' ' || c == '\t');
+        let v = trim_wsp(self.value.unwrap_or_default());
         if v.starts_with('<') {
             TagValues { rest: "", single: Some(v) }
         } else {
@@ -399,6 +399,15 @@ impl fmt::Display for FeatureParam<'_> {
     }
 }
 
+/// `s` without the spaces and tabs at either end.
+fn trim_wsp(s: &str) -> &str {
+    let b = s.as_bytes();
+    let is_wsp = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = b.iter().position(|b| !is_wsp(b)).unwrap_or(b.len());
+    let end = b.iter().rposition(|b| !is_wsp(b)).map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or_default()
+}
+
 /// Iterator over the tag values of a [`FeatureParam`].
 #[derive(Debug, Clone)]
 pub struct TagValues<'a> {
@@ -414,14 +423,15 @@ impl<'a> Iterator for TagValues<'a> {
             return Some(TagValue { raw: s });
         }
         while !self.rest.is_empty() {
-            let (item, rest) = match self.rest.find(',') {
+            // A byte search: a call to `str::find` costs more than it saves on values this short.
+            let (item, rest) = match self.rest.bytes().position(|b| b == b',') {
                 Some(i) => {
                     (self.rest.get(..i).unwrap_or_default(), self.rest.get(i + 1..).unwrap_or_default())
                 }
                 None => (self.rest, ""),
             };
             self.rest = rest;
-            let item = item.trim_matches(|c| c == ' ' || c == '\t');
+            let item = trim_wsp(item);
             if !item.is_empty() {
                 return Some(TagValue { raw: item });
             }

@@ -199,6 +199,66 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
+/// `true` when `bytes` equals `lower` without regard to ASCII case, where `lower` has no
+/// uppercase ASCII letter (a constant such as [`service::CPM_URN_PREFIX`]). Only `bytes` needs
+/// case folding, which is done eight bytes at a time ([`to_lower_word`]).
+pub(crate) fn eq_lowercase(bytes: &[u8], lower: &[u8]) -> bool {
+    eq_words(bytes, lower, |w| w)
+}
+
+/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time ([`to_lower_word`] on both sides).
+pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    eq_words(a, b, to_lower_word)
+}
+
+/// `a` and `b` compared a word at a time after `to_lower_word` on `a`'s words and `fold_b` on
+/// `b`'s. The last word is the last eight bytes, overlapping the one before (no short word to
+/// pad: padding through a stack buffer stalls on store forwarding); slices shorter than a word
+/// are compared a byte at a time.
+#[inline]
+fn eq_words(a: &[u8], b: &[u8], fold_b: impl Fn(u64) -> u64) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a.iter().zip(b).all(|(x, y)| to_lower_word(u64::from(*x)) == fold_b(u64::from(*y)));
+    }
+    let last = a.len() - 8;
+    let (Some(a_last), Some(b_last)) = (a.get(last..), b.get(last..)) else { return false };
+    if to_lower_word(word(a_last)) != fold_b(word(b_last)) {
+        return false;
+    }
+    a.chunks_exact(8).zip(b.chunks_exact(8)).all(|(x, y)| to_lower_word(word(x)) == fold_b(word(y)))
+}
+
+/// `bytes` after a leading `lower` (compared as in [`eq_lowercase`]), if it starts with it.
+#[inline]
+pub(crate) fn strip_prefix_lowercase<'a>(bytes: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
+    let rest = bytes.get(lower.len()..)?;
+    eq_lowercase(bytes.get(..lower.len())?, lower).then_some(rest)
+}
+
+/// Eight bytes as a little-endian word (zero if not eight, which callers never pass).
+#[inline]
+fn word(chunk: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes)
+}
+
+/// Each byte of `w` with `A`..=`Z` made lowercase and every other byte (non-ASCII included) as
+/// it is: `to_ascii_lowercase` on eight bytes at once.
+#[inline]
+pub(crate) fn to_lower_word(w: u64) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    // The low seven bits of each byte plus a constant: its top bit tells whether those bits are
+    // at least `A` (0x41), resp. past `Z` (0x5a). No sum carries into the next byte.
+    let low = w & !HIGH;
+    let from_a = low + ONES * (0x80 - 0x41);
+    let past_z = low + ONES * (0x80 - 0x5b);
+    let upper = from_a & !past_z & !w & HIGH;
+    w | (upper >> 2)
+}
+
 /// `true` when the bytes of `a` equal those of `b`, ASCII letters compared without regard to case.
 pub(crate) fn eq_ignore_case_bytes(a: impl IntoIterator<Item = u8>, b: &str) -> bool {
     let mut a = a.into_iter();
@@ -265,9 +325,35 @@ pub(crate) mod lex {
 
     /// How many bytes from the start of `bytes` a quoted string takes as they are (no `"`, `\`,
     /// line break or other control but HTAB).
+    ///
+    /// Eight bytes at a time while a word has none of the bytes to look at closer (a control,
+    /// HTAB included, DEL, `"`, `\`), then through [`QDTEXT_PLAIN`] from the first word that
+    /// has one: quoted values are mostly long runs of plain text (a percent-encoded ICSI).
     #[inline]
     pub(crate) fn qdtext_plain_run(bytes: &[u8]) -> usize {
-        run(bytes, &QDTEXT_PLAIN)
+        let mut n = 0;
+        for chunk in bytes.chunks_exact(8) {
+            if may_end_qdtext(super::word(chunk)) {
+                break;
+            }
+            n += 8;
+        }
+        n + run(bytes.get(n..).unwrap_or_default(), &QDTEXT_PLAIN)
+    }
+
+    /// `true` when a byte of `w` is below 0x20, DEL, `"` or `\` (the well-known "has a zero
+    /// byte" and "has a byte less than" word tests: exact as to whether there is one).
+    #[inline]
+    fn may_end_qdtext(w: u64) -> bool {
+        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+        const HIGH: u64 = ONES * 0x80;
+        let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        (below_space
+            | has_zero(w ^ (ONES * 0x7f))
+            | has_zero(w ^ (ONES * u64::from(b'"')))
+            | has_zero(w ^ (ONES * u64::from(b'\\'))))
+            != 0
     }
 
     /// A cursor over one header field value.
@@ -395,7 +481,7 @@ pub(crate) mod lex {
             }
             self.pos += 1;
             loop {
-                self.pos += run(self.bytes().get(self.pos..).unwrap_or_default(), &QDTEXT_PLAIN);
+                self.pos += qdtext_plain_run(self.bytes().get(self.pos..).unwrap_or_default());
                 match self.peek() {
                     None => return Err(GrammarError::new(self.header, ErrorKind::UnterminatedQuote, start)),
                     Some(b'"') => {
@@ -537,6 +623,51 @@ mod decode_tests {
     }
 
     proptest! {
+        /// The word-at-a-time quoted-text run is the byte-at-a-time one.
+        #[test]
+        fn qdtext_run_is_per_byte(
+            bytes in proptest::collection::vec(
+                prop_oneof![8 => 0x20u8..0x7f, 1 => any::<u8>(), 1 => Just(b'\t')], 0..40,
+            ),
+        ) {
+            let expected = bytes
+                .iter()
+                .position(|&b| !((b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\') || b == b'\t'))
+                .unwrap_or(bytes.len());
+            prop_assert_eq!(super::lex::qdtext_plain_run(&bytes), expected);
+        }
+
+        /// Case folding eight bytes at a time is `to_ascii_lowercase` on each.
+        #[test]
+        fn lower_word_is_per_byte(w in any::<u64>()) {
+            let expected = u64::from_le_bytes(w.to_le_bytes().map(|b| b.to_ascii_lowercase()));
+            prop_assert_eq!(super::to_lower_word(w), expected);
+        }
+
+        /// `eq_lowercase` is `eq_ignore_ascii_case` against a lowercase pattern.
+        #[test]
+        fn eq_lowercase_is_eq_ignore_ascii_case(
+            a in proptest::collection::vec(any::<u8>(), 0..40),
+            change in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+            longer in any::<bool>(),
+        ) {
+            let mut b = a.to_ascii_lowercase();
+            if let Some((i, byte)) = change {
+                if !b.is_empty() {
+                    let i = i.index(b.len());
+                    b[i] = byte.to_ascii_lowercase();
+                }
+            }
+            if longer {
+                b.push(b'x');
+            }
+            prop_assert_eq!(super::eq_lowercase(&a, &b), a.eq_ignore_ascii_case(&b));
+            // Both sides folded: `b` in any case.
+            let upper = b.to_ascii_uppercase();
+            prop_assert_eq!(super::eq_ignore_case(&a, &upper), a.eq_ignore_ascii_case(&upper));
+            prop_assert_eq!(super::eq_ignore_case(&upper, &a), a.eq_ignore_ascii_case(&upper));
+        }
+
         #[test]
         fn decoding_into_a_buffer_matches(s in "([a-zA-Z0-9.:%-]|%[0-9a-fA-F]{2}){0,80}") {
             check(&s);

@@ -28,7 +28,7 @@ use core::fmt;
 use smallvec::SmallVec;
 
 use super::lex::Cursor;
-use super::{percent_decoded, ErrorKind, GrammarError};
+use super::{eq_lowercase, percent_decoded, strip_prefix_lowercase, ErrorKind, GrammarError};
 
 /// An OMA CPM service identifier (ICSI), as carried in `+g.3gpp.icsi-ref` or P-*-Service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,6 +52,10 @@ pub enum CpmService {
 
 /// The common prefix of every CPM service URN.
 pub const CPM_URN_PREFIX: &str = "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.";
+
+/// [`CPM_URN_PREFIX`] with its two colons percent-encoded, the way `+g.3gpp.icsi-ref` values
+/// are written (lowercase; compared without regard to case, so `%3A` and `%3a` both match).
+const CPM_URN_PREFIX_ENCODED: &str = "urn%3aurn-7%3a3gpp-service.ims.icsi.oma.cpm.";
 
 impl CpmService {
     /// Every CPM service identifier.
@@ -113,7 +117,17 @@ impl CpmService {
     /// at a time between `%` escapes and then compared as a slice, which is several times faster
     /// than decoding and comparing byte by byte (the dispatch of a CPM INVITE is mostly this).
     /// Values too long for the buffer take the byte-by-byte path; the answer is the same.
+    ///
+    /// Quick path first: a value that starts with the prefix, plain or with its colons encoded,
+    /// and goes on with well-formed labels (so without any `%`) decodes to the prefix and those
+    /// labels as they are: nothing to copy.
     pub(crate) fn identify_encoded(value: &str) -> Option<CpmService> {
+        let v = value.as_bytes();
+        let rest = strip_prefix_lowercase(v, CPM_URN_PREFIX_ENCODED.as_bytes())
+            .or_else(|| strip_prefix_lowercase(v, CPM_URN_PREFIX.as_bytes()));
+        if let Some(rest) = rest.filter(|rest| is_labels(rest)) {
+            return CpmService::identify_suffix(rest);
+        }
         let mut buf = [0u8; 128];
         match super::percent_decode_into(value.as_bytes(), &mut buf) {
             Some(n) => CpmService::identify_slice(buf.get(..n).unwrap_or_default()),
@@ -123,12 +137,36 @@ impl CpmService {
 
     /// [`CpmService::identify_bytes`] over a slice: the prefix is compared in one go.
     pub(crate) fn identify_slice(bytes: &[u8]) -> Option<CpmService> {
-        let prefix = CPM_URN_PREFIX.as_bytes();
-        let head = bytes.get(..prefix.len())?;
-        if !head.eq_ignore_ascii_case(prefix) {
+        let rest = strip_prefix_lowercase(bytes, CPM_URN_PREFIX.as_bytes())?;
+        if !is_labels(rest) {
             return None;
         }
-        CpmService::identify_labels(bytes.get(prefix.len()..).unwrap_or_default().iter().copied())
+        CpmService::identify_suffix(rest)
+    }
+
+    /// What [`CpmService::identify_labels`] finds in `rest`, the well-formed labels
+    /// ([`is_labels`]) after the prefix: the first label picked by its length and compared as
+    /// a slice, then `group` for a session.
+    fn identify_suffix(rest: &[u8]) -> Option<CpmService> {
+        let first_len = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
+        let first = rest.get(..first_len).unwrap_or_default();
+        let is = |name: &str| eq_lowercase(first, name.as_bytes());
+        let service = match first_len {
+            3 if is("msg") => CpmService::Msg,
+            7 if is("session") => {
+                let second = rest.get(first_len + 1..).unwrap_or_default();
+                match strip_prefix_lowercase(second, b"group") {
+                    Some([] | [b'.', ..]) => CpmService::SessionGroup,
+                    _ => CpmService::Session,
+                }
+            }
+            8 if is("largemsg") => CpmService::LargeMsg,
+            8 if is("deferred") => CpmService::Deferred,
+            9 if is("systemmsg") => CpmService::SystemMsg,
+            12 if is("filetransfer") => CpmService::FileTransfer,
+            _ => return None,
+        };
+        Some(service)
     }
 
     /// [`CpmService::identify`] over already decoded bytes.
@@ -191,6 +229,37 @@ impl fmt::Display for CpmService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.urn())
     }
+}
+
+/// `let-dig` bytes (1) and `.` (2), for [`is_labels`].
+static LABEL_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() || c == b'-' {
+            1
+        } else if c == b'.' {
+            2
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// `true` when `s` is `sub-service-id *("." sub-service-id)`: one or more non-empty `let-dig`
+/// runs separated by single dots. One table load per byte and no branch but the loop's.
+fn is_labels(s: &[u8]) -> bool {
+    let mut ok = !s.is_empty();
+    let mut prev = 2u8; // as if after a dot: a leading dot is an empty label
+    for &b in s {
+        let class = LABEL_BYTE[usize::from(b)];
+        ok &= class != 0 && (class & prev) != 2;
+        prev = class;
+    }
+    ok && prev != 2
 }
 
 /// A lowercased label of at most 16 bytes (the longest CPM label, `filetransfer`, has 12);
@@ -293,6 +362,22 @@ impl fmt::Display for ServiceList<'_> {
     }
 }
 
+/// Whether one `P-Asserted-Service` / `P-Preferred-Service` field names a group: `Some` when
+/// the field is a single Service-ID with nothing around it (no whitespace, no comma), which
+/// is then valid, with `true` when it is a `…cpm.session.group` or a sub-service of it
+/// ([`ServiceId::is_a`]). `None` for any other field: [`service_ids`] decides, errors included.
+/// The terminating dispatch reads every P-*-Service field this way first.
+pub(crate) fn plain_field_is_group(field: &str) -> Option<bool> {
+    let b = field.as_bytes();
+    if let Some(rest) = strip_prefix_lowercase(b, CPM_URN_PREFIX.as_bytes()) {
+        // The prefix is well-formed labels with a short top-level: only the rest needs a look.
+        return is_labels(rest).then(|| CpmService::identify_suffix(rest) == Some(CpmService::SessionGroup));
+    }
+    let rest = strip_prefix_lowercase(b, URN7.as_bytes())?;
+    let top_level = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
+    (top_level <= 27 && is_labels(rest)).then_some(false)
+}
+
 /// The Service-IDs of one `P-Asserted-Service` / `P-Preferred-Service` field, parsed lazily
 /// (no allocation). After the first error the iterator ends.
 pub fn service_ids<'a>(value: &'a str, header: &'static str) -> ServiceIds<'a> {
@@ -376,6 +461,134 @@ fn service_id<'a>(c: &mut Cursor<'a>) -> Result<ServiceId<'a>, GrammarError> {
             label += 1;
         } else {
             return Ok(ServiceId { raw: c.slice(start, c.pos()) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod quick_path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Prefixes near [`CPM_URN_PREFIX`]: plain, encoded, in odd case, cut short, escaped where
+    /// the quick paths do not look.
+    const PREFIXES: [&str; 12] = [
+        CPM_URN_PREFIX,
+        "URN%3AURN-7%3A3GPP-SERVICE.IMS.ICSI.OMA.CPM.",
+        "urn%3aurn-7%3A3gpp-service.ims.icsi.oma.cpm.",
+        "urn%3aurn-7%3a3gpp-service.ims.icsi.oma.cpm%2E",
+        "Urn:uRn-7:3Gpp-Service.IMS.icsi.Oma.Cpm.",
+        "urn:urn-7:3gpp-service.ims.icsi.oma.cpm",
+        "urn:urn-7:3gpp-service.ims.icsi.oma.cp",
+        "urn:urn-7:3gpp-service.ims.icsi.oma..cpm.",
+        "urn:urn-7:",
+        "URN:URN-7:",
+        "urn:urn-7:3gpp-service.ims.icsi.mmtel",
+        "",
+    ];
+
+    const LABELS: [&str; 26] = [
+        "msg",
+        "MSG",
+        "session",
+        "Session",
+        "group",
+        "GROUP",
+        "largemsg",
+        "deferred",
+        "DeFerred",
+        "systemmsg",
+        "filetransfer",
+        "fileTransfer",
+        "x",
+        "",
+        "-",
+        "msgfoo",
+        "sessio",
+        "%73ession",
+        "\u{e9}",
+        "grou",
+        "groups",
+        "0",
+        "abcdefghijklmnopqrstuvwxyz0",
+        "abcdefghijklmnopqrstuvwxyz01",
+        "gr%4Fup",
+        "%",
+    ];
+
+    /// Mostly dots, so that most values are well-formed label lists.
+    const SEPARATORS: [&str; 10] = [".", ".", ".", ".", ".", "%2E", "%2e", ",", " ", "\t"];
+
+    fn value() -> impl Strategy<Value = String> {
+        let label = (proptest::sample::select(&SEPARATORS[..]), proptest::sample::select(&LABELS[..]));
+        (
+            proptest::sample::select(&PREFIXES[..]),
+            proptest::sample::select(&LABELS[..]),
+            proptest::collection::vec(label, 0..4),
+        )
+            .prop_map(|(p, first, rest)| {
+                let mut s = format!("{p}{first}");
+                for (sep, label) in rest {
+                    s.push_str(sep);
+                    s.push_str(label);
+                }
+                s
+            })
+    }
+
+    /// The old, byte-at-a-time identification through iterators.
+    fn checked(s: &str) -> Option<CpmService> {
+        CpmService::identify_bytes(crate::grammar::percent_decoded(s))
+    }
+
+    #[test]
+    fn quick_paths_take_the_usual_forms() {
+        let plain = "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session";
+        assert_eq!(plain_field_is_group(plain), Some(false));
+        assert_eq!(
+            plain_field_is_group("urn:urn-7:3gpp-service.ims.icsi.oma.cpm.Session.group.x"),
+            Some(true)
+        );
+        assert_eq!(plain_field_is_group("urn:urn-7:3gpp-service.ims.icsi.mmtel"), Some(false));
+        assert_eq!(plain_field_is_group("urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session, x"), None);
+        assert_eq!(
+            plain_field_is_group("urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session.groups"),
+            Some(false)
+        );
+        assert_eq!(plain_field_is_group("urn:urn-7:abcdefghijklmnopqrstuvwxyz0"), Some(false));
+        assert_eq!(plain_field_is_group("urn:urn-7:abcdefghijklmnopqrstuvwxyz01.x"), None);
+        assert!(is_labels(b"a.b-c.0"));
+        for bad in [&b""[..], b".", b"a.", b".a", b"a..b", b"a b", b"a%2E"] {
+            assert!(!is_labels(bad), "{bad:?}");
+        }
+        let encoded = "urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session";
+        assert_eq!(CpmService::identify_encoded(encoded), Some(CpmService::Session));
+    }
+
+    proptest! {
+        // Cheap cases, and a rare shape (`session.groups` after a plain prefix) needs many.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The quick identification (prefix compared as words, labels through a table) finds
+        /// what decoding and comparing one byte at a time finds.
+        #[test]
+        fn identify_quick_is_identify_checked(s in value()) {
+            prop_assert_eq!(CpmService::identify_encoded(&s), checked(&s), "{:?}", s);
+            prop_assert_eq!(CpmService::identify_slice(s.as_bytes()), CpmService::identify_bytes(s.bytes()), "{:?}", s);
+        }
+
+        /// A field the quick path takes is one valid Service-ID, a group exactly when the
+        /// grammar's Service-ID is one.
+        #[test]
+        fn plain_field_is_the_grammar(s in value()) {
+            if let Some(group) = plain_field_is_group(&s) {
+                let ids: Vec<_> = service_ids(&s, "P-Asserted-Service").collect();
+                prop_assert_eq!(ids.len(), 1, "{:?}", s);
+                let id = ids.first().cloned().unwrap_or(Err(GrammarError::new("", ErrorKind::Empty, 0)));
+                prop_assert!(id.is_ok(), "{:?}: {:?}", s, id);
+                let service = id.ok().and_then(|id| CpmService::identify_bytes(id.as_str().bytes()));
+                prop_assert_eq!(group, service.is_some_and(|s| s.is_a(CpmService::SessionGroup)), "{:?}", s);
+            }
         }
     }
 }
