@@ -4,8 +4,6 @@
 //! thread, and asserts them against the configured bounds. The measured values are printed
 //! (`cargo test --test adversarial -- --nocapture`) and recorded in TESTING.md.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use cpm_pf::grammar::accept_contact;
@@ -23,59 +21,9 @@ use cpm_pf::{route, Action, Config, Diagnostic, Input, Leg, Method, Policy, Pref
 
 // ---- measuring -------------------------------------------------------------------------------
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-    static LIVE: Cell<i64> = const { Cell::new(0) };
-    static PEAK: Cell<i64> = const { Cell::new(0) };
-}
-
-fn grew(by: i64) {
-    LIVE.with(|l| {
-        let now = l.get() + by;
-        l.set(now);
-        PEAK.with(|p| p.set(p.get().max(now)));
-    });
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        grew(layout.size() as i64);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        grew(-(layout.size() as i64));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        grew(new_size as i64 - layout.size() as i64);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// What a piece of work cost this thread.
-#[derive(Debug, Clone, Copy)]
-struct Cost {
-    /// Allocations and reallocations.
-    allocs: u64,
-    /// Highest heap use above the starting point, in bytes.
-    peak_heap: i64,
-}
-
-fn measure<R>(f: impl FnOnce() -> R) -> (R, Cost) {
-    let allocs = ALLOCS.with(Cell::get);
-    let live = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(live));
-    let r = f();
-    let cost = Cost { allocs: ALLOCS.with(Cell::get) - allocs, peak_heap: PEAK.with(Cell::get) - live };
-    (r, cost)
-}
+#[path = "common/counting.rs"]
+mod counting;
+use counting::{measure, Cost};
 
 // ---- chunks ----------------------------------------------------------------------------------
 

@@ -2,48 +2,11 @@
 //! allocator counts allocations made by this thread between two points; counts are
 //! deterministic where times are not.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use cpm_pf::{Config, Input, Kind, Leg, Method, Policy, Session, Time};
 
-struct Counting;
-
-thread_local! {
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-    /// Bytes currently allocated by this thread (allocations minus frees).
-    static LIVE: Cell<i64> = const { Cell::new(0) };
-}
-
-fn add_live(delta: i64) {
-    LIVE.with(|l| l.set(l.get() + delta));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        COUNT.with(|c| c.set(c.get() + 1));
-        add_live(layout.size() as i64);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        add_live(-(layout.size() as i64));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        COUNT.with(|c| c.set(c.get() + 1));
-        add_live(new_size as i64 - layout.size() as i64);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    let before = COUNT.with(Cell::get);
-    let r = f();
-    (r, COUNT.with(Cell::get) - before)
-}
+#[path = "common/counting.rs"]
+mod counting;
+use counting::{count as allocations, live_bytes};
 
 const BENCH_REASON: &str = "SIP;cause=503;text=\"Service Unavailable\"";
 
@@ -117,7 +80,7 @@ fn an_idle_session_is_small() {
     assert!(fixed <= 256, "an idle session's fixed part is {fixed} bytes ({size} + Config)");
     let t = Time::from_unix_secs(1_000);
     const N: usize = 1000;
-    let before = LIVE.with(Cell::get);
+    let before = live_bytes();
     let sessions: Vec<Session> = (0..N)
         .map(|i| {
             let mut c = Config::default();
@@ -127,7 +90,7 @@ fn an_idle_session_is_small() {
             Session::new(c, t).unwrap()
         })
         .collect();
-    let heap = (LIVE.with(Cell::get) - before) as usize - sessions.capacity() * size;
+    let heap = (live_bytes() - before) as usize - sessions.capacity() * size;
     let per_session = size + heap / N;
     assert!(
         per_session <= 512,

@@ -1,9 +1,6 @@
 //! 8.3 terminating dispatch (SPEC.md TD-1 … TD-9). Each test is named after the requirement it
 //! proves; expectations come from SPEC.md, not from the implementation's output.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use cpm_pf::dispatch::DispatchError;
 use cpm_pf::grammar::ErrorKind;
 use cpm_pf::{route, Method, Policy, Procedure, Route};
@@ -11,41 +8,9 @@ use proptest::prelude::*;
 
 // ---- allocation counting (this test binary only) -------------------------------------------------
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-// SAFETY: forwards every call unchanged to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+#[path = "common/counting.rs"]
+mod counting;
+use counting::allocations;
 
 // ---- helpers ---------------------------------------------------------------------------------------
 

@@ -56,63 +56,8 @@ pub fn criterion() -> Criterion {
 
 /// Counts this thread's heap allocations and live bytes, so the benches can report
 /// allocations per call and bytes per session beside the times.
-pub mod counting {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
-
-    pub struct Counting;
-
-    thread_local! {
-        static ALLOCS: Cell<u64> = const { Cell::new(0) };
-        static LIVE: Cell<i64> = const { Cell::new(0) };
-    }
-
-    fn add(n: u64, bytes: i64) {
-        // `try_with`: the allocator may be called while thread locals are torn down.
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + n));
-        let _ = LIVE.try_with(|c| c.set(c.get() + bytes));
-    }
-
-    // SAFETY: forwards every call to the system allocator unchanged; only counts.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            add(1, layout.size() as i64);
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            add(1, layout.size() as i64);
-            unsafe { System.alloc_zeroed(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            add(0, -(layout.size() as i64));
-            unsafe { System.dealloc(ptr, layout) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            add(1, new_size as i64 - layout.size() as i64);
-            unsafe { System.realloc(ptr, layout, new_size) }
-        }
-    }
-
-    #[global_allocator]
-    static GLOBAL: Counting = Counting;
-
-    /// Allocations (and reallocations) made by this thread so far.
-    pub fn allocations() -> u64 {
-        ALLOCS.with(Cell::get)
-    }
-
-    /// Bytes this thread holds on the heap (allocated minus freed), as requested.
-    pub fn live_bytes() -> i64 {
-        LIVE.with(Cell::get)
-    }
-
-    /// Runs `f` once and returns its result with the allocations it made.
-    pub fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
-        let before = allocations();
-        let r = f();
-        (r, allocations() - before)
-    }
-}
+#[path = "../../tests/common/counting.rs"]
+pub mod counting;
 
 /// Where criterion writes its results (`$CARGO_TARGET_DIR/criterion`, else `target/criterion`);
 /// the benches put their allocation and memory figures beside them for `benches/report.py`.
