@@ -39,7 +39,7 @@ use core::fmt;
 
 use smallvec::SmallVec;
 
-use super::lex::Cursor;
+use super::lex::{Cursor, LazyList};
 use super::service::CpmService;
 use super::{eq_ignore_case_bytes, percent_decoded, ErrorKind, GenericParam, GrammarError, PercentDecoded};
 
@@ -106,59 +106,20 @@ pub fn parse(value: &str) -> Result<AcceptContact<'_>, GrammarError> {
 /// The values of one `Accept-Contact` field, parsed lazily without allocating. An empty field
 /// yields one [`ErrorKind::Empty`] error; after an error the iterator ends.
 pub fn values(value: &str) -> AcValues<'_> {
-    AcValues { c: Cursor::new(value, HEADER), state: State::Start }
+    AcValues { list: LazyList::new(value, HEADER) }
 }
 
 /// Iterator returned by [`values`].
 #[derive(Debug, Clone)]
 pub struct AcValues<'a> {
-    c: Cursor<'a>,
-    state: State,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Start,
-    Item,
-    Done,
+    list: LazyList<'a>,
 }
 
 impl<'a> Iterator for AcValues<'a> {
     type Item = Result<AcValue<'a>, GrammarError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let c = &mut self.c;
-        match self.state {
-            State::Done => return None,
-            State::Start => {
-                c.sws();
-                if c.is_eof() {
-                    self.state = State::Done;
-                    return Some(Err(c.err(ErrorKind::Empty)));
-                }
-            }
-            State::Item => match c.list_next() {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.state = State::Done;
-                    return None;
-                }
-                Err(e) => {
-                    self.state = State::Done;
-                    return Some(Err(e));
-                }
-            },
-        }
-        match ac_value(c) {
-            Ok(v) => {
-                self.state = State::Item;
-                Some(Ok(v))
-            }
-            Err(e) => {
-                self.state = State::Done;
-                Some(Err(e))
-            }
-        }
+        self.list.next_with(ac_value)
     }
 }
 

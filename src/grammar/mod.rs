@@ -553,6 +553,58 @@ pub(crate) mod lex {
         }
     }
 
+    /// The engine of the lazy comma-list iterators (Accept-Contact values, Service-IDs): an
+    /// empty value yields one [`ErrorKind::Empty`] error, items are read one per call with the
+    /// parser given, and after the first error (or the end) nothing more is read.
+    #[derive(Debug, Clone)]
+    pub(crate) struct LazyList<'a> {
+        c: Cursor<'a>,
+        state: ListState,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum ListState {
+        Start,
+        Item,
+        Done,
+    }
+
+    impl<'a> LazyList<'a> {
+        pub(crate) fn new(value: &'a str, header: &'static str) -> LazyList<'a> {
+            LazyList { c: Cursor::new(value, header), state: ListState::Start }
+        }
+
+        /// The next item, read with `item`; `None` after the last one or after an error.
+        pub(crate) fn next_with<T>(
+            &mut self,
+            item: impl FnOnce(&mut Cursor<'a>) -> Result<T, GrammarError>,
+        ) -> Option<Result<T, GrammarError>> {
+            let c = &mut self.c;
+            let started = match self.state {
+                ListState::Done => return None,
+                ListState::Start => {
+                    c.sws();
+                    if c.is_eof() {
+                        Err(c.err(ErrorKind::Empty))
+                    } else {
+                        Ok(true)
+                    }
+                }
+                ListState::Item => c.list_next(),
+            };
+            let read = match started {
+                Ok(true) => item(c),
+                Ok(false) => {
+                    self.state = ListState::Done;
+                    return None;
+                }
+                Err(e) => Err(e),
+            };
+            self.state = if read.is_ok() { ListState::Item } else { ListState::Done };
+            Some(read)
+        }
+    }
+
     fn is_wsp(b: Option<u8>) -> bool {
         matches!(b, Some(b' ' | b'\t'))
     }

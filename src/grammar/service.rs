@@ -27,7 +27,7 @@ use core::fmt;
 
 use smallvec::SmallVec;
 
-use super::lex::Cursor;
+use super::lex::{Cursor, LazyList};
 use super::{eq_lowercase, percent_decoded, strip_prefix_lowercase, ErrorKind, GrammarError};
 
 /// An OMA CPM service identifier (ICSI), as carried in `+g.3gpp.icsi-ref` or P-*-Service.
@@ -381,59 +381,20 @@ pub(crate) fn plain_field_is_group(field: &str) -> Option<bool> {
 /// The Service-IDs of one `P-Asserted-Service` / `P-Preferred-Service` field, parsed lazily
 /// (no allocation). After the first error the iterator ends.
 pub fn service_ids<'a>(value: &'a str, header: &'static str) -> ServiceIds<'a> {
-    ServiceIds { c: Cursor::new(value, header), state: IterState::Start }
+    ServiceIds { list: LazyList::new(value, header) }
 }
 
 /// Iterator returned by [`service_ids`].
 #[derive(Debug, Clone)]
 pub struct ServiceIds<'a> {
-    c: Cursor<'a>,
-    state: IterState,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum IterState {
-    Start,
-    Item,
-    Done,
+    list: LazyList<'a>,
 }
 
 impl<'a> Iterator for ServiceIds<'a> {
     type Item = Result<ServiceId<'a>, GrammarError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let c = &mut self.c;
-        match self.state {
-            IterState::Done => return None,
-            IterState::Start => {
-                c.sws();
-                if c.is_eof() {
-                    self.state = IterState::Done;
-                    return Some(Err(c.err(ErrorKind::Empty)));
-                }
-            }
-            IterState::Item => match c.list_next() {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.state = IterState::Done;
-                    return None;
-                }
-                Err(e) => {
-                    self.state = IterState::Done;
-                    return Some(Err(e));
-                }
-            },
-        }
-        match service_id(c) {
-            Ok(id) => {
-                self.state = IterState::Item;
-                Some(Ok(id))
-            }
-            Err(e) => {
-                self.state = IterState::Done;
-                Some(Err(e))
-            }
-        }
+        self.list.next_with(service_id)
     }
 }
 
