@@ -312,32 +312,25 @@ fn parse_session(rest: &str) -> Result<Config, ErrorKind> {
             }
             "iwf" => config.iwfs = value.parse().map_err(|_| bad("a number of IWFs from 0 to 255"))?,
             "prefs" => {
-                const EXPECTED: &str = "a comma list of allow-offline-storage, allow-store, allow-defer";
-                let mut prefs = Preferences::empty();
-                for item in value.split(',') {
-                    prefs |= match item {
-                        "allow-offline-storage" => Preferences::ALLOW_OFFLINE_STORAGE,
-                        "allow-store" => Preferences::ALLOW_STORE,
-                        "allow-defer" => Preferences::ALLOW_DEFER,
-                        _ => return Err(bad(EXPECTED)),
-                    };
-                }
-                config.prefs = prefs;
+                const NAMES: [(&str, Preferences); 3] = [
+                    ("allow-offline-storage", Preferences::ALLOW_OFFLINE_STORAGE),
+                    ("allow-store", Preferences::ALLOW_STORE),
+                    ("allow-defer", Preferences::ALLOW_DEFER),
+                ];
+                config.prefs = flag_list(value, &NAMES)
+                    .ok_or(bad("a comma list of allow-offline-storage, allow-store, allow-defer"))?;
             }
             "policy" => {
-                const EXPECTED: &str = "a comma list of long-lived-restart, iwf-bye-closes-streams, \
-                                        live-recording, skip-services-on-iari";
-                let mut policy = Policy::empty();
-                for item in value.split(',') {
-                    policy |= match item {
-                        "long-lived-restart" => Policy::LONG_LIVED_RESTART,
-                        "iwf-bye-closes-streams" => Policy::IWF_BYE_CLOSES_STREAMS,
-                        "live-recording" => Policy::LIVE_RECORDING,
-                        "skip-services-on-iari" => Policy::SKIP_SERVICES_ON_IARI,
-                        _ => return Err(bad(EXPECTED)),
-                    };
-                }
-                config.policy = policy;
+                const NAMES: [(&str, Policy); 4] = [
+                    ("long-lived-restart", Policy::LONG_LIVED_RESTART),
+                    ("iwf-bye-closes-streams", Policy::IWF_BYE_CLOSES_STREAMS),
+                    ("live-recording", Policy::LIVE_RECORDING),
+                    ("skip-services-on-iari", Policy::SKIP_SERVICES_ON_IARI),
+                ];
+                config.policy = flag_list(value, &NAMES).ok_or(bad(
+                    "a comma list of long-lived-restart, iwf-bye-closes-streams, live-recording, \
+                     skip-services-on-iari",
+                ))?;
             }
             "contribution-id" => {
                 if value.is_empty() {
@@ -680,4 +673,11 @@ fn folder(word: Option<&&str>) -> Result<(), ErrorKind> {
         Some(n) if !n.is_empty() => Ok(()),
         _ => Err(ErrorKind::BadFolder((*word).to_owned())),
     }
+}
+
+/// The union of the flags named in a comma list (`None` when a name is not in `names`).
+fn flag_list<F: bitflags::Flags + Copy>(value: &str, names: &[(&str, F)]) -> Option<F> {
+    value.split(',').try_fold(F::empty(), |all, item| {
+        names.iter().find(|(name, _)| *name == item).map(|&(_, flag)| all.union(flag))
+    })
 }
