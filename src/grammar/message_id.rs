@@ -22,29 +22,7 @@ impl MessageId {
     /// assert!(MessageId::parse("abc").is_err()); // fewer than 4 characters
     /// ```
     pub fn parse(s: &str) -> Result<MessageId, GrammarError> {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return Err(GrammarError::new(HEADER, ErrorKind::Empty, 0));
-        }
-        if !b[0].is_ascii_alphanumeric() {
-            return Err(GrammarError::new(HEADER, ErrorKind::Unexpected(char_at(s, 0)), 0));
-        }
-        if let Some(i) = b.iter().position(|&c| !is_ident_char(c)) {
-            return Err(GrammarError::new(HEADER, ErrorKind::Unexpected(char_at(s, i)), i));
-        }
-        if b.len() < 4 {
-            return Err(GrammarError::new(
-                HEADER,
-                ErrorKind::Invalid("ident shorter than 4 characters"),
-                b.len(),
-            ));
-        }
-        if b.len() > 32 {
-            return Err(GrammarError::new(HEADER, ErrorKind::TooLong, 32));
-        }
-        let mut bytes = [0u8; 32];
-        bytes[..b.len()].copy_from_slice(b);
-        Ok(MessageId { len: b.len() as u8, bytes })
+        MessageId::parse_ascii(s.as_bytes()).ok_or_else(|| why_not(s))
     }
 
     /// The ident in `b`, or `None` when `b` is not one (no error detail: the caller that needs
@@ -92,6 +70,24 @@ fn is_ident_char(c: u8) -> bool {
     IDENT[usize::from(c)]
 }
 
+/// Why `s` is not an ident, in the order the grammar reads it: empty, a first character that
+/// is not alphanumeric, a character outside the ident set, too short, too long.
+fn why_not(s: &str) -> GrammarError {
+    let b = s.as_bytes();
+    let kind_at = if b.is_empty() {
+        (ErrorKind::Empty, 0)
+    } else if !b.first().is_some_and(u8::is_ascii_alphanumeric) {
+        (ErrorKind::Unexpected(char_at(s, 0)), 0)
+    } else if let Some(i) = b.iter().position(|&c| !is_ident_char(c)) {
+        (ErrorKind::Unexpected(char_at(s, i)), i)
+    } else if b.len() < 4 {
+        (ErrorKind::Invalid("ident shorter than 4 characters"), b.len())
+    } else {
+        (ErrorKind::TooLong, 32)
+    };
+    GrammarError::new(HEADER, kind_at.0, kind_at.1)
+}
+
 fn char_at(s: &str, i: usize) -> char {
     s.get(i..).and_then(|r| r.chars().next()).unwrap_or('\u{FFFD}')
 }
@@ -122,14 +118,26 @@ mod tests {
 
     proptest! {
         #[test]
-        fn parse_ascii_agrees_with_parse(
+        fn parse_ascii_follows_the_ident_rule(
             b in prop_oneof![
                 "[a-zA-Z0-9.+%=-]{0,36}".prop_map(String::into_bytes),
                 proptest::collection::vec(prop_oneof![0x20u8..0x7f, any::<u8>()], 0..40),
             ]
         ) {
-            let via_text = core::str::from_utf8(&b).ok().and_then(|s| MessageId::parse(s).ok());
-            prop_assert_eq!(MessageId::parse_ascii(&b), via_text);
+            // RFC 4975: ident = ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" / "=")
+            let rest_ok = |c: &u8| c.is_ascii_alphanumeric() || b".-+%=".contains(c);
+            let is_ident = (4..=32).contains(&b.len())
+                && b[0].is_ascii_alphanumeric()
+                && b[1..].iter().all(rest_ok);
+            let got = MessageId::parse_ascii(&b);
+            prop_assert_eq!(got.is_some(), is_ident);
+            if let Some(id) = got {
+                prop_assert_eq!(id.as_bytes(), &b[..]);
+            }
+            let text = core::str::from_utf8(&b).ok();
+            if let Some(t) = text {
+                prop_assert_eq!(MessageId::parse(t).is_ok(), is_ident);
+            }
         }
     }
 }
