@@ -784,10 +784,7 @@ fn split_header(line: &[u8], dirty: bool) -> Option<(&[u8], (usize, usize))> {
     if name_len == 0 || line.get(name_len) != Some(&b':') {
         return None;
     }
-    let blank = |c: &u8| *c == b' ' || *c == b'\t';
-    let value = line.get(name_len + 1..)?;
-    let from = value.iter().position(|c| !blank(c)).unwrap_or(value.len());
-    let to = value.iter().rposition(|c| !blank(c)).map_or(from, |i| i + 1);
+    let (from, to) = unblanked(line.get(name_len + 1..)?);
     Some((line.get(..name_len)?, (name_len + 1 + from, name_len + 1 + to)))
 }
 
@@ -824,7 +821,16 @@ fn header_line(line: &[u8]) -> Option<Header<'_>> {
 
 /// `value` without the spaces and tabs around it.
 fn trim_blanks(value: &str) -> &str {
-    value.trim_matches([' ', '\t'])
+    let (from, to) = unblanked(value.as_bytes());
+    value.get(from..to).unwrap_or_default()
+}
+
+/// Where `value` starts and ends without the spaces and tabs around it.
+fn unblanked(value: &[u8]) -> (usize, usize) {
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let from = value.iter().position(|c| !blank(c)).unwrap_or(value.len());
+    let to = value.iter().rposition(|c| !blank(c)).map_or(from, |i| i + 1);
+    (from, to)
 }
 
 // ------------------------------------------------------------------------------------------------
