@@ -38,8 +38,6 @@
 
 use core::fmt;
 
-use smallvec::SmallVec;
-
 use super::Continuation;
 use crate::grammar::message_id::MessageId;
 
@@ -842,7 +840,7 @@ enum DecoderState {
     /// Reading frames.
     Framing,
     /// Discarding an oversized frame up to its end-line (`\r\n-------<tid>`, then flag, CRLF).
-    Skipping { needle: SmallVec<[u8; 48]> },
+    Skipping { needle: EndLineNeedle },
     /// A fatal error was returned: everything is discarded.
     Failed,
 }
@@ -932,7 +930,7 @@ impl FrameDecoder {
                 DecoderState::Skipping { .. } => {
                     self.compact();
                     let DecoderState::Skipping { needle } = &self.state else { return None };
-                    if !skip_to_end_line(&mut self.buf, needle) {
+                    if !skip_to_end_line(&mut self.buf, needle.as_bytes()) {
                         return None;
                     }
                     self.state = DecoderState::Framing;
@@ -957,11 +955,7 @@ impl FrameDecoder {
                 match e {
                     FrameError::Malformed { frame_len, .. } => self.taken = frame_len,
                     FrameError::TooLarge { transaction_id: Some(tid), .. } => {
-                        let mut needle: SmallVec<[u8; 48]> = SmallVec::new();
-                        needle.extend_from_slice(CRLF);
-                        needle.extend_from_slice(END_LINE_DASHES);
-                        needle.extend_from_slice(tid.as_str().as_bytes());
-                        self.state = DecoderState::Skipping { needle };
+                        self.state = DecoderState::Skipping { needle: EndLineNeedle::new(tid) };
                     }
                     FrameError::TooLarge { transaction_id: None, .. } | FrameError::BadStartLine { .. } => {
                         self.state = DecoderState::Failed;
