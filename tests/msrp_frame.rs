@@ -640,6 +640,78 @@ proptest! {
         prop_assert_eq!(decode(&f, &[], DEFAULT_MAX_FRAME), decode(&f, &every_byte, DEFAULT_MAX_FRAME));
     }
 
+    /// A header name near one of the five the chunk layer reads (any case, one byte changed,
+    /// added or dropped) against the rule written out plainly: the line is `name ":" value`
+    /// with a token name and a value without control characters but HTAB, and a value is the
+    /// first one whose name equals the wanted one without regard to case. The line comes first,
+    /// so when it names one of the five its value wins over the defaults after it.
+    #[test]
+    fn header_names_near_the_known_ones_are_read_by_the_plain_rule(
+        base in prop::sample::select(vec!["To-Path", "From-Path", "Message-ID", "Byte-Range", "Content-Type"]),
+        cases in any::<u16>(),
+        change in proptest::option::of((
+            any::<prop::sample::Index>(),
+            0u8..3,
+            prop_oneof![
+                Just(b'-'), Just(b':'), Just(b' '), Just(b'\t'), Just(0x0du8), Just(0x1au8), Just(0x7fu8),
+                Just(b'@'), Just(b'['), Just(b'_'), Just(0xc3u8), Just(b'x'), Just(b'P'), Just(b'p'),
+            ],
+        )),
+        value in "[ \t]{0,2}[a-z0-9/=+-]{0,12}[ \t]{0,2}",
+    ) {
+        let mut name: Vec<u8> = base
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| if cases & (1 << (i % 16)) != 0 { b.to_ascii_lowercase() } else { b })
+            .collect();
+        if let Some((at, op, byte)) = change {
+            let i = at.index(name.len() + 1);
+            match op {
+                0 if i < name.len() => name[i] = byte,
+                1 => name.insert(i, byte),
+                _ if i < name.len() => { name.remove(i); }
+                _ => name.push(byte),
+            }
+        }
+        let mut line = name.clone();
+        line.push(b':');
+        line.extend_from_slice(value.as_bytes());
+        let mut f = b"MSRP abcd1234 SEND\r\n".to_vec();
+        f.extend_from_slice(&line);
+        f.extend_from_slice(b"\r\nTo-Path: t0\r\nFrom-Path: f0\r\nMessage-ID: m0000\r\nByte-Range: 1-1/1\r\n\
+            Content-Type: c/0\r\n\r\nx\r\n-------abcd1234$\r\n");
+
+        // The plain rule. The name ends at the line's first colon.
+        let (name, value) = line.split_at(line.iter().position(|&b| b == b':').unwrap_or(line.len()));
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        let good = !name.is_empty()
+            && name.iter().all(|&b| token(b))
+            && core::str::from_utf8(value).is_ok_and(|v| !v.bytes().any(|c| c.is_ascii_control() && c != b'\t'));
+        let whole = parse(&f, DEFAULT_MAX_FRAME);
+        if good {
+            let Ok(Parsed::Frame { frame, .. }) = &whole else {
+                return Err(TestCaseError::fail(format!("{line:?} refused: {whole:?}")));
+            };
+            let mine = core::str::from_utf8(&value[1..]).unwrap().trim_matches([' ', '\t']);
+            let pick = |wanted: &str, default: &'static str| {
+                if name.eq_ignore_ascii_case(wanted.as_bytes()) { mine } else { default }
+            };
+            prop_assert_eq!(frame.to_path, pick("To-Path", "t0"));
+            prop_assert_eq!(frame.from_path, pick("From-Path", "f0"));
+            prop_assert_eq!(frame.message_id(), Some(pick("Message-ID", "m0000")));
+            prop_assert_eq!(frame.byte_range(), Some(pick("Byte-Range", "1-1/1")));
+            prop_assert_eq!(frame.content_type(), Some(pick("Content-Type", "c/0")));
+        } else {
+            // A control character in the name ends the name's token: the line is the bad one
+            // (a lone CR does not end a line).
+            let Err(FrameError::Malformed { problem: Problem::BadHeaderLine { line: 2 }, .. }) = whole else {
+                return Err(TestCaseError::fail(format!("{line:?} accepted: {whole:?}")));
+            };
+        }
+        let every_byte: Vec<usize> = (1..f.len()).collect();
+        prop_assert_eq!(decode(&f, &[], DEFAULT_MAX_FRAME), decode(&f, &every_byte, DEFAULT_MAX_FRAME));
+    }
+
     /// The stateless parser agrees with the decoder on the first frame.
     #[test]
     fn parse_agrees_with_the_decoder(f in frame()) {

@@ -422,7 +422,7 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         let matched = match tail {
             // CRLF: one byte to compare, not worth a call to `memcmp`.
             [only] => rest.get(i + 1) == Some(only),
-            _ => rest.get(i + 1..i + needle.len()) == Some(tail),
+            _ => rest.get(i + 1..i + needle.len()).is_some_and(|window| same_bytes(window, tail)),
         };
         if matched {
             return Some(from + i);
@@ -430,6 +430,26 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         at = i + 1;
     }
     None
+}
+
+/// `a == b`, eight bytes at a time: an end-line needle is 12 to 40 bytes, and comparing it
+/// inline costs less than the call to `memcmp` a slice compare makes.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() || n < 8 {
+        return a == b;
+    }
+    // Whole words from the front, then the last eight bytes (overlapping the words before them).
+    let word = |s: &[u8], at: usize| s.get(at..at + 8).and_then(le_word);
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
 }
 
 /// The index of the first `byte` in `hay`. Each 64-byte block is tested with a branch-free
@@ -539,75 +559,85 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
     loop {
         match scan.phase {
             Phase::StartLine => return Ok(None), // not reached: the start line was read above
-            Phase::Headers { line_start, mut dirty } => {
-                // The first control character from here: the line's CR when the line is clean.
-                let from = scan.from.max(line_start);
-                let mut e = None;
-                if !dirty {
-                    match find_control(w.get(from..).unwrap_or_default()).map(|i| from + i) {
-                        Some(c) if w.get(c) == Some(&b'\r') && w.get(c + 1) == Some(&b'\n') => e = Some(c),
-                        Some(c) if w.get(c) == Some(&b'\r') && c + 1 == w.len() => {
-                            // The LF may still come: resume at the CR.
-                            scan.from = c;
-                            return if full { Err(too_large(Some(tid))) } else { Ok(None) };
-                        }
-                        Some(_) => dirty = true,
-                        None => {
-                            scan.from = w.len().max(line_start);
-                            return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+            Phase::Headers { mut line_start, mut dirty } => {
+                // One turn per header line, in locals: the scan's state is written back only
+                // when the scan stops or the headers end.
+                let mut from = scan.from.max(line_start);
+                loop {
+                    // The first control character from here: the line's CR when the line is clean.
+                    let mut e = None;
+                    if !dirty {
+                        match find_control(w.get(from..).unwrap_or_default()).map(|i| from + i) {
+                            Some(c) if w.get(c) == Some(&b'\r') && w.get(c + 1) == Some(&b'\n') => {
+                                e = Some(c)
+                            }
+                            Some(c) if w.get(c) == Some(&b'\r') && c + 1 == w.len() => {
+                                // The LF may still come: resume at the CR.
+                                scan.phase = Phase::Headers { line_start, dirty };
+                                scan.from = c;
+                                return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                            }
+                            Some(_) => dirty = true,
+                            None => {
+                                scan.phase = Phase::Headers { line_start, dirty };
+                                scan.from = w.len().max(line_start);
+                                return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                            }
                         }
                     }
-                }
-                let e = match e {
-                    Some(e) => e,
-                    None => match find(w, from, CRLF) {
+                    let e = match e {
                         Some(e) => e,
-                        None => {
-                            scan.phase = Phase::Headers { line_start, dirty };
-                            scan.from = w.len().saturating_sub(1).max(line_start);
-                            return if full { Err(too_large(Some(tid))) } else { Ok(None) };
-                        }
-                    },
-                };
-                let line = w.get(line_start..e).unwrap_or_default();
-                if line.is_empty() {
-                    // Blank line: the body follows. Search for the end-line from the blank line's
-                    // own CRLF, so an empty body written without its CRLF is still found.
-                    scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
-                    scan.from = e;
-                } else if let Some(rest) =
-                    line.first().filter(|&&b| b == b'-').and_then(|_| line.strip_prefix(END_LINE_DASHES))
-                {
-                    // An end-line right after the headers: a frame without body.
-                    let frame_end = e + 2;
-                    let Some((&flag, id)) = rest.split_last() else {
-                        return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                        None => match find(w, from, CRLF) {
+                            Some(e) => e,
+                            None => {
+                                scan.phase = Phase::Headers { line_start, dirty };
+                                scan.from = w.len().saturating_sub(1).max(line_start);
+                                return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                            }
+                        },
                     };
-                    if id != tid_bytes {
-                        return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                    let line = w.get(line_start..e).unwrap_or_default();
+                    if line.is_empty() {
+                        // Blank line: the body follows. Search for the end-line from the blank
+                        // line's own CRLF, so an empty body written without its CRLF is still found.
+                        scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
+                        scan.from = e;
+                        break;
                     }
-                    let Some(flag) = Continuation::from_flag(flag) else {
-                        return Err(malformed(tid, frame_end, Problem::BadContinuation));
+                    if let Some(rest) =
+                        line.first().filter(|&&b| b == b'-').and_then(|_| line.strip_prefix(END_LINE_DASHES))
+                    {
+                        // An end-line right after the headers: a frame without body.
+                        let frame_end = e + 2;
+                        let Some((&flag, id)) = rest.split_last() else {
+                            return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                        };
+                        if id != tid_bytes {
+                            return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                        }
+                        let Some(flag) = Continuation::from_flag(flag) else {
+                            return Err(malformed(tid, frame_end, Problem::BadContinuation));
+                        };
+                        return Ok(Some(Located {
+                            tid,
+                            start_line_end,
+                            headers_end: line_start,
+                            body: None,
+                            flag,
+                            frame_end,
+                        }));
+                    }
+                    // A clean line naming one of the five is known by two word compares; any
+                    // other line has its name read through the token table.
+                    let named = match known_name(line, dirty) {
+                        Some((slot, name_len)) => {
+                            let (from, to) = unblanked(line.get(name_len..).unwrap_or_default());
+                            Some((slot, (name_len + from, name_len + to)))
+                        }
+                        None => split_header(line, dirty).map(|(name, value)| (slot_of(name), value)),
                     };
-                    return Ok(Some(Located {
-                        tid,
-                        start_line_end,
-                        headers_end: line_start,
-                        body: None,
-                        flag,
-                        frame_end,
-                    }));
-                } else {
-                    match split_header(line, dirty) {
-                        Some((name, value)) => {
-                            let slot = match name.len() {
-                                7 if name.eq_ignore_ascii_case(b"To-Path") => TO_PATH,
-                                9 if name.eq_ignore_ascii_case(b"From-Path") => FROM_PATH,
-                                10 if name.eq_ignore_ascii_case(b"Message-ID") => MESSAGE_ID,
-                                10 if name.eq_ignore_ascii_case(b"Byte-Range") => BYTE_RANGE,
-                                12 if name.eq_ignore_ascii_case(b"Content-Type") => CONTENT_TYPE,
-                                _ => usize::MAX,
-                            };
+                    match named {
+                        Some((slot, value)) => {
                             if let Some(known @ None) = scan.known.get_mut(slot) {
                                 *known = Some((line_start + value.0, line_start + value.1));
                             }
@@ -617,8 +647,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                         }
                     }
                     scan.lines += 1;
-                    scan.phase = Phase::Headers { line_start: e + 2, dirty: false };
-                    scan.from = e + 2;
+                    (line_start, dirty, from) = (e + 2, false, e + 2);
                 }
             }
             Phase::Body { headers_end, body_start } => {
@@ -663,9 +692,10 @@ fn malformed(transaction_id: TransactionId, frame_len: usize, problem: Problem) 
 
 /// Rejects a stream that does not begin with `MSRP ` as soon as the first bytes show it.
 fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
-    const PREFIX: &[u8] = b"MSRP ";
-    let n = w.len().min(PREFIX.len());
-    if w.get(..n) == PREFIX.get(..n) {
+    const PREFIX: &[u8; 5] = b"MSRP ";
+    // The usual case, a whole prefix, as one fixed-size compare; then a shorter beginning.
+    let whole = w.get(..PREFIX.len()).map(|b| b == PREFIX);
+    if whole.unwrap_or_else(|| PREFIX.starts_with(w)) {
         Ok(())
     } else {
         Err(FrameError::BadStartLine { reason: "does not begin with \"MSRP \"" })
@@ -725,6 +755,7 @@ fn method_or_status(rest: &str) -> Result<StartLine<'_>, FrameError> {
 }
 
 /// Builds the frame from what the scan found: header lines, required paths, body.
+#[inline(always)]
 fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameError> {
     let tid = at.tid;
     let fail = |problem| malformed(tid, at.frame_end, problem);
@@ -768,6 +799,88 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
         byte_range: value(BYTE_RANGE),
         content_type: value(CONTENT_TYPE),
     })
+}
+
+/// The slot of `known` a header name fills, or `usize::MAX` for any other name.
+fn slot_of(name: &[u8]) -> usize {
+    match name.len() {
+        7 if name.eq_ignore_ascii_case(b"To-Path") => TO_PATH,
+        9 if name.eq_ignore_ascii_case(b"From-Path") => FROM_PATH,
+        10 if name.eq_ignore_ascii_case(b"Message-ID") => MESSAGE_ID,
+        10 if name.eq_ignore_ascii_case(b"Byte-Range") => BYTE_RANGE,
+        12 if name.eq_ignore_ascii_case(b"Content-Type") => CONTENT_TYPE,
+        _ => usize::MAX,
+    }
+}
+
+/// A known header name with its colon, lower-cased, as the two (overlapping) eight-byte words
+/// that cover it: its first eight bytes and its last eight.
+struct FoldedName {
+    head: u64,
+    tail: u64,
+    len: usize,
+}
+
+const SPACES: u64 = ONES * 0x20;
+
+/// `word` as a little-endian number (`word` has eight bytes).
+#[inline(always)]
+fn le_word(word: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = word.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+impl FoldedName {
+    const fn new(name_colon: &[u8]) -> FoldedName {
+        let len = name_colon.len();
+        let (mut head, mut tail, mut i) = (0u64, 0u64, 0);
+        while i < 8 {
+            head |= ((name_colon[i] | 0x20) as u64) << (8 * i);
+            tail |= ((name_colon[len - 8 + i] | 0x20) as u64) << (8 * i);
+            i += 1;
+        }
+        FoldedName { head, tail, len }
+    }
+
+    /// Whether `line`, which holds no control character, begins with this name and its colon,
+    /// letters compared without regard to case. Setting bit 0x20 of every byte folds case, and
+    /// on such a line it folds nothing else onto a name's characters: only a control character
+    /// (CR, SUB) would fold onto `-` or `:`.
+    #[inline(always)]
+    fn begins(&self, line: &[u8]) -> bool {
+        let (Some(head), Some(tail)) = (line.get(..8), line.get(self.len.wrapping_sub(8)..self.len)) else {
+            return false;
+        };
+        le_word(head).map(|w| w | SPACES) == Some(self.head)
+            && le_word(tail).map(|w| w | SPACES) == Some(self.tail)
+    }
+}
+
+/// For a clean header line (no control character) that begins with the name of one of the five
+/// values the scan records and its colon, that value's slot and where the value begins. The first
+/// letter picks the only candidate name; two word compares confirm it.
+#[inline(always)]
+fn known_name(line: &[u8], dirty: bool) -> Option<(usize, usize)> {
+    const NAMES: [FoldedName; 5] = [
+        FoldedName::new(b"To-Path:"),
+        FoldedName::new(b"From-Path:"),
+        FoldedName::new(b"Message-ID:"),
+        FoldedName::new(b"Byte-Range:"),
+        FoldedName::new(b"Content-Type:"),
+    ];
+    if dirty {
+        return None;
+    }
+    let slot = match line.first()? | 0x20 {
+        b't' => TO_PATH,
+        b'f' => FROM_PATH,
+        b'm' => MESSAGE_ID,
+        b'b' => BYTE_RANGE,
+        b'c' => CONTENT_TYPE,
+        _ => return None,
+    };
+    let name = NAMES.get(slot)?;
+    name.begins(line).then_some((slot, name.len))
 }
 
 /// A header line's name and the byte range of its value (without the blanks around it), when it
@@ -1012,4 +1125,58 @@ fn skip_to_end_line(buf: &mut Vec<u8>, needle: &[u8]) -> bool {
     let cut = buf.len().saturating_sub(keep);
     buf.drain(..cut);
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word compare against every one-byte change of each known name, at every position:
+    /// on a line without control characters it says "this name" exactly when a case-blind
+    /// compare does, and the slot is that name's.
+    #[test]
+    fn known_names_are_told_by_word_compares_exactly() {
+        let names: [(&[u8], usize); 5] = [
+            (b"To-Path:", TO_PATH),
+            (b"From-Path:", FROM_PATH),
+            (b"Message-ID:", MESSAGE_ID),
+            (b"Byte-Range:", BYTE_RANGE),
+            (b"Content-Type:", CONTENT_TYPE),
+        ];
+        let mut told = 0;
+        for (name, slot) in names {
+            for at in 0..name.len() {
+                for byte in (0x20u8..=0xFF).filter(|&b| b != 0x7F) {
+                    let mut line = name.to_vec();
+                    line[at] = byte;
+                    line.extend_from_slice(b" value");
+                    let plain = line[..name.len()].eq_ignore_ascii_case(name);
+                    assert_eq!(known_name(&line, false), plain.then_some((slot, name.len())), "{line:?}");
+                    told += usize::from(plain);
+                    // Cut short, the line is never taken for the name.
+                    assert_eq!(known_name(&line[..name.len() - 1], false), None, "{line:?}");
+                }
+            }
+        }
+        // Each letter in two cases, each `-` and `:` only as itself.
+        let letters: usize = names.iter().map(|(n, _)| n.iter().filter(|b| b.is_ascii_alphabetic()).count()).sum();
+        let others: usize = names.iter().map(|(n, _)| n.len() - n.iter().filter(|b| b.is_ascii_alphabetic()).count()).sum();
+        assert_eq!(told, 2 * letters + others);
+        // A dirty line is never judged by the word compares.
+        assert_eq!(known_name(b"To-Path: x\x01", true), None);
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let a: Vec<u8> = (0u8..48).collect();
+        for len in 0..48 {
+            for at in 0..len {
+                let mut b = a[..len].to_vec();
+                assert!(same_bytes(&a[..len], &b));
+                b[at] ^= 1;
+                assert!(!same_bytes(&a[..len], &b), "{len} {at}");
+            }
+            assert!(!same_bytes(&a[..len], &a[..len.saturating_sub(1)]) || len == 0);
+        }
+    }
 }
