@@ -42,11 +42,6 @@ impl MessageId {
         self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 
-    /// The ident followed by zeros up to 32 bytes (a fixed size copies faster).
-    pub(crate) fn padded(&self) -> &[u8; 32] {
-        &self.bytes
-    }
-
     /// The ident as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII bytes are ever stored, so this cannot fail; fall back to "" rather than panic.
