@@ -28,13 +28,26 @@ impl MessageId {
     /// The ident in `b`, or `None` when `b` is not one (no error detail: the caller that needs
     /// one calls [`MessageId::parse`]). An ident is ASCII, so `b` needs no UTF-8 check first.
     pub(crate) fn parse_ascii(b: &[u8]) -> Option<MessageId> {
+        MessageId::is_ident(b).then(|| MessageId::copy_of(b))
+    }
+
+    /// Whether `b` is an ident: the check of [`MessageId::parse_ascii`] without building the
+    /// value, for callers that only need to know.
+    pub(crate) fn is_ident(b: &[u8]) -> bool {
         let first_ok = b.first().is_some_and(u8::is_ascii_alphanumeric);
-        if !first_ok || b.len() < 4 || b.len() > 32 || !b.iter().all(|&c| is_ident_char(c)) {
-            return None;
-        }
+        first_ok && (4..=32).contains(&b.len()) && b.iter().all(|&c| is_ident_char(c))
+    }
+
+    /// The ident in `b`, which the caller checked with [`MessageId::is_ident`]: not checked again
+    /// (at most 32 bytes are kept).
+    pub(crate) fn copy_of(b: &[u8]) -> MessageId {
+        debug_assert!(MessageId::is_ident(b), "{b:?} is not an ident");
+        let b = b.get(..32).unwrap_or(b);
         let mut bytes = [0u8; 32];
-        bytes.get_mut(..b.len())?.copy_from_slice(b);
-        Some(MessageId { len: b.len() as u8, bytes })
+        if let Some(slot) = bytes.get_mut(..b.len()) {
+            slot.copy_from_slice(b);
+        }
+        MessageId { len: b.len() as u8, bytes }
     }
 
     /// The ident's bytes (ASCII).

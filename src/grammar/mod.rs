@@ -211,24 +211,47 @@ pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
     eq_words(a, b, to_lower_word)
 }
 
+/// `a == b`, eight bytes at a time: for the short compares of a hot path (an MSRP end-line's
+/// transaction id, a Message-ID), where a slice compare would call `memcmp`.
+#[inline]
+pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    eq_words_folded(a, b, |w| w, |w| w)
+}
+
 /// `a` and `b` compared a word at a time after `to_lower_word` on `a`'s words and `fold_b` on
-/// `b`'s. The last word is the last eight bytes, overlapping the one before (no short word to
-/// pad: padding through a stack buffer stalls on store forwarding); slices shorter than a word
-/// are compared a byte at a time.
+/// `b`'s.
 #[inline]
 fn eq_words(a: &[u8], b: &[u8], fold_b: impl Fn(u64) -> u64) -> bool {
+    eq_words_folded(a, b, to_lower_word, fold_b)
+}
+
+/// `a` and `b` compared a word at a time after `fold_a` on `a`'s words and `fold_b` on `b`'s.
+/// The last word is the last eight bytes, overlapping the one before (no short word to pad:
+/// padding through a stack buffer stalls on store forwarding); slices shorter than a word are
+/// compared a byte at a time.
+#[inline(always)]
+fn eq_words_folded(a: &[u8], b: &[u8], fold_a: impl Fn(u64) -> u64, fold_b: impl Fn(u64) -> u64) -> bool {
     if a.len() != b.len() {
         return false;
     }
     if a.len() < 8 {
-        return a.iter().zip(b).all(|(x, y)| to_lower_word(u64::from(*x)) == fold_b(u64::from(*y)));
+        return a.iter().zip(b).all(|(x, y)| fold_a(u64::from(*x)) == fold_b(u64::from(*y)));
     }
     let last = a.len() - 8;
     let (Some(a_last), Some(b_last)) = (a.get(last..), b.get(last..)) else { return false };
-    if to_lower_word(word(a_last)) != fold_b(word(b_last)) {
+    if fold_a(word(a_last)) != fold_b(word(b_last)) {
         return false;
     }
-    a.chunks_exact(8).zip(b.chunks_exact(8)).all(|(x, y)| to_lower_word(word(x)) == fold_b(word(y)))
+    let mut at = 0;
+    while at < last {
+        if fold_a(word(a.get(at..at + 8).unwrap_or_default()))
+            != fold_b(word(b.get(at..at + 8).unwrap_or_default()))
+        {
+            return false;
+        }
+        at += 8;
+    }
+    true
 }
 
 /// `bytes` after a leading `lower` (compared as in [`eq_lowercase`]), if it starts with it.
@@ -240,7 +263,7 @@ pub(crate) fn strip_prefix_lowercase<'a>(bytes: &'a [u8], lower: &[u8]) -> Optio
 
 /// Eight bytes as a little-endian word (zero if not eight, which callers never pass).
 #[inline]
-fn word(chunk: &[u8]) -> u64 {
+pub(crate) fn word(chunk: &[u8]) -> u64 {
     <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes)
 }
 
@@ -718,6 +741,28 @@ mod decode_tests {
             let upper = b.to_ascii_uppercase();
             prop_assert_eq!(super::eq_ignore_case(&a, &upper), a.eq_ignore_ascii_case(&upper));
             prop_assert_eq!(super::eq_ignore_case(&upper, &a), a.eq_ignore_ascii_case(&upper));
+        }
+
+        /// `eq_bytes` is slice equality: one byte changed anywhere, or one more byte, is told.
+        #[test]
+        fn eq_bytes_is_slice_equality(
+            a in proptest::collection::vec(any::<u8>(), 0..48),
+            change in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+            longer in any::<bool>(),
+        ) {
+            let mut b = a.clone();
+            if let Some((i, byte)) = change {
+                if !b.is_empty() {
+                    let i = i.index(b.len());
+                    b[i] = byte;
+                }
+            }
+            if longer {
+                b.push(b'x');
+            }
+            prop_assert_eq!(super::eq_bytes(&a, &b), a == b);
+            prop_assert_eq!(super::eq_bytes(&b, &a), a == b);
+            prop_assert!(super::eq_bytes(&a, &a.clone()));
         }
 
         #[test]

@@ -40,6 +40,7 @@ use core::fmt;
 
 use super::Continuation;
 use crate::grammar::message_id::MessageId;
+use crate::grammar::{eq_bytes, word};
 
 /// The default maximum frame size: a 1 MiB chunk (the default LIM-1 message size) plus room
 /// for its headers.
@@ -61,6 +62,13 @@ const CRLF: &[u8] = b"\r\n";
 pub struct TransactionId(MessageId);
 
 impl TransactionId {
+    /// The transaction id of the start line at the beginning of `w`, `tid_len` bytes after
+    /// `MSRP `, which the scan checked to be an ident. Built only when an error or the decoder
+    /// needs to keep it: the scan itself reads the id where it is.
+    fn of_start_line(w: &[u8], tid_len: usize) -> TransactionId {
+        TransactionId(MessageId::copy_of(w.get(5..5 + tid_len).unwrap_or_default()))
+    }
+
     /// Parses an ident (`ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" / "=")`).
     pub fn parse(s: &str) -> Option<TransactionId> {
         MessageId::parse(s).ok().map(TransactionId)
@@ -382,8 +390,9 @@ const CONTENT_TYPE: usize = 4;
 struct Scan {
     phase: Phase,
     from: usize,
-    /// The start line, once read: its transaction id and the index of its CRLF.
-    start: Option<(TransactionId, usize)>,
+    /// The start line, once read: the length of its transaction id (which begins after `MSRP `)
+    /// and the index of its CRLF.
+    start: Option<(usize, usize)>,
     /// Header lines seen so far.
     lines: usize,
     /// The first header line that is not `name ":" value` (0-based among header lines).
@@ -394,7 +403,8 @@ struct Scan {
 /// The boundaries of a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Located {
-    tid: TransactionId,
+    /// The transaction id's length (it begins after `MSRP `).
+    tid_len: usize,
     /// Index of the CRLF ending the start line.
     start_line_end: usize,
     /// Index where header lines end (start of the blank line or of the end-line).
@@ -432,26 +442,6 @@ fn find_from_cr(hay: &[u8], from: usize, len: usize, is_match: impl Fn(&[u8]) ->
     None
 }
 
-/// `a == b`, eight bytes at a time: an end-line needle is 12 to 40 bytes, and comparing it
-/// inline costs less than the call to `memcmp` a slice compare makes.
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() || n < 8 {
-        return a == b;
-    }
-    // Whole words from the front, then the last eight bytes (overlapping the words before them).
-    let word = |s: &[u8], at: usize| s.get(at..at + 8).and_then(le_word);
-    let mut at = 0;
-    while at + 8 < n {
-        if word(a, at) != word(b, at) {
-            return false;
-        }
-        at += 8;
-    }
-    word(a, n - 8) == word(b, n - 8)
-}
-
 /// The index of the first `byte` in `hay`. Each 64-byte block is tested with a branch-free
 /// OR of byte compares, which the compiler turns into vector compares (even at the x86-64
 /// baseline), so a 2 KiB body is crossed in a few dozen steps.
@@ -479,28 +469,28 @@ fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
 /// word and the id eight bytes at a time. (Building it as a byte array meant writing the id at
 /// an odd offset and reading it back in wider pieces: a store-forwarding stall per frame.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct EndLineNeedle {
-    tid: TransactionId,
+struct EndLineNeedle<'t> {
+    tid: &'t [u8],
 }
 
-impl EndLineNeedle {
+impl<'t> EndLineNeedle<'t> {
     /// LF and the seven dashes after the CR, as a little-endian word.
     const LEAD: u64 = u64::from_le_bytes(*b"\n-------");
 
-    fn new(tid: TransactionId) -> EndLineNeedle {
+    fn new(tid: &'t [u8]) -> EndLineNeedle<'t> {
         EndLineNeedle { tid }
     }
 
     /// The needle's length: CRLF, seven dashes, the id.
     fn len(&self) -> usize {
-        9 + self.tid.0.as_bytes().len()
+        9 + self.tid.len()
     }
 
     /// Whether `window` (of [`EndLineNeedle::len`] bytes, beginning with CR) is the needle.
     #[inline(always)]
     fn is(&self, window: &[u8]) -> bool {
-        window.get(1..9).and_then(le_word) == Some(EndLineNeedle::LEAD)
-            && window.get(9..).is_some_and(|id| same_bytes(id, self.tid.0.as_bytes()))
+        window.get(1..9).map(word) == Some(EndLineNeedle::LEAD)
+            && window.get(9..).is_some_and(|id| eq_bytes(id, self.tid))
     }
 
     /// The index of the first needle in `hay` at or after `from`.
@@ -551,8 +541,8 @@ fn find_control(hay: &[u8]) -> Option<usize> {
 fn first_control(hay: &[u8]) -> Option<usize> {
     let mut words = hay.chunks_exact(8);
     let mut base = 0;
-    for word in &mut words {
-        let flags = le_word(word).map_or(0, control_flags);
+    for chunk in &mut words {
+        let flags = control_flags(word(chunk));
         if flags != 0 {
             return Some(base + (flags.trailing_zeros() / 8) as usize);
         }
@@ -568,7 +558,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
     let full = w.len() >= max_frame;
     let too_large = |tid: Option<TransactionId>| FrameError::TooLarge { max: max_frame, transaction_id: tid };
 
-    let (tid, start_line_end) = match scan.start {
+    let (tid_len, start_line_end) = match scan.start {
         Some(start) => start,
         None => {
             check_prefix(w)?;
@@ -576,14 +566,15 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                 scan.from = w.len().saturating_sub(1);
                 return if full { Err(too_large(None)) } else { Ok(None) };
             };
-            let (tid, _) = parse_start_line(w.get(..e).unwrap_or_default())?;
-            scan.start = Some((tid, e));
+            let (tid_len, _) = parse_start_line(w.get(..e).unwrap_or_default())?;
+            scan.start = Some((tid_len, e));
             scan.phase = Phase::Headers { line_start: e + 2, dirty: false };
             scan.from = e + 2;
-            (tid, e)
+            (tid_len, e)
         }
     };
-    let tid_bytes = tid.0.as_bytes();
+    let tid_bytes = w.get(5..5 + tid_len).unwrap_or_default();
+    let tid = || TransactionId::of_start_line(w, tid_len);
 
     loop {
         match scan.phase {
@@ -604,13 +595,13 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                                 // The LF may still come: resume at the CR.
                                 scan.phase = Phase::Headers { line_start, dirty };
                                 scan.from = c;
-                                return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                                return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
                             }
                             Some(_) => dirty = true,
                             None => {
                                 scan.phase = Phase::Headers { line_start, dirty };
                                 scan.from = w.len().max(line_start);
-                                return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                                return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
                             }
                         }
                     }
@@ -621,7 +612,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                             None => {
                                 scan.phase = Phase::Headers { line_start, dirty };
                                 scan.from = w.len().saturating_sub(1).max(line_start);
-                                return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                                return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
                             }
                         },
                     };
@@ -639,16 +630,16 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                         // An end-line right after the headers: a frame without body.
                         let frame_end = e + 2;
                         let Some((&flag, id)) = rest.split_last() else {
-                            return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                            return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
                         };
                         if id != tid_bytes {
-                            return Err(malformed(tid, frame_end, Problem::EndLineMismatch));
+                            return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
                         }
                         let Some(flag) = Continuation::from_flag(flag) else {
-                            return Err(malformed(tid, frame_end, Problem::BadContinuation));
+                            return Err(malformed(tid(), frame_end, Problem::BadContinuation));
                         };
                         return Ok(Some(Located {
-                            tid,
+                            tid_len,
                             start_line_end,
                             headers_end: line_start,
                             body: None,
@@ -680,24 +671,24 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                 }
             }
             Phase::Body { headers_end, body_start } => {
-                let needle = EndLineNeedle::new(tid);
+                let needle = EndLineNeedle::new(tid_bytes);
                 let mut from = scan.from;
                 loop {
                     let Some(i) = needle.find(w, from) else {
                         // Keep the tail that could still start a needle.
                         scan.from = w.len().saturating_sub(needle.len()).max(from);
-                        return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                        return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
                     };
                     let after = i + needle.len();
                     let (Some(&flag), Some(tail)) = (w.get(after), w.get(after + 1..after + 3)) else {
                         scan.from = i;
-                        return if full { Err(too_large(Some(tid))) } else { Ok(None) };
+                        return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
                     };
                     match Continuation::from_flag(flag) {
                         Some(flag) if tail == CRLF => {
                             let body = (body_start, i.max(body_start));
                             return Ok(Some(Located {
-                                tid,
+                                tid_len,
                                 start_line_end,
                                 headers_end,
                                 body: Some(body),
@@ -730,8 +721,8 @@ fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
     }
 }
 
-/// Parses the start line (without its CRLF).
-fn parse_start_line(line: &[u8]) -> Result<(TransactionId, StartLine<'_>), FrameError> {
+/// Parses the start line (without its CRLF): the transaction id's length and what follows it.
+fn parse_start_line(line: &[u8]) -> Result<(usize, StartLine<'_>), FrameError> {
     let bad = |reason| FrameError::BadStartLine { reason };
     let rest = line.strip_prefix(b"MSRP ").ok_or(bad("does not begin with \"MSRP \""))?;
     let space = rest.iter().position(|&c| c == b' ');
@@ -744,15 +735,13 @@ fn parse_start_line(line: &[u8]) -> Result<(TransactionId, StartLine<'_>), Frame
         }
     };
     // The usual SEND: an ident is ASCII, so it needs no UTF-8 check of its own.
-    if let Some(tid) = MessageId::parse_ascii(tid).map(TransactionId) {
-        if rest == b"SEND" {
-            return Ok((tid, StartLine::Request(RequestMethod::Send)));
-        }
+    if rest == b"SEND" && MessageId::is_ident(tid) {
+        return Ok((tid.len(), StartLine::Request(RequestMethod::Send)));
     }
     let tid = core::str::from_utf8(tid).map_err(|_| bad("not UTF-8"))?;
     let rest = core::str::from_utf8(rest).map_err(|_| bad("not UTF-8"))?;
     let tid = TransactionId::parse(tid).ok_or(bad("transaction id is not a 4 to 32 character ident"))?;
-    Ok((tid, method_or_status(rest)?))
+    Ok((tid.0.as_bytes().len(), method_or_status(rest)?))
 }
 
 /// What follows the transaction id on the start line: a method or a status with its comment.
@@ -785,8 +774,7 @@ fn method_or_status(rest: &str) -> Result<StartLine<'_>, FrameError> {
 /// Builds the frame from what the scan found: header lines, required paths, body.
 #[inline(always)]
 fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameError> {
-    let tid = at.tid;
-    let fail = |problem| malformed(tid, at.frame_end, problem);
+    let fail = |problem| malformed(TransactionId::of_start_line(w, at.tid_len), at.frame_end, problem);
     let bad_line = |i: usize| fail(Problem::BadHeaderLine { line: i + 2 }); // the start line is line 1
     let head_start = at.start_line_end + 2;
     // The start line and the header lines are checked as UTF-8 at once (the scan checked
@@ -805,7 +793,7 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     if let Some(i) = scan.first_bad {
         return Err(bad_line(i));
     }
-    let tid_end = 5 + tid.0.as_bytes().len();
+    let tid_end = 5 + at.tid_len;
     let transaction_id = text.get(5..tid_end).unwrap_or_default();
     let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
     let value = |slot: usize| scan.known.get(slot).copied().flatten().and_then(|(a, b)| text.get(a..b));
@@ -851,13 +839,6 @@ struct FoldedName {
 
 const SPACES: u64 = ONES * 0x20;
 
-/// `word` as a little-endian number (`word` has eight bytes).
-#[inline(always)]
-fn le_word(word: &[u8]) -> Option<u64> {
-    let bytes: [u8; 8] = word.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
-}
-
 impl FoldedName {
     const fn new(name_colon: &[u8]) -> FoldedName {
         let len = name_colon.len();
@@ -879,8 +860,7 @@ impl FoldedName {
         let (Some(head), Some(tail)) = (line.get(..8), line.get(self.len.wrapping_sub(8)..self.len)) else {
             return false;
         };
-        le_word(head).map(|w| w | SPACES) == Some(self.head)
-            && le_word(tail).map(|w| w | SPACES) == Some(self.tail)
+        word(head) | SPACES == self.head && word(tail) | SPACES == self.tail
     }
 }
 
@@ -981,7 +961,7 @@ enum DecoderState {
     /// Reading frames.
     Framing,
     /// Discarding an oversized frame up to its end-line (`\r\n-------<tid>`, then flag, CRLF).
-    Skipping { needle: EndLineNeedle },
+    Skipping { tid: TransactionId },
     /// A fatal error was returned: everything is discarded.
     Failed,
 }
@@ -1070,8 +1050,8 @@ impl FrameDecoder {
                 DecoderState::Failed => return None,
                 DecoderState::Skipping { .. } => {
                     self.compact();
-                    let DecoderState::Skipping { needle } = &self.state else { return None };
-                    if !skip_to_end_line(&mut self.buf, needle) {
+                    let DecoderState::Skipping { tid } = &self.state else { return None };
+                    if !skip_to_end_line(&mut self.buf, &EndLineNeedle::new(tid.0.as_bytes())) {
                         return None;
                     }
                     self.state = DecoderState::Framing;
@@ -1096,7 +1076,7 @@ impl FrameDecoder {
                 match e {
                     FrameError::Malformed { frame_len, .. } => self.taken = frame_len,
                     FrameError::TooLarge { transaction_id: Some(tid), .. } => {
-                        self.state = DecoderState::Skipping { needle: EndLineNeedle::new(tid) };
+                        self.state = DecoderState::Skipping { tid };
                     }
                     FrameError::TooLarge { transaction_id: None, .. } | FrameError::BadStartLine { .. } => {
                         self.state = DecoderState::Failed;
@@ -1132,7 +1112,7 @@ impl FrameDecoder {
 
 /// Discards `buf` up to and including the end-line `needle` + flag + CRLF. Returns `true` when it
 /// was found; otherwise keeps only the tail that could still begin it.
-fn skip_to_end_line(buf: &mut Vec<u8>, needle: &EndLineNeedle) -> bool {
+fn skip_to_end_line(buf: &mut Vec<u8>, needle: &EndLineNeedle<'_>) -> bool {
     let mut from = 0;
     while let Some(i) = needle.find(buf, from) {
         let after = i + needle.len();
@@ -1218,8 +1198,7 @@ mod tests {
 
     #[test]
     fn the_end_line_needle_is_found_where_a_window_search_finds_it() {
-        let tid = TransactionId::parse("a786hjs2").unwrap();
-        let needle = EndLineNeedle::new(tid);
+        let needle = EndLineNeedle::new(b"a786hjs2");
         let bytes = b"\r\n-------a786hjs2";
         assert_eq!(needle.len(), bytes.len());
         // Haystacks from the needle's own pieces, cut and repeated, so near misses abound.
@@ -1243,19 +1222,5 @@ mod tests {
             found += usize::from(plain.is_some());
         }
         assert!(found > 100, "too few haystacks hold the needle: {found}");
-    }
-
-    #[test]
-    fn same_bytes_is_slice_equality() {
-        let a: Vec<u8> = (0u8..48).collect();
-        for len in 0..48 {
-            for at in 0..len {
-                let mut b = a[..len].to_vec();
-                assert!(same_bytes(&a[..len], &b));
-                b[at] ^= 1;
-                assert!(!same_bytes(&a[..len], &b), "{len} {at}");
-            }
-            assert!(!same_bytes(&a[..len], &a[..len.saturating_sub(1)]) || len == 0);
-        }
     }
 }
