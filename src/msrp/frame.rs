@@ -945,8 +945,15 @@ fn trim_blanks(value: &str) -> &str {
 }
 
 /// Where `value` starts and ends without the spaces and tabs around it.
+#[inline(always)]
 fn unblanked(value: &[u8]) -> (usize, usize) {
     let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    // The usual value: one space before it, nothing after.
+    if let (Some(b' '), Some(second), Some(last)) = (value.first(), value.get(1), value.last()) {
+        if !blank(second) && !blank(last) {
+            return (1, value.len());
+        }
+    }
     let from = value.iter().position(|c| !blank(c)).unwrap_or(value.len());
     let to = value.iter().rposition(|c| !blank(c)).map_or(from, |i| i + 1);
     (from, to)
