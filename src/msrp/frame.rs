@@ -368,7 +368,7 @@ enum Phase {
     #[default]
     StartLine,
     /// Reading header lines; the next one starts at `line_start`. `dirty` says whether the part
-    /// of that line scanned so far holds a control character.
+    /// of that line scanned so far holds a byte that is not printable ASCII.
     Headers { line_start: usize, dirty: bool },
     /// Looking for the end-line after the blank line.
     Body { headers_end: usize, body_start: usize },
@@ -502,53 +502,60 @@ impl<'t> EndLineNeedle<'t> {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// The high bit of each byte of `x` (little-endian) that is a control character (below 0x20, or
-/// 0x7F), with one caveat: a borrow may also flag bytes above a flagged one, so only the lowest
-/// flag is certain. That is the one [`find_control`] uses.
+/// The high bit of each byte of `x` (little-endian) that is not printable ASCII (below 0x20,
+/// 0x7F, or above), with one caveat: a borrow or carry may also flag bytes above a flagged one,
+/// so only the lowest flag is certain. That is the one [`find_unprintable`] uses.
 #[inline(always)]
-fn control_flags(x: u64) -> u64 {
-    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-    let del = x ^ (ONES * 0x7F);
-    let is_del = del.wrapping_sub(ONES) & !del & HIGHS;
-    below_space | is_del
+fn unprintable_flags(x: u64) -> u64 {
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x;
+    let from_del = x | x.wrapping_add(ONES);
+    (below_space | from_del) & HIGHS
 }
 
-/// The index of the first control character (below 0x20, or 0x7F) in `hay`. Sixteen-byte
-/// blocks are tested with a branch-free OR of byte compares, which the compiler turns into a few
-/// vector instructions (even at the x86-64 baseline); the block that holds one is searched
-/// eight bytes at a time. Header lines are crossed in a few steps, and a clean line is known
-/// clean when its CR is found.
+/// `true` for a byte that is not printable ASCII: a control character, DEL, or a byte of a
+/// multi-byte UTF-8 sequence.
+#[inline(always)]
+fn is_unprintable(b: u8) -> bool {
+    b.wrapping_sub(0x20) > 0x5E
+}
+
+/// The index of the first byte of `hay` that is not printable ASCII (see [`is_unprintable`]).
+/// Sixteen-byte blocks are tested with a branch-free OR of byte compares, which the compiler
+/// turns into a few vector instructions (even at the x86-64 baseline); the block that holds one
+/// is searched eight bytes at a time. A header line is crossed in a few steps, and a line of
+/// printable ASCII (no control character, nothing to check as UTF-8) is known to be one when
+/// its CR is found.
 #[inline]
-fn find_control(hay: &[u8]) -> Option<usize> {
+fn find_unprintable(hay: &[u8]) -> Option<usize> {
     const BLOCK: usize = 16;
     let mut blocks = hay.chunks_exact(BLOCK);
     let mut base = 0;
     for block in &mut blocks {
         let mut hit = 0u8;
         for &b in block {
-            hit |= u8::from(b < 0x20) | u8::from(b == 0x7F);
+            hit |= u8::from(is_unprintable(b));
         }
         if hit != 0 {
-            return first_control(block).map(|i| base + i);
+            return first_unprintable(block).map(|i| base + i);
         }
         base += BLOCK;
     }
-    first_control(blocks.remainder()).map(|i| base + i)
+    first_unprintable(blocks.remainder()).map(|i| base + i)
 }
 
-/// [`find_control`] for a short slice: eight bytes at a time, then byte by byte.
+/// [`find_unprintable`] for a short slice: eight bytes at a time, then byte by byte.
 #[inline(always)]
-fn first_control(hay: &[u8]) -> Option<usize> {
+fn first_unprintable(hay: &[u8]) -> Option<usize> {
     let mut words = hay.chunks_exact(8);
     let mut base = 0;
     for chunk in &mut words {
-        let flags = control_flags(word(chunk));
+        let flags = unprintable_flags(word(chunk));
         if flags != 0 {
             return Some(base + (flags.trailing_zeros() / 8) as usize);
         }
         base += 8;
     }
-    words.remainder().iter().position(|&b| b < 0x20 || b == 0x7F).map(|i| base + i)
+    words.remainder().iter().position(|&b| is_unprintable(b)).map(|i| base + i)
 }
 
 /// Finds the frame at the start of `input`, resuming `scan`. Only the first `max_frame` bytes
@@ -584,10 +591,12 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                 // when the scan stops or the headers end.
                 let mut from = scan.from.max(line_start);
                 loop {
-                    // The first control character from here: the line's CR when the line is clean.
+                    // The first byte from here that is not printable ASCII: the line's CR when the
+                    // line is clean. Any other (a control character, a byte of a UTF-8 sequence)
+                    // makes the line dirty: it is checked in full when it ends.
                     let mut e = None;
                     if !dirty {
-                        match find_control(w.get(from..).unwrap_or_default()).map(|i| from + i) {
+                        match find_unprintable(w.get(from..).unwrap_or_default()).map(|i| from + i) {
                             Some(c) if w.get(c) == Some(&b'\r') && w.get(c + 1) == Some(&b'\n') => {
                                 e = Some(c)
                             }
@@ -673,6 +682,15 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
             Phase::Body { headers_end, body_start } => {
                 let needle = EndLineNeedle::new(tid_bytes);
                 let mut from = scan.from;
+                // The blank line's own CRLF begins the end-line only when the body is empty: once
+                // the bytes there show it does not, the search starts with the body.
+                if from + 2 == body_start {
+                    if let Some(window) = w.get(from..from + needle.len()) {
+                        if !needle.is(window) {
+                            from = body_start;
+                        }
+                    }
+                }
                 loop {
                     let Some(i) = needle.find(w, from) else {
                         // Keep the tail that could still start a needle.
@@ -864,7 +882,7 @@ impl FoldedName {
     }
 }
 
-/// For a clean header line (no control character) that begins with the name of one of the five
+/// For a clean header line (printable ASCII only) that begins with the name of one of the five
 /// values the scan records and its colon, that value's slot and where the value begins. The first
 /// letter picks the only candidate name; two word compares confirm it.
 #[inline(always)]
@@ -892,9 +910,9 @@ fn known_name(line: &[u8], dirty: bool) -> Option<(usize, usize)> {
 }
 
 /// A header line's name and the byte range of its value (without the blanks around it), when it
-/// is `name ":" value` with a token name; a `dirty` line (one holding a control character) is
-/// checked further: UTF-8, and no control character but HTAB. A clean line's UTF-8 is checked
-/// with the whole header block.
+/// is `name ":" value` with a token name; a `dirty` line (one holding a byte that is not
+/// printable ASCII) is checked further: UTF-8, and no control character but HTAB. A clean line is
+/// text as it is.
 fn split_header(line: &[u8], dirty: bool) -> Option<(&[u8], (usize, usize))> {
     if dirty {
         header_line(line)?;
@@ -1184,20 +1202,22 @@ mod tests {
     }
 
     #[test]
-    fn find_control_agrees_with_a_byte_scan() {
-        let plain = |hay: &[u8]| hay.iter().position(|&b| b < 0x20 || b == 0x7F);
+    fn find_unprintable_agrees_with_a_byte_scan() {
+        let plain = |hay: &[u8]| hay.iter().position(|&b| !(0x20..=0x7E).contains(&b));
         for len in 0..70 {
-            let clean: Vec<u8> = (0..len).map(|i| b"aZ~ \x80\xff\t-"[i % 8]).collect();
-            assert_eq!(find_control(&clean), plain(&clean), "{clean:?}");
+            let clean: Vec<u8> = (0..len).map(|i| b"aZ~ !0-_"[i % 8]).collect();
+            assert_eq!(find_unprintable(&clean), plain(&clean), "{clean:?}");
             for at in 0..len {
-                for byte in [0u8, b'\t', b'\n', b'\r', 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0x9F, 0xFF] {
+                for byte in
+                    [0u8, b'\t', b'\n', b'\r', 0x1F, 0x20, 0x21, 0x7D, 0x7E, 0x7F, 0x80, 0x9F, 0xC3, 0xFF]
+                {
                     let mut hay = clean.clone();
                     hay[at] = byte;
                     // A second control later must not hide or move the first.
                     if at + 3 < len {
                         hay[at + 3] = b'\r';
                     }
-                    assert_eq!(find_control(&hay), plain(&hay), "{hay:?}");
+                    assert_eq!(find_unprintable(&hay), plain(&hay), "{hay:?}");
                 }
             }
         }
