@@ -34,8 +34,16 @@ impl MessageId {
     /// Whether `b` is an ident: the check of [`MessageId::parse_ascii`] without building the
     /// value, for callers that only need to know.
     pub(crate) fn is_ident(b: &[u8]) -> bool {
+        MessageId::ident_at(b) == Some(b.len())
+    }
+
+    /// The length of the ident that `b` begins with (up to its first byte that is not an ident
+    /// character), or `None` when that is not an ident: for a caller that finds where an ident
+    /// ends and checks it in the same pass.
+    pub(crate) fn ident_at(b: &[u8]) -> Option<usize> {
         let first_ok = b.first().is_some_and(u8::is_ascii_alphanumeric);
-        first_ok && (4..=32).contains(&b.len()) && b.iter().all(|&c| is_ident_char(c))
+        let len = b.iter().position(|&c| !is_ident_char(c)).unwrap_or(b.len());
+        (first_ok && (4..=32).contains(&len)).then_some(len)
     }
 
     /// The ident in `b`, which the caller checked with [`MessageId::is_ident`]: not checked again

@@ -743,6 +743,13 @@ fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
 fn parse_start_line(line: &[u8]) -> Result<(usize, StartLine<'_>), FrameError> {
     let bad = |reason| FrameError::BadStartLine { reason };
     let rest = line.strip_prefix(b"MSRP ").ok_or(bad("does not begin with \"MSRP \""))?;
+    // The usual SEND, in one pass: an ident (ASCII, so it needs no UTF-8 check of its own), a
+    // space, the method.
+    if let Some(n) = MessageId::ident_at(rest) {
+        if rest.get(n) == Some(&b' ') && rest.get(n + 1..) == Some(b"SEND") {
+            return Ok((n, StartLine::Request(RequestMethod::Send)));
+        }
+    }
     let space = rest.iter().position(|&c| c == b' ');
     let (tid, rest) = match space {
         Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..).unwrap_or_default()),
@@ -752,10 +759,6 @@ fn parse_start_line(line: &[u8]) -> Result<(usize, StartLine<'_>), FrameError> {
             return Err(bad("no method or status after the transaction id"));
         }
     };
-    // The usual SEND: an ident is ASCII, so it needs no UTF-8 check of its own.
-    if rest == b"SEND" && MessageId::is_ident(tid) {
-        return Ok((tid.len(), StartLine::Request(RequestMethod::Send)));
-    }
     let tid = core::str::from_utf8(tid).map_err(|_| bad("not UTF-8"))?;
     let rest = core::str::from_utf8(rest).map_err(|_| bad("not UTF-8"))?;
     let tid = TransactionId::parse(tid).ok_or(bad("transaction id is not a 4 to 32 character ident"))?;
