@@ -62,6 +62,7 @@ use smallvec::SmallVec;
 
 use super::{Continuation, SendRequest};
 use crate::grammar::byte_range::ByteRange;
+use crate::grammar::eq_bytes;
 use crate::grammar::message_id::MessageId;
 use crate::grammar::GrammarError;
 use crate::Leg;
@@ -617,12 +618,18 @@ impl Reassembler {
 
     fn receive_inner(&mut self, leg: Leg, send: &SendRequest<'_>) -> Receipt {
         // 1. Can the chunk be understood at all? (MSRP-1: 400 and dropped.)
-        let Some(raw_id) = send.message_id.map(trim) else {
+        let Some(raw_id) = send.message_id else {
             return Receipt::malformed(Malformed::MissingMessageId);
         };
-        // A chunk for the message the last one went to: its Message-ID was checked then.
-        let hot =
-            self.partials.get(self.hot).filter(|s| s.key.0 == leg && s.key.1.as_bytes() == raw_id.as_bytes());
+        // A chunk for the message the last one went to: its Message-ID was checked then. An
+        // ident has no white space at either end, so a value equal to it is its own trim; only
+        // a value that differs is trimmed and compared again.
+        let is_hot = |s: &&Slot, id: &str| s.key.0 == leg && eq_bytes(s.key.1.as_bytes(), id.as_bytes());
+        let mut hot = self.partials.get(self.hot).filter(|s| is_hot(s, raw_id));
+        let raw_id = if hot.is_some() { raw_id } else { trim(raw_id) };
+        if hot.is_none() && raw_id.len() != send.message_id.map_or(0, str::len) {
+            hot = self.partials.get(self.hot).filter(|s| is_hot(s, raw_id));
+        }
         let key = match hot {
             Some(s) => s.key,
             None => match MessageId::parse(raw_id) {
@@ -634,7 +641,7 @@ impl Reassembler {
         let Some(flag) = send.continuation else {
             return Receipt::malformed(Malformed::MissingContinuation);
         };
-        let range = match send.byte_range.map(|raw| ByteRange::parse(trim(raw))) {
+        let range = match send.byte_range.map(parse_range) {
             None => ByteRange::WHOLE,
             Some(Err(e)) => return Receipt::malformed(Malformed::BadByteRange(e)),
             Some(Ok(r)) => r,
@@ -762,6 +769,9 @@ impl Reassembler {
         if let Some(complete) = partial.append(&range, body_end, is_last, send) {
             return match complete.then(|| self.take(i)).flatten() {
                 Some(partial) => self.completed(key, partial, notes),
+                // The usual chunk: a fresh receipt is built in place, where moving `notes` into
+                // it would copy the whole inline array.
+                None if notes.is_empty() => Receipt::new(Outcome::Partial),
                 None => Receipt::with(Outcome::Partial, notes),
             };
         }
@@ -947,6 +957,23 @@ fn differing(partial: &Partial, lo: usize, from: u64, to: u64, body: &[u8]) -> O
     first.map(|first| Note::OverlapDiffers { first, last })
 }
 
+/// `ByteRange::parse(trim(raw))`. A value that parses has no white space at either end, so it
+/// is parsed as it is first, and trimmed only when that fails (the frame parser trims values
+/// already, so this is rare).
+fn parse_range(raw: &str) -> Result<ByteRange, GrammarError> {
+    #[cold]
+    #[inline(never)]
+    fn trimmed(raw: &str, error: GrammarError) -> Result<ByteRange, GrammarError> {
+        let t = trim(raw);
+        if t.len() == raw.len() {
+            Err(error)
+        } else {
+            ByteRange::parse(t)
+        }
+    }
+    ByteRange::parse(raw).or_else(|e| trimmed(raw, e))
+}
+
 /// `str::trim`, without its Unicode scan in the usual case of a value that starts and ends with
 /// a visible ASCII character (neither end can then be white space).
 fn trim(s: &str) -> &str {
@@ -1016,6 +1043,37 @@ mod tests {
                 assert_eq!(s.first_reaching(from), searched, "{:?} from {from}", s.intervals);
             }
         }
+    }
+
+    /// Values with white space around them (which the frame parser strips, but a caller
+    /// building a `SendRequest` may not) are read as the trimmed values, for the previous
+    /// chunk's message and for another one alike.
+    #[test]
+    fn untrimmed_values_are_read_trimmed() {
+        let chunk = |id: &'static str, range: &'static str, flag, body: &'static [u8]| SendRequest {
+            message_id: Some(id),
+            byte_range: Some(range),
+            continuation: Some(flag),
+            content_type: Some("text/plain"),
+            body,
+        };
+        for (id, spaced) in [("4564dpWd", " 4564dpWd\t"), ("4564dpWd", "4564dpWd "), ("abcd", " abcd")] {
+            let mut r = Reassembler::new(Limits::default());
+            let first = r.receive(Leg::Remote, &chunk(id, " 1-4/12", Continuation::More, b"abcd"));
+            assert_eq!(first.outcome, Outcome::Partial);
+            let second = r.receive(Leg::Remote, &chunk(spaced, "5-8/12 ", Continuation::More, b"efgh"));
+            assert_eq!(second.outcome, Outcome::Partial);
+            assert_eq!(r.partial_messages(), 1, "{spaced:?} is {id:?}");
+            // Another message in between, so that the next chunk is not the previous one's.
+            r.receive(Leg::Remote, &chunk("other1", "1-2/4", Continuation::More, b"xy"));
+            let last = r.receive(Leg::Remote, &chunk(spaced, "\t9-12/12", Continuation::Complete, b"ijkl"));
+            let Outcome::Complete(message) = last.outcome else { panic!("{last:?}") };
+            assert_eq!((message.id.as_str(), &message.body[..]), (id, &b"abcdefghijkl"[..]));
+            assert!(last.notes.is_empty(), "{:?}", last.notes);
+        }
+        let mut r = Reassembler::new(Limits::default());
+        let bad = r.receive(Leg::Remote, &chunk("4564dpWd", " 1-4/x ", Continuation::More, b"abcd"));
+        assert_eq!(bad.outcome, Outcome::Rejected(BAD_REQUEST));
     }
 
     #[test]
