@@ -58,6 +58,9 @@ impl ByteRange {
     }
 
     /// The parse that names what is wrong; [`ByteRange::parse`] goes here when [`quick`] gives up.
+    /// Kept out of line so that the quick path's registers need not be saved for it.
+    #[cold]
+    #[inline(never)]
     fn parse_checked(s: &str) -> Result<ByteRange, GrammarError> {
         let b = s.as_bytes();
         if b.is_empty() {
@@ -106,26 +109,14 @@ impl ByteRange {
 /// the same value (a property test holds the two together).
 #[inline]
 fn quick(b: &[u8]) -> Option<ByteRange> {
-    /// At most 19 digits at `at` (no overflow possible), or `None`.
-    #[inline(always)]
-    fn digits(b: &[u8], at: usize) -> Option<(u64, usize)> {
-        let mut value = 0u64;
-        let mut i = at;
-        while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
-            if i - at == SAFE_DIGITS {
-                return None;
-            }
-            value = value * 10 + u64::from(d);
-            i += 1;
-        }
-        (i > at).then_some((value, i))
-    }
+    /// Digits first: a `*` is looked for only where they are missing.
     #[inline(always)]
     fn digits_or_star(b: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
-        if b.get(at) == Some(&b'*') {
-            return Some((None, at + 1));
+        match digits(b, at) {
+            Some((v, i)) => Some((Some(v), i)),
+            None if b.get(at) == Some(&b'*') => Some((None, at + 1)),
+            None => None,
         }
-        digits(b, at).map(|(v, i)| (Some(v), i))
     }
     let (start, i) = digits(b, 0)?;
     if start == 0 || b.get(i) != Some(&b'-') {
@@ -140,6 +131,103 @@ fn quick(b: &[u8]) -> Option<ByteRange> {
         return None;
     }
     Some(ByteRange { start, end, total })
+}
+
+/// `1*DIGIT` at `at`, at most [`SAFE_DIGITS`] of them (no overflow possible), or `None`.
+///
+/// Eight bytes at a time: a Byte-Range number is 1 to 7 digits in the usual chunk, so one word
+/// covers it, where a byte loop costs a compare, a multiply-add and a bounds check per digit.
+#[inline(always)]
+fn digits(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut t = digit_word(b, at);
+    let mut n = digit_run(t);
+    if n == 0 {
+        return None;
+    }
+    let mut value = digits_value(t, n);
+    let mut i = at + n;
+    // A number of eight digits or more goes on in the next word (cold for chunk-sized ranges).
+    while n == DIGITS_PER_WORD {
+        t = digit_word(b, i);
+        n = digit_run(t);
+        if n == 0 {
+            break;
+        }
+        if i + n - at > SAFE_DIGITS {
+            return None;
+        }
+        value = value * POWERS_OF_TEN.get(n).copied().unwrap_or(0) + digits_value(t, n);
+        i += n;
+    }
+    Some((value, i))
+}
+
+const DIGITS_PER_WORD: usize = 8;
+
+/// `10^n` for the `n` digits of one word.
+const POWERS_OF_TEN: [u64; DIGITS_PER_WORD + 1] =
+    [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/// The eight bytes from `at` as a little-endian word (`b[at]` lowest), zero past the end of `b`,
+/// with `'0'` taken off each byte: a digit byte becomes its value, and a zero byte past the end
+/// becomes `0x30`, a non-digit, so a run stops at the end of the slice.
+///
+/// Near the end of the slice the word is the slice's last eight bytes shifted down, built in a
+/// register: copying the bytes into a stack buffer and reading it back wide would stall on store
+/// forwarding, and the last number of every Byte-Range ends there.
+#[inline(always)]
+fn digit_word(b: &[u8], at: usize) -> u64 {
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    let w = match b.get(at..).and_then(|rest| rest.get(..8)) {
+        Some(eight) => le_word(eight),
+        None => match b.len().checked_sub(8).and_then(|last| Some((last, b.get(last..)?))) {
+            // `at` is past `last` here: shift `at - last` (1 to 8) bytes out, zeros in.
+            Some((last, eight)) => {
+                le_word(eight).checked_shr(at.wrapping_sub(last).wrapping_mul(8) as u32).unwrap_or(0)
+            }
+            None => short_word(b.get(at..).unwrap_or_default()),
+        },
+    };
+    w ^ ZEROS
+}
+
+/// A slice of eight bytes as a little-endian word (0 for any other length, not reached).
+#[inline(always)]
+fn le_word(eight: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(eight).map_or(0, u64::from_le_bytes)
+}
+
+/// The bytes of a value shorter than a word (such as `1-25/25`), zero-extended.
+#[cold]
+fn short_word(rest: &[u8]) -> u64 {
+    rest.iter().take(8).rev().fold(0, |w, &c| w << 8 | u64::from(c))
+}
+
+/// How many leading bytes (lowest first) of `t`, a word from [`digit_word`], are digits: 0 to 8.
+///
+/// Exact per byte, with no carry or borrow between bytes: a byte is a digit when, after the
+/// `'0'` was taken off by xor, its top bit is clear and its low seven bits are at most 9. Adding
+/// `0x80 - 10` to the low seven bits sets the top bit exactly for 10 or more, and cannot carry
+/// out of the byte (`0x7f + 0x76 < 0x100`).
+#[inline(always)]
+fn digit_run(t: u64) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let non_digit = (((t & !HIGH) + ONES * (0x80 - 10)) | t) & HIGH;
+    (non_digit.trailing_zeros() / 8) as usize
+}
+
+/// The value of the first `n` (1 to 8) digits of `t`, a word from [`digit_word`].
+///
+/// The digits are shifted to the top of the word (the bytes below become leading zeros), then
+/// adjacent digits, pairs and quadruples are combined with one multiply each: the lower byte of
+/// a pair is the more significant digit, as it came first in the text.
+#[inline(always)]
+fn digits_value(t: u64, n: usize) -> u64 {
+    let v = t.wrapping_shl(((DIGITS_PER_WORD - n) * 8) as u32);
+    let v = (v.wrapping_mul(10).wrapping_add(v >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let v = (v.wrapping_mul(100).wrapping_add(v >> 16)) & 0x0000_ffff_0000_ffff;
+    (v.wrapping_mul(10_000).wrapping_add(v >> 32)) & 0xffff_ffff
 }
 
 /// Any 19 digits fit a `u64` (10^19 - 1 < 2^64): only the digits after them need checked
@@ -312,13 +400,145 @@ mod tests {
         assert_eq!(ByteRange::parse("1-5/").unwrap_err().kind, ErrorKind::ExpectedNumber);
     }
 
+    /// The bytes a digit test can get wrong: both neighbours of `'0'..='9'` (`/` is 0x2F, `:`
+    /// is 0x3A), the separators, NUL and DEL, and characters whose UTF-8 bytes are digits with
+    /// the top bit set (`°` is C2 B0, `¹` C2 B9, `İ` C4 B0).
+    const NEAR_DIGITS: &str = "[-/*:;.+ \\u{0}\\u{7f}\\u{b0}\\u{b9}\\u{130}\\u{139}]";
+
+    /// A value in the shape of a Byte-Range, numbers of 1 to 22 digits (some with leading zeros)
+    /// or `*`, with a byte perhaps replaced or inserted.
+    fn shaped() -> impl Strategy<Value = String> {
+        let number = "0{0,3}[0-9]{1,22}";
+        let number_or_star = "0{0,3}[0-9]{1,22}|\\*";
+        let edit = proptest::option::of((any::<prop::sample::Index>(), any::<bool>(), NEAR_DIGITS));
+        (number, number_or_star, number_or_star, edit).prop_map(|(start, end, total, edit)| {
+            let mut s = format!("{start}-{end}/{total}");
+            if let Some((at, replace, c)) = edit {
+                let at = at.index(s.len());
+                if replace {
+                    s.replace_range(at..=at, &c);
+                } else {
+                    s.insert_str(at, &c);
+                }
+            }
+            s
+        })
+    }
+
+    /// Runs of digits and bytes near them, in any order.
+    fn soup() -> impl Strategy<Value = String> {
+        proptest::string::string_regex(&format!("(0{{0,3}}[0-9]{{1,22}}|{NEAR_DIGITS}){{0,8}}"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `quick` on `s` agrees with `parse_checked`, also when `s` sits at any offset of a larger
+    /// buffer with digits on both sides (a word read past either end of the slice would see them).
+    fn quick_agrees(s: &str) -> Result<(), TestCaseError> {
+        let checked = ByteRange::parse_checked(s);
+        let fast = quick(s.as_bytes());
+        if let Some(range) = fast {
+            prop_assert_eq!(&checked, &Ok(range), "{:?}", s);
+        }
+        prop_assert_eq!(ByteRange::parse(s), checked, "{:?}", s);
+        for pad in 0..8 {
+            let buffer = format!("{}{s}99999999", "9".repeat(pad));
+            let inner = buffer.as_bytes().get(pad..pad + s.len()).unwrap_or_default();
+            prop_assert_eq!(quick(inner), fast, "{:?} at {}", s, pad);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn quick_agrees_for_every_run_length_in_every_field() {
+        // Each field in turn gets a run of 1 to 22 digits, the others 1 to 9, so that every run
+        // starts at every offset of a word and ends in every way: in a word, on a word's edge,
+        // in the next word, at the end of the value. Runs of nines and of one followed by zeros
+        // (and leading zeros) meet every carry of the conversion.
+        let runs = |len: usize| {
+            [
+                "9".repeat(len),
+                format!("1{}", "0".repeat(len - 1)),
+                format!("{}1", "0".repeat(len - 1)),
+                "1234567890".chars().cycle().take(len).collect::<String>(),
+            ]
+        };
+        for field in 0..3 {
+            for len in 1..=22 {
+                for other in 1..=9 {
+                    for run in runs(len) {
+                        let short = "9".repeat(other);
+                        let parts = match field {
+                            0 => [run.as_str(), &short, &short],
+                            1 => [&short, run.as_str(), &short],
+                            _ => [&short, &short, run.as_str()],
+                        };
+                        let s = format!("{}-{}/{}", parts[0], parts[1], parts[2]);
+                        quick_agrees(&s).map_err(|e| e.to_string()).unwrap();
+                        for tail in ["x", "/", ":", "0\u{b0}"] {
+                            quick_agrees(&format!("{s}{tail}")).map_err(|e| e.to_string()).unwrap();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The digits at the start of `b` by the byte loop: how many (at most 8) and their value.
+    fn run_by_bytes(b: &[u8]) -> (usize, u64) {
+        let n = b.iter().take(DIGITS_PER_WORD).take_while(|c| c.is_ascii_digit()).count();
+        (n, b.iter().take(n).fold(0, |v, &c| v * 10 + u64::from(c - b'0')))
+    }
+
+    /// The digits at the start of `b` by the word helpers.
+    fn run_by_word(b: &[u8]) -> (usize, u64) {
+        let t = digit_word(b, 0);
+        let n = digit_run(t);
+        (n, if n == 0 { 0 } else { digits_value(t, n) })
+    }
+
+    #[test]
+    fn digit_run_matches_the_byte_loop() {
+        let non_digits: Vec<u8> = (0..=255u8).filter(|c| !c.is_ascii_digit()).collect();
+        let patterns = ["00000000", "99999999", "12345678", "98765432", "10000001", "09090909"];
+        // Every run length 0 to 8, ended by every non-digit byte (or by the slice's end), with
+        // digits after the terminator that must not count, in buffers long and short.
+        for pattern in patterns {
+            for len in 0..=DIGITS_PER_WORD {
+                let digits = pattern.get(..len).unwrap_or_default().as_bytes();
+                for &stop in &non_digits {
+                    let mut b = digits.to_vec();
+                    b.push(stop);
+                    b.extend_from_slice(b"7777777");
+                    for end in 0..=b.len() {
+                        let slice = b.get(..end).unwrap_or_default();
+                        assert_eq!(run_by_word(slice), run_by_bytes(slice), "{slice:?}");
+                    }
+                }
+            }
+        }
+        // Every byte value at every position of an otherwise all-digit word.
+        for at in 0..DIGITS_PER_WORD {
+            for c in 0..=255u8 {
+                let mut b = *b"55555555";
+                if let Some(slot) = b.get_mut(at) {
+                    *slot = c;
+                }
+                assert_eq!(run_by_word(&b), run_by_bytes(&b), "{b:?}");
+            }
+        }
+    }
+
     proptest! {
         #[test]
-        fn the_quick_parse_agrees_with_the_checked_one(s in "[0-9*/ -]{0,12}|[0-9]{1,22}-[0-9*]{1,22}/[0-9*]{1,22}") {
-            if let Some(range) = quick(s.as_bytes()) {
-                prop_assert_eq!(ByteRange::parse_checked(&s), Ok(range));
-            }
-            prop_assert_eq!(ByteRange::parse(&s), ByteRange::parse_checked(&s));
+        fn the_quick_parse_agrees_with_the_checked_one(
+            s in prop_oneof![
+                "[0-9*/ -]{0,12}",
+                "[0-9]{1,22}-[0-9*]{1,22}/[0-9*]{1,22}",
+                shaped(),
+                soup(),
+            ]
+        ) {
+            quick_agrees(&s)?;
         }
 
         #[test]
