@@ -476,7 +476,6 @@ impl Partial {
     /// overlap, nothing grows (so no limit can be crossed), and no note can arise beyond those
     /// already taken. Appends it and says whether the message is now complete; `None` (nothing
     /// done) for any other chunk.
-    #[inline(always)]
     fn append(
         &mut self,
         range: &ByteRange,
@@ -622,15 +621,23 @@ impl Reassembler {
         let Some(raw_id) = send.message_id else {
             return Receipt::malformed(Malformed::MissingMessageId);
         };
-        // A chunk for the message the last one went to: its Message-ID was checked then.
-        let hot = self.hot_slot(leg, raw_id);
-        let parsed = match hot {
-            Some(_) => None,
-            None => match MessageId::parse(trim(raw_id)) {
-                Ok(id) => Some((leg, id)),
+        // A chunk for the message the last one went to: its Message-ID was checked then. An
+        // ident has no white space at either end, so a value equal to it is its own trim; only
+        // a value that differs is trimmed and compared again.
+        let is_hot = |s: &&Slot, id: &str| s.key.0 == leg && eq_bytes(s.key.1.as_bytes(), id.as_bytes());
+        let mut hot = self.partials.get(self.hot).filter(|s| is_hot(s, raw_id));
+        let raw_id = if hot.is_some() { raw_id } else { trim(raw_id) };
+        if hot.is_none() && raw_id.len() != send.message_id.map_or(0, str::len) {
+            hot = self.partials.get(self.hot).filter(|s| is_hot(s, raw_id));
+        }
+        let key = match hot {
+            Some(s) => s.key,
+            None => match MessageId::parse(raw_id) {
+                Ok(id) => (leg, id),
                 Err(e) => return Receipt::malformed(Malformed::BadMessageId(e)),
             },
         };
+        let slot = if hot.is_some() { Some(self.hot) } else { self.find(&key) };
         let Some(flag) = send.continuation else {
             return Receipt::malformed(Malformed::MissingContinuation);
         };
@@ -638,27 +645,6 @@ impl Reassembler {
             None => ByteRange::WHOLE,
             Some(Err(e)) => return Receipt::malformed(Malformed::BadByteRange(e)),
             Some(Ok(r)) => r,
-        };
-        // The usual chunk: the next bytes of the previous chunk's message (none of steps 2 to 4
-        // applies to it: the message is partial, the chunk is not `#` and has a body).
-        if let Some(i) = hot.filter(|_| flag != Continuation::Aborted) {
-            match self.in_order(i, flag == Continuation::Complete, &range, send) {
-                Some(false) => return Receipt::new(Outcome::Partial),
-                Some(true) => {
-                    if let Some(s) = self.partials.get(i) {
-                        let key = s.key;
-                        if let Some(partial) = self.take(i) {
-                            return self.completed(key, partial, SmallVec::new());
-                        }
-                    }
-                }
-                None => {}
-            }
-        }
-        let (key, slot) = match (parsed, hot.and_then(|i| self.partials.get(i))) {
-            (Some(key), _) => (key, self.find(&key)),
-            (None, Some(s)) => (s.key, hot),
-            (None, None) => return Receipt::malformed(Malformed::MissingMessageId), // not reached
         };
 
         // 2. A message that is over: complete or aborted → nothing; refused → 413 again. (A
@@ -686,42 +672,6 @@ impl Reassembler {
         }
 
         self.place(key, slot, flag, range, send)
-    }
-
-    /// Where in `partials` the previous chunk's message is, when `raw_id` (not trimmed yet) on
-    /// `leg` names it.
-    fn hot_slot(&self, leg: Leg, raw_id: &str) -> Option<usize> {
-        let id = self.partials.get(self.hot).filter(|s| s.key.0 == leg)?.key.1.as_bytes();
-        // An ident has no white space at either end, so a value equal to it is its own trim;
-        // only a value that differs is trimmed and compared again.
-        let same = eq_bytes(id, raw_id.as_bytes()) || eq_bytes(id, trim(raw_id).as_bytes());
-        same.then_some(self.hot)
-    }
-
-    /// The usual chunk, taken before the general bookkeeping of [`Reassembler::place`] and
-    /// without copying the message's key: one that [`Partial::append`] takes for the partial
-    /// message at `i`, and that carries nothing to note (its range end agrees with its body, its
-    /// total with where it ends) and is within the message limit. Says whether the message is
-    /// now complete (the caller builds the receipt in place: returning one from here would copy
-    /// it); `None` (nothing done) for any other chunk, which `place` then handles as before.
-    #[inline(always)]
-    fn in_order(
-        &mut self,
-        i: usize,
-        is_last: bool,
-        range: &ByteRange,
-        send: &SendRequest<'_>,
-    ) -> Option<bool> {
-        let body_end = range.start.checked_add(to_u64(send.body.len()))?.checked_sub(1)?;
-        let max_message = to_u64(self.limits.max_message);
-        let end_agrees = range.end.map_or(true, |end| end == body_end);
-        let total_agrees = range.total.map_or(true, |total| {
-            total <= max_message && body_end <= total && (!is_last || body_end == total)
-        });
-        if !end_agrees || !total_agrees || body_end > max_message {
-            return None;
-        }
-        self.partials.get_mut(i)?.partial.append(range, body_end, is_last, send)
     }
 
     /// The index of `key`'s partial message.
@@ -1091,74 +1041,6 @@ mod tests {
                 let from = next(5100);
                 let searched = s.intervals.partition_point(|&(_, e)| e < from);
                 assert_eq!(s.first_reaching(from), searched, "{:?} from {from}", s.intervals);
-            }
-        }
-    }
-
-    /// One chunk of [`the_in_order_path_gives_what_place_gives`]: which message, how many bytes
-    /// of it, and what may be off (declared end, total, flag, content type).
-    type Step = (bool, usize, i8, Option<u64>, u8, bool);
-
-    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
-        use proptest::prelude::*;
-        (
-            proptest::bool::weighted(0.8),
-            1usize..12,
-            prop_oneof![4 => Just(0i8), 1 => -2i8..3],
-            prop_oneof![Just(None), Just(Some(20)), Just(Some(40)), (0u64..80).prop_map(Some)],
-            prop_oneof![12 => Just(0u8), 1 => Just(1), 1 => Just(3)],
-            any::<bool>(),
-        )
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
-
-        /// The in-order shortcut answers exactly as the general path does: the same chunks fed to
-        /// a reassembler that forgets the previous chunk's message before each one (so every
-        /// chunk takes the Message-ID parse, the search and `place`) give the same receipts and
-        /// buffered bytes.
-        #[test]
-        fn the_in_order_path_gives_what_place_gives(steps in proptest::collection::vec(step(), 1..40)) {
-            let limits = Limits { max_message: 64, max_partial: 2, max_buffered: 100 };
-            let (mut fast, mut slow) = (Reassembler::new(limits), Reassembler::new(limits));
-            let body = [b'x'; 16];
-            let mut next = [1u64, 1u64];
-            let mut generation = [0u32, 0u32];
-            for (first, len, skew, total, flag, typed) in steps {
-                let which = usize::from(!first);
-                let Some(at) = next.get_mut(which) else { continue };
-                let start = *at;
-                *at += len as u64;
-                let end = (start + len as u64 - 1).saturating_add_signed(i64::from(skew));
-                let range = match total {
-                    Some(t) => format!("{start}-{end}/{t}"),
-                    None => format!("{start}-{end}/*"),
-                };
-                let continuation = match flag {
-                    0 => Continuation::More,
-                    1 => Continuation::Complete,
-                    _ => Continuation::Aborted,
-                };
-                let id = format!("m{which}g{}", generation.get(which).copied().unwrap_or_default());
-                let send = SendRequest {
-                    message_id: Some(&id),
-                    byte_range: Some(&range),
-                    continuation: Some(continuation),
-                    content_type: typed.then_some("text/plain"),
-                    body: body.get(..len).unwrap_or_default(),
-                };
-                let got = fast.receive(Leg::Remote, &send);
-                slow.hot = usize::MAX;
-                let want = slow.receive(Leg::Remote, &send);
-                proptest::prop_assert_eq!(&got, &want, "{:?}", range);
-                proptest::prop_assert_eq!(fast.buffered_bytes(), slow.buffered_bytes());
-                if !matches!(got.outcome, Outcome::Partial) {
-                    // The message is over: the next chunks start another one.
-                    if let (Some(at), Some(g)) = (next.get_mut(which), generation.get_mut(which)) {
-                        (*at, *g) = (1, *g + 1);
-                    }
-                }
             }
         }
     }
