@@ -17,7 +17,7 @@
 
 use core::fmt;
 
-use super::{ErrorKind, GrammarError};
+use super::{word, ErrorKind, GrammarError};
 
 const HEADER: &str = "Byte-Range";
 
@@ -179,22 +179,16 @@ const POWERS_OF_TEN: [u64; DIGITS_PER_WORD + 1] =
 fn digit_word(b: &[u8], at: usize) -> u64 {
     const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
     let w = match b.get(at..).and_then(|rest| rest.get(..8)) {
-        Some(eight) => le_word(eight),
+        Some(eight) => word(eight),
         None => match b.len().checked_sub(8).and_then(|last| Some((last, b.get(last..)?))) {
             // `at` is past `last` here: shift `at - last` (1 to 8) bytes out, zeros in.
             Some((last, eight)) => {
-                le_word(eight).checked_shr(at.wrapping_sub(last).wrapping_mul(8) as u32).unwrap_or(0)
+                word(eight).checked_shr(at.wrapping_sub(last).wrapping_mul(8) as u32).unwrap_or(0)
             }
             None => short_word(b.get(at..).unwrap_or_default()),
         },
     };
     w ^ ZEROS
-}
-
-/// A slice of eight bytes as a little-endian word (0 for any other length, not reached).
-#[inline(always)]
-fn le_word(eight: &[u8]) -> u64 {
-    <[u8; 8]>::try_from(eight).map_or(0, u64::from_le_bytes)
 }
 
 /// The bytes of a value shorter than a word (such as `1-25/25`), zero-extended.
