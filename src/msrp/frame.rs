@@ -442,25 +442,36 @@ fn find_from_cr(hay: &[u8], from: usize, len: usize, is_match: impl Fn(&[u8]) ->
     None
 }
 
-/// The index of the first `byte` in `hay`. Each 64-byte block is tested with a branch-free
-/// OR of byte compares, which the compiler turns into vector compares (even at the x86-64
-/// baseline), so a 2 KiB body is crossed in a few dozen steps.
+/// The index of the first `byte` in `hay`, by [`find_by_blocks`] of 64 bytes: a 2 KiB body is
+/// crossed in a few dozen steps.
 #[inline]
 fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
-    const BLOCK: usize = 64;
+    find_by_blocks::<64>(hay, |b| b == byte, |block| block.iter().position(|&b| b == byte))
+}
+
+/// The index of the first byte of `hay` that `is_hit` accepts. Each `BLOCK`-byte block is tested
+/// with a branch-free OR of `is_hit` over its bytes, which the compiler turns into a few vector
+/// instructions (even at the x86-64 baseline); `first` then finds the byte in the block that
+/// holds one (and in the short remainder).
+#[inline(always)]
+fn find_by_blocks<const BLOCK: usize>(
+    hay: &[u8],
+    is_hit: impl Fn(u8) -> bool,
+    first: impl Fn(&[u8]) -> Option<usize>,
+) -> Option<usize> {
     let mut blocks = hay.chunks_exact(BLOCK);
     let mut base = 0;
     for block in &mut blocks {
         let mut hit = 0u8;
         for &b in block {
-            hit |= u8::from(b == byte);
+            hit |= u8::from(is_hit(b));
         }
         if hit != 0 {
-            return block.iter().position(|&b| b == byte).map(|i| base + i);
+            return first(block).map(|i| base + i);
         }
         base += BLOCK;
     }
-    blocks.remainder().iter().position(|&b| b == byte).map(|i| base + i)
+    first(blocks.remainder()).map(|i| base + i)
 }
 
 /// `CRLF "-------" transact-id`: what ends a body, up to the continuation flag.
@@ -519,28 +530,13 @@ fn is_unprintable(b: u8) -> bool {
     b.wrapping_sub(0x20) > 0x5E
 }
 
-/// The index of the first byte of `hay` that is not printable ASCII (see [`is_unprintable`]).
-/// Sixteen-byte blocks are tested with a branch-free OR of byte compares, which the compiler
-/// turns into a few vector instructions (even at the x86-64 baseline); the block that holds one
-/// is searched eight bytes at a time. A header line is crossed in a few steps, and a line of
-/// printable ASCII (no control character, nothing to check as UTF-8) is known to be one when
-/// its CR is found.
+/// The index of the first byte of `hay` that is not printable ASCII (see [`is_unprintable`]),
+/// by [`find_by_blocks`] of 16 bytes, searched eight bytes at a time inside the block that
+/// holds one. A header line is crossed in a few steps, and a line of printable ASCII (no control
+/// character, nothing to check as UTF-8) is known to be one when its CR is found.
 #[inline]
 fn find_unprintable(hay: &[u8]) -> Option<usize> {
-    const BLOCK: usize = 16;
-    let mut blocks = hay.chunks_exact(BLOCK);
-    let mut base = 0;
-    for block in &mut blocks {
-        let mut hit = 0u8;
-        for &b in block {
-            hit |= u8::from(is_unprintable(b));
-        }
-        if hit != 0 {
-            return first_unprintable(block).map(|i| base + i);
-        }
-        base += BLOCK;
-    }
-    first_unprintable(blocks.remainder()).map(|i| base + i)
+    find_by_blocks::<16>(hay, is_unprintable, first_unprintable)
 }
 
 /// [`find_unprintable`] for a short slice: eight bytes at a time, then byte by byte.
