@@ -45,6 +45,8 @@ const BAD_LINES: &[(&str, &str, &str, &str)] = &[
         "BarAtValueEdge",
         "starts or ends with '|'",
     ),
+    ("session\n", "@ stored ft-history uid=|bc-1", "BarAtValueEdge", "starts or ends with '|'"),
+    ("session\n", "@ stored ft-history uid=abc|", "BarAtValueEdge", "starts or ends with '|'"),
     ("session\n", "@ advance 3 | X: y", "NoHeadersAllowed", "takes no headers"),
     ("session\n<- client BYE\n", "-> remote BYE | body: x", "BodyNotAllowed", "takes no body"),
     (

@@ -545,6 +545,12 @@ fn parse_at(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
         Some(&"stored") => {
             let (object, n) = parse_object(w, 1)?;
             let uid = match w.get(1 + n).and_then(|u| u.strip_prefix("uid=")) {
+                // The UID comes back as a header value (a file transfer's `Message-UID`), so it
+                // obeys the header values' rule: no `|` at an edge, which would print as a
+                // separator.
+                Some(uid) if uid.starts_with('|') || uid.ends_with('|') => {
+                    return Err(ErrorKind::BarAtValueEdge(uid.to_owned()))
+                }
                 Some(uid) if !uid.is_empty() => uid.to_owned(),
                 _ => return Err(expected("uid=UID", w.get(1 + n))),
             };
