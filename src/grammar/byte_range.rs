@@ -17,7 +17,7 @@
 
 use core::fmt;
 
-use super::{word, ErrorKind, GrammarError};
+use super::{word, ErrorKind, GrammarError, HIGHS, ONES};
 
 const HEADER: &str = "Byte-Range";
 
@@ -205,9 +205,7 @@ fn short_word(rest: &[u8]) -> u64 {
 /// out of the byte (`0x7f + 0x76 < 0x100`).
 #[inline(always)]
 fn digit_run(t: u64) -> usize {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let non_digit = (((t & !HIGH) + ONES * (0x80 - 10)) | t) & HIGH;
+    let non_digit = (((t & !HIGHS) + ONES * (0x80 - 10)) | t) & HIGHS;
     (non_digit.trailing_zeros() / 8) as usize
 }
 

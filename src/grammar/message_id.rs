@@ -73,16 +73,7 @@ impl MessageId {
 /// `ALPHANUM / "." / "-" / "+" / "%" / "="`, by table: Message-IDs are checked on every MSRP
 /// chunk.
 fn is_ident_char(c: u8) -> bool {
-    const IDENT: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut c = 0;
-        while c < 256 {
-            let b = c as u8;
-            t[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+' | b'%' | b'=');
-            c += 1;
-        }
-        t
-    };
+    const IDENT: [bool; 256] = super::alnum_and(b".-+%=");
     IDENT[usize::from(c)]
 }
 

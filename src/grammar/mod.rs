@@ -203,26 +203,19 @@ fn hex_value(b: u8) -> Option<u8> {
 /// uppercase ASCII letter (a constant such as [`service::CPM_URN_PREFIX`]). Only `bytes` needs
 /// case folding, which is done eight bytes at a time ([`to_lower_word`]).
 pub(crate) fn eq_lowercase(bytes: &[u8], lower: &[u8]) -> bool {
-    eq_words(bytes, lower, |w| w)
+    eq_words(bytes, lower, to_lower_word, |w| w)
 }
 
 /// `a.eq_ignore_ascii_case(b)`, eight bytes at a time ([`to_lower_word`] on both sides).
 pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
-    eq_words(a, b, to_lower_word)
+    eq_words(a, b, to_lower_word, to_lower_word)
 }
 
 /// `a == b`, eight bytes at a time: for the short compares of a hot path (an MSRP end-line's
 /// transaction id, a Message-ID), where a slice compare would call `memcmp`.
 #[inline]
 pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
-    eq_words_folded(a, b, |w| w, |w| w)
-}
-
-/// `a` and `b` compared a word at a time after `to_lower_word` on `a`'s words and `fold_b` on
-/// `b`'s.
-#[inline]
-fn eq_words(a: &[u8], b: &[u8], fold_b: impl Fn(u64) -> u64) -> bool {
-    eq_words_folded(a, b, to_lower_word, fold_b)
+    eq_words(a, b, |w| w, |w| w)
 }
 
 /// `a` and `b` compared a word at a time after `fold_a` on `a`'s words and `fold_b` on `b`'s.
@@ -230,7 +223,7 @@ fn eq_words(a: &[u8], b: &[u8], fold_b: impl Fn(u64) -> u64) -> bool {
 /// padding through a stack buffer stalls on store forwarding); slices shorter than a word are
 /// compared a byte at a time.
 #[inline(always)]
-fn eq_words_folded(a: &[u8], b: &[u8], fold_a: impl Fn(u64) -> u64, fold_b: impl Fn(u64) -> u64) -> bool {
+fn eq_words(a: &[u8], b: &[u8], fold_a: impl Fn(u64) -> u64, fold_b: impl Fn(u64) -> u64) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -261,6 +254,28 @@ pub(crate) fn strip_prefix_lowercase<'a>(bytes: &'a [u8], lower: &[u8]) -> Optio
     eq_lowercase(bytes.get(..lower.len())?, lower).then_some(rest)
 }
 
+/// `0x01` in every byte of a word: times a byte, that byte in every byte (word-at-a-time scans).
+pub(crate) const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+/// The top bit of every byte of a word, where the word-at-a-time tests leave their flags.
+pub(crate) const HIGHS: u64 = ONES * 0x80;
+
+/// A byte-class table for one-load-per-byte scans: `true` for ASCII letters and digits and for
+/// each byte of `extra` (the token sets of SIP and MSRP, the MSRP ident set).
+pub(crate) const fn alnum_and(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
 /// Eight bytes as a little-endian word (zero if not eight, which callers never pass).
 #[inline]
 pub(crate) fn word(chunk: &[u8]) -> u64 {
@@ -271,14 +286,12 @@ pub(crate) fn word(chunk: &[u8]) -> u64 {
 /// it is: `to_ascii_lowercase` on eight bytes at once.
 #[inline]
 pub(crate) fn to_lower_word(w: u64) -> u64 {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGH: u64 = ONES * 0x80;
     // The low seven bits of each byte plus a constant: its top bit tells whether those bits are
     // at least `A` (0x41), resp. past `Z` (0x5a). No sum carries into the next byte.
-    let low = w & !HIGH;
+    let low = w & !HIGHS;
     let from_a = low + ONES * (0x80 - 0x41);
     let past_z = low + ONES * (0x80 - 0x5b);
-    let upper = from_a & !past_z & !w & HIGH;
+    let upper = from_a & !past_z & !w & HIGHS;
     w | (upper >> 2)
 }
 
@@ -309,17 +322,7 @@ pub(crate) mod lex {
     }
 
     /// `token` characters as a table: one load per byte on the hot paths (Reason, dispatch).
-    static TOKEN: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric()
-                || matches!(c, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
-            b += 1;
-        }
-        t
-    };
+    static TOKEN: [bool; 256] = super::alnum_and(b"-.!%*_+`'~");
 
     /// Bytes a quoted string takes as they are (`qdtext` and UTF-8): anything but controls other
     /// than HTAB, DEL, `"` and `\\`. The others need a closer look.
@@ -368,8 +371,7 @@ pub(crate) mod lex {
     /// byte" and "has a byte less than" word tests: exact as to whether there is one).
     #[inline]
     fn may_end_qdtext(w: u64) -> bool {
-        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-        const HIGH: u64 = ONES * 0x80;
+        use super::{HIGHS as HIGH, ONES};
         let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
         let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
         (below_space

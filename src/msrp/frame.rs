@@ -40,7 +40,7 @@ use core::fmt;
 
 use super::Continuation;
 use crate::grammar::message_id::MessageId;
-use crate::grammar::{eq_bytes, word};
+use crate::grammar::{alnum_and, eq_bytes, word, HIGHS, ONES};
 
 /// The default maximum frame size: a 1 MiB chunk (the default LIM-1 message size) plus room
 /// for its headers.
@@ -54,6 +54,8 @@ pub const STATUS_TOO_LARGE: u16 = 413;
 pub const STATUS_NOT_IMPLEMENTED: u16 = 501;
 
 const END_LINE_DASHES: &[u8] = b"-------";
+/// Where a start line's transaction id begins: after `MSRP `.
+const TID_AT: usize = 5;
 const CRLF: &[u8] = b"\r\n";
 
 /// An MSRP transaction id (`transact-id = ident`, RFC 4975 §9): 4 to 32 characters, stored inline
@@ -66,7 +68,7 @@ impl TransactionId {
     /// `MSRP `, which the scan checked to be an ident. Built only when an error or the decoder
     /// needs to keep it: the scan itself reads the id where it is.
     fn of_start_line(w: &[u8], tid_len: usize) -> TransactionId {
-        TransactionId(MessageId::copy_of(w.get(5..5 + tid_len).unwrap_or_default()))
+        TransactionId(MessageId::copy_of(w.get(TID_AT..TID_AT + tid_len).unwrap_or_default()))
     }
 
     /// Parses an ident (`ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" / "=")`).
@@ -383,6 +385,9 @@ const FROM_PATH: usize = 1;
 const MESSAGE_ID: usize = 2;
 const BYTE_RANGE: usize = 3;
 const CONTENT_TYPE: usize = 4;
+/// The names of the five, each with its colon, in slot order.
+const KNOWN_NAMES: [&[u8]; 5] =
+    [b"To-Path:", b"From-Path:", b"Message-ID:", b"Byte-Range:", b"Content-Type:"];
 
 /// A resumable scan over a growing buffer: `from` is where searching continues. What it learnt
 /// on the way (the start line, the header lines) is kept so that nothing is read twice.
@@ -510,9 +515,6 @@ impl<'t> EndLineNeedle<'t> {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
 /// The high bit of each byte of `x` (little-endian) that is not printable ASCII (below 0x20,
 /// 0x7F, or above), with one caveat: a borrow or carry may also flag bytes above a flagged one,
 /// so only the lowest flag is certain. That is the one [`find_unprintable`] uses.
@@ -576,7 +578,7 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
             (tid_len, e)
         }
     };
-    let tid_bytes = w.get(5..5 + tid_len).unwrap_or_default();
+    let tid_bytes = w.get(TID_AT..TID_AT + tid_len).unwrap_or_default();
     let tid = || TransactionId::of_start_line(w, tid_len);
 
     loop {
@@ -810,8 +812,8 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     if let Some(i) = scan.first_bad {
         return Err(bad_line(i));
     }
-    let tid_end = 5 + at.tid_len;
-    let transaction_id = text.get(5..tid_end).unwrap_or_default();
+    let tid_end = TID_AT + at.tid_len;
+    let transaction_id = text.get(TID_AT..tid_end).unwrap_or_default();
     let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
     let value = |slot: usize| scan.known.get(slot).copied().flatten().and_then(|(a, b)| text.get(a..b));
     let to_path = value(TO_PATH).ok_or(fail(Problem::MissingToPath))?;
@@ -836,14 +838,8 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
 
 /// The slot of `known` a header name fills, or `usize::MAX` for any other name.
 fn slot_of(name: &[u8]) -> usize {
-    match name.len() {
-        7 if name.eq_ignore_ascii_case(b"To-Path") => TO_PATH,
-        9 if name.eq_ignore_ascii_case(b"From-Path") => FROM_PATH,
-        10 if name.eq_ignore_ascii_case(b"Message-ID") => MESSAGE_ID,
-        10 if name.eq_ignore_ascii_case(b"Byte-Range") => BYTE_RANGE,
-        12 if name.eq_ignore_ascii_case(b"Content-Type") => CONTENT_TYPE,
-        _ => usize::MAX,
-    }
+    let is = |known: &&[u8]| known.split_last().is_some_and(|(_, known)| known.eq_ignore_ascii_case(name));
+    KNOWN_NAMES.iter().position(is).unwrap_or(usize::MAX)
 }
 
 /// A known header name with its colon, lower-cased, as the two (overlapping) eight-byte words
@@ -887,11 +883,11 @@ impl FoldedName {
 #[inline(always)]
 fn known_name(line: &[u8], dirty: bool) -> Option<(usize, usize)> {
     const NAMES: [FoldedName; 5] = [
-        FoldedName::new(b"To-Path:"),
-        FoldedName::new(b"From-Path:"),
-        FoldedName::new(b"Message-ID:"),
-        FoldedName::new(b"Byte-Range:"),
-        FoldedName::new(b"Content-Type:"),
+        FoldedName::new(KNOWN_NAMES[TO_PATH]),
+        FoldedName::new(KNOWN_NAMES[FROM_PATH]),
+        FoldedName::new(KNOWN_NAMES[MESSAGE_ID]),
+        FoldedName::new(KNOWN_NAMES[BYTE_RANGE]),
+        FoldedName::new(KNOWN_NAMES[CONTENT_TYPE]),
     ];
     if dirty {
         return None;
@@ -927,18 +923,7 @@ fn split_header(line: &[u8], dirty: bool) -> Option<(&[u8], (usize, usize))> {
 /// `true` for the characters of an RFC 3261 token (`alphanum / "-" / "." / "!" / "%" / "*" /
 /// "_" / "+" / "`" / "'" / "~"`, and the others RFC 7230 allows), by table.
 fn is_token_char(c: u8) -> bool {
-    const TOKEN: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut c = 0;
-        while c < 256 {
-            let b = c as u8;
-            t[c] = b.is_ascii_alphanumeric()
-                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.')
-                || matches!(b, b'^' | b'_' | b'`' | b'|' | b'~');
-            c += 1;
-        }
-        t
-    };
+    const TOKEN: [bool; 256] = alnum_and(b"!#$%&'*+-.^_`|~");
     TOKEN[usize::from(c)]
 }
 
