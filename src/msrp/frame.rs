@@ -429,7 +429,7 @@ fn find_crlf(hay: &[u8], from: usize) -> Option<usize> {
 /// The first index at or after `from` where a CR begins `len` bytes that `is_match` accepts.
 ///
 /// Everything searched for here begins with CR, which is rare in headers and bodies: candidates
-/// are found with [`find_byte`] and only they are compared in full. (Comparing a window at every
+/// are found with [`find_cr`] and only they are compared in full. (Comparing a window at every
 /// position made parsing a 2 KiB frame cost 4 µs, 100× a memcpy of it.)
 #[inline(always)]
 fn find_from_cr(hay: &[u8], from: usize, len: usize, is_match: impl Fn(&[u8]) -> bool) -> Option<usize> {
@@ -438,7 +438,7 @@ fn find_from_cr(hay: &[u8], from: usize, len: usize, is_match: impl Fn(&[u8]) ->
     let starts = rest.len().checked_sub(len.checked_sub(1)?)?;
     let mut at = 0;
     while at < starts {
-        let i = at + find_byte(rest.get(at..starts)?, b'\r')?;
+        let i = at + find_cr(rest.get(at..starts)?)?;
         if rest.get(i..i + len).is_some_and(&is_match) {
             return Some(from + i);
         }
@@ -447,11 +447,19 @@ fn find_from_cr(hay: &[u8], from: usize, len: usize, is_match: impl Fn(&[u8]) ->
     None
 }
 
-/// The index of the first `byte` in `hay`, by [`find_by_blocks`] of 64 bytes: a 2 KiB body is
-/// crossed in a few dozen steps.
+/// The index of the first CR in `hay`, by [`find_by_blocks`] of 64 bytes: a 2 KiB body is
+/// crossed in a few dozen steps, and the block holding the CR is searched eight bytes at a time.
 #[inline]
-fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
-    find_by_blocks::<64>(hay, |b| b == byte, |block| block.iter().position(|&b| b == byte))
+fn find_cr(hay: &[u8]) -> Option<usize> {
+    find_by_blocks::<64>(hay, |b| b == b'\r', |block| first_flagged(block, cr_flags, |b| b == b'\r'))
+}
+
+/// The high bit of each CR byte of `x` (little-endian), by the zero-byte test on `x` XOR CRs;
+/// as with [`unprintable_flags`], only the lowest flag is certain.
+#[inline(always)]
+fn cr_flags(x: u64) -> u64 {
+    let v = x ^ (ONES * u64::from(b'\r'));
+    v.wrapping_sub(ONES) & !v & HIGHS
 }
 
 /// The index of the first byte of `hay` that `is_hit` accepts. Each `BLOCK`-byte block is tested
@@ -538,22 +546,24 @@ fn is_unprintable(b: u8) -> bool {
 /// character, nothing to check as UTF-8) is known to be one when its CR is found.
 #[inline]
 fn find_unprintable(hay: &[u8]) -> Option<usize> {
-    find_by_blocks::<16>(hay, is_unprintable, first_unprintable)
+    find_by_blocks::<16>(hay, is_unprintable, |block| first_flagged(block, unprintable_flags, is_unprintable))
 }
 
-/// [`find_unprintable`] for a short slice: eight bytes at a time, then byte by byte.
+/// The first byte of a short slice that `is_hit` accepts: eight bytes at a time by `flags` (which
+/// sets the high bit of such bytes in a little-endian word, the lowest one at least exactly), then
+/// byte by byte.
 #[inline(always)]
-fn first_unprintable(hay: &[u8]) -> Option<usize> {
+fn first_flagged(hay: &[u8], flags: impl Fn(u64) -> u64, is_hit: impl Fn(u8) -> bool) -> Option<usize> {
     let mut words = hay.chunks_exact(8);
     let mut base = 0;
     for chunk in &mut words {
-        let flags = unprintable_flags(word(chunk));
+        let flags = flags(word(chunk));
         if flags != 0 {
             return Some(base + (flags.trailing_zeros() / 8) as usize);
         }
         base += 8;
     }
-    words.remainder().iter().position(|&b| is_unprintable(b)).map(|i| base + i)
+    words.remainder().iter().position(|&b| is_hit(b)).map(|i| base + i)
 }
 
 /// Finds the frame at the start of `input`, resuming `scan`. Only the first `max_frame` bytes
@@ -567,11 +577,16 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
         Some(start) => start,
         None => {
             check_prefix(w)?;
-            let Some(e) = find_crlf(w, scan.from) else {
-                scan.from = w.len().saturating_sub(1);
-                return if full { Err(too_large(None)) } else { Ok(None) };
+            let (tid_len, e) = match send_start_line(w) {
+                Some(start) => start,
+                None => {
+                    let Some(e) = find_crlf(w, scan.from) else {
+                        scan.from = w.len().saturating_sub(1);
+                        return if full { Err(too_large(None)) } else { Ok(None) };
+                    };
+                    (parse_start_line(w.get(..e).unwrap_or_default())?.0, e)
+                }
             };
-            let (tid_len, _) = parse_start_line(w.get(..e).unwrap_or_default())?;
             scan.start = Some((tid_len, e));
             scan.phase = Phase::Headers { line_start: e + 2, dirty: false };
             scan.from = e + 2;
@@ -737,17 +752,22 @@ fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
     }
 }
 
+/// The usual start line, `MSRP <transact-id> SEND` CRLF at the start of `w`, read where it
+/// stands in one pass: the id's length and the index of the CRLF. An ident holds no CR, so that
+/// CRLF is the first one and needs no search. `None` for any other start line, or one not yet
+/// wholly buffered ([`parse_start_line`] reads those).
+#[inline(always)]
+fn send_start_line(w: &[u8]) -> Option<(usize, usize)> {
+    const SEND: &[u8] = b" SEND\r\n";
+    let rest = w.get(TID_AT..)?;
+    let n = MessageId::ident_at(rest)?;
+    (rest.get(n..n + SEND.len())? == SEND).then_some((n, TID_AT + n + SEND.len() - CRLF.len()))
+}
+
 /// Parses the start line (without its CRLF): the transaction id's length and what follows it.
 fn parse_start_line(line: &[u8]) -> Result<(usize, StartLine<'_>), FrameError> {
     let bad = |reason| FrameError::BadStartLine { reason };
     let rest = line.strip_prefix(b"MSRP ").ok_or(bad("does not begin with \"MSRP \""))?;
-    // The usual SEND, in one pass: an ident (ASCII, so it needs no UTF-8 check of its own), a
-    // space, the method.
-    if let Some(n) = MessageId::ident_at(rest) {
-        if rest.get(n) == Some(&b' ') && rest.get(n + 1..) == Some(b"SEND") {
-            return Ok((n, StartLine::Request(RequestMethod::Send)));
-        }
-    }
     let space = rest.iter().position(|&c| c == b' ');
     let (tid, rest) = match space {
         Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..).unwrap_or_default()),
@@ -1205,6 +1225,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn find_cr_agrees_with_a_byte_scan() {
+        let plain = |hay: &[u8]| hay.iter().position(|&b| b == b'\r');
+        // Lengths across several 64-byte blocks; every byte next to CR in value (0x0C, 0x0E,
+        // 0x8D) is a near miss for the word test.
+        for len in 0..200 {
+            let clean: Vec<u8> = (0..len).map(|i| [b'a', 0x0C, 0x0E, 0x8D, b'\n', 0xFF][i % 6]).collect();
+            assert_eq!(find_cr(&clean), None, "{clean:?}");
+            for at in 0..len {
+                let mut hay = clean.clone();
+                hay[at] = b'\r';
+                // A second CR later must not hide or move the first.
+                if at + 5 < len {
+                    hay[at + 5] = b'\r';
+                }
+                assert_eq!(find_cr(&hay), plain(&hay), "{hay:?}");
+            }
+        }
+    }
+
+    /// The one-pass reading of `MSRP <id> SEND` CRLF takes exactly the start lines that the
+    /// general reading takes as SEND, with the same id and CRLF, and declines every other.
+    #[test]
+    fn the_send_start_line_is_read_as_the_general_rule_reads_it() {
+        let ids = [
+            "abc",
+            "abcd",
+            "a786hjs2",
+            "a-b.c+d%e=f",
+            "-abc",
+            "ab\u{e9}cd",
+            &"x".repeat(32),
+            &"x".repeat(33),
+        ];
+        let methods = ["SEND", "SENDX", "SEN", "send", "REPORT", "200 OK", "SEND "];
+        for id in ids {
+            for method in methods {
+                for ending in ["\r\n", "\r", "", "\n", "\r\nTo-Path: x\r\n"] {
+                    let w = format!("MSRP {id} {method}{ending}");
+                    let w = w.as_bytes();
+                    let general = find_crlf(w, 0).and_then(|e| match parse_start_line(&w[..e]) {
+                        Ok((n, StartLine::Request(RequestMethod::Send))) => Some((n, e)),
+                        _ => None,
+                    });
+                    assert_eq!(send_start_line(w), general, "{:?}", String::from_utf8_lossy(w));
+                }
+            }
+        }
+        assert_eq!(send_start_line(b"MSRP a786hjs2 SEND\r\n"), Some((8, 18)));
     }
 
     #[test]
