@@ -836,8 +836,8 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     let transaction_id = text.get(TID_AT..tid_end).unwrap_or_default();
     let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
     let value = |slot: usize| scan.known.get(slot).copied().flatten().and_then(|(a, b)| text.get(a..b));
-    let to_path = value(TO_PATH).ok_or(fail(Problem::MissingToPath))?;
-    let from_path = value(FROM_PATH).ok_or(fail(Problem::MissingFromPath))?;
+    let to_path = value(TO_PATH).ok_or_else(|| fail(Problem::MissingToPath))?;
+    let from_path = value(FROM_PATH).ok_or_else(|| fail(Problem::MissingFromPath))?;
     let body = at.body.map(|(a, b)| w.get(a..b).unwrap_or_default());
     if matches!(start, StartLine::Response { .. }) && body.is_some_and(|b| !b.is_empty()) {
         return Err(fail(Problem::BodyInResponse));
