@@ -433,9 +433,21 @@ fn find_crlf(hay: &[u8], from: usize) -> Option<usize> {
 /// position made parsing a 2 KiB frame cost 4 µs, 100× a memcpy of it.)
 #[inline(always)]
 fn find_from_cr(hay: &[u8], from: usize, len: usize, is_match: impl Fn(&[u8]) -> bool) -> Option<usize> {
+    find_from_cr_before(hay, from, usize::MAX, len, is_match)
+}
+
+/// [`find_from_cr`] for a match that begins before `until`.
+#[inline(always)]
+fn find_from_cr_before(
+    hay: &[u8],
+    from: usize,
+    until: usize,
+    len: usize,
+    is_match: impl Fn(&[u8]) -> bool,
+) -> Option<usize> {
     let rest = hay.get(from..)?;
     // The last position a match can begin at, plus one.
-    let starts = rest.len().checked_sub(len.checked_sub(1)?)?;
+    let starts = rest.len().checked_sub(len.checked_sub(1)?)?.min(until.saturating_sub(from));
     let mut at = 0;
     while at < starts {
         let i = at + find_cr(rest.get(at..starts)?)?;
@@ -518,9 +530,56 @@ impl<'t> EndLineNeedle<'t> {
     }
 
     /// The index of the first needle in `hay` at or after `from`.
+    ///
+    /// A body is crossed by its dashes rather than its CRs (see [`first_dashed_span`]); only a
+    /// span that may hold a needle is searched by its CRs. The spans tile the body, so the first
+    /// needle found is the first needle.
     fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
-        find_from_cr(hay, from, self.len(), |window| self.is(window))
+        let mut at = from;
+        loop {
+            at += first_dashed_span(hay.get(at..)?);
+            if hay.len() < at + DASH_SPAN_READ {
+                // Too little left for a whole span: the rest is searched by its CRs.
+                return find_from_cr(hay, at, self.len(), |window| self.is(window));
+            }
+            let found = find_from_cr_before(hay, at, at + DASH_SPAN, self.len(), |window| self.is(window));
+            if found.is_some() {
+                return found;
+            }
+            at += DASH_SPAN;
+        }
     }
+}
+
+/// How many positions a dash span covers, and how far apart its four blocks are.
+const DASH_SPAN: usize = 88;
+const DASH_GAP: usize = 22;
+/// How many bytes a dash span's blocks lie within: eight before the first, then the span.
+const DASH_SPAN_READ: usize = 8 + DASH_SPAN;
+
+/// The offset of the first span of `hay` (spans of [`DASH_SPAN`] positions, from 0) in which a
+/// needle may begin, or where the whole spans end (less than [`DASH_SPAN_READ`] bytes remain).
+///
+/// A needle holds a run of seven dashes, and the run of a needle beginning at `at + i` (`i` below
+/// `DASH_SPAN`) meets one of the four 16-byte blocks at `at + 8`, `+ 30`, `+ 52` and `+ 74`: the
+/// gaps between them are six bytes long. So a span whose blocks hold no dash holds no needle,
+/// and 88 positions are passed over with 64 bytes compared, where a CR search compares all 88.
+#[inline(always)]
+fn first_dashed_span(hay: &[u8]) -> usize {
+    let mut at = 0;
+    for span in hay.get(8..).unwrap_or_default().chunks_exact(DASH_SPAN) {
+        let mut dash = 0u8;
+        for k in 0..4 {
+            for &b in span.get(k * DASH_GAP..k * DASH_GAP + 16).unwrap_or_default() {
+                dash |= u8::from(b == b'-');
+            }
+        }
+        if dash != 0 {
+            return at;
+        }
+        at += DASH_SPAN;
+    }
+    at
 }
 
 /// The high bit of each byte of `x` (little-endian) that is not printable ASCII (below 0x20,
@@ -1278,6 +1337,27 @@ mod tests {
         assert_eq!(send_start_line(b"MSRP a786hjs2 SEND\r\n"), Some((8, 18)));
     }
 
+    /// A needle alone in filler is found wherever it begins relative to the dash spans, from
+    /// wherever the search starts; with dashes elsewhere, the same.
+    #[test]
+    fn a_needle_is_found_at_every_offset_of_the_dash_spans() {
+        let needle = EndLineNeedle::new(b"a786hjs2");
+        for filler in [b'q', b'-'] {
+            for i in 0..2 * DASH_SPAN_READ + 20 {
+                let mut hay = vec![filler; 3 * DASH_SPAN_READ];
+                hay[i..i + needle.len()].copy_from_slice(b"\r\n-------a786hjs2");
+                for from in 0..=i.min(9) {
+                    assert_eq!(
+                        needle.find(&hay, from),
+                        Some(i),
+                        "filler {filler}, needle at {i}, from {from}"
+                    );
+                }
+                assert_eq!(needle.find(&hay, i + 1), None, "filler {filler}, needle at {i}");
+            }
+        }
+    }
+
     #[test]
     fn the_end_line_needle_is_found_where_a_window_search_finds_it() {
         let needle = EndLineNeedle::new(b"a786hjs2");
@@ -1286,12 +1366,18 @@ mod tests {
         // Haystacks from the needle's own pieces, cut and repeated, so near misses abound.
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         let mut found = 0;
-        for _ in 0..20_000 {
+        // Some haystacks are long and mostly filler, so that spans without a dash are passed over
+        // and a needle may begin anywhere in a span.
+        for round in 0..20_000 {
             let mut hay = Vec::new();
-            while hay.len() < 80 {
+            let len = [80, 200, 400][round % 3];
+            while hay.len() < len {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
+                if round % 3 != 0 && x % 8 != 0 {
+                    hay.extend(std::iter::repeat_n(b'q', ((x >> 40) % 40) as usize));
+                }
                 let n = bytes.len() as u64;
                 let from = (x % n) as usize;
                 let to = from + ((x >> 8) % (n - from as u64 + 1)) as usize;
