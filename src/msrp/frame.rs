@@ -894,9 +894,8 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     let tid_end = TID_AT + at.tid_len;
     let transaction_id = text.get(TID_AT..tid_end).unwrap_or_default();
     let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
-    let value = |slot: usize| scan.known.get(slot).copied().flatten().and_then(|(a, b)| text.get(a..b));
-    let to_path = value(TO_PATH).ok_or_else(|| fail(Problem::MissingToPath))?;
-    let from_path = value(FROM_PATH).ok_or_else(|| fail(Problem::MissingFromPath))?;
+    let to_path = known_value(text, &scan.known, TO_PATH).ok_or_else(|| fail(Problem::MissingToPath))?;
+    let from_path = known_value(text, &scan.known, FROM_PATH).ok_or_else(|| fail(Problem::MissingFromPath))?;
     let body = at.body.map(|(a, b)| w.get(a..b).unwrap_or_default());
     if matches!(start, StartLine::Response { .. }) && body.is_some_and(|b| !b.is_empty()) {
         return Err(fail(Problem::BodyInResponse));
@@ -909,10 +908,16 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
         body,
         continuation: at.flag,
         head: text.get(head_start..).unwrap_or_default(),
-        message_id: value(MESSAGE_ID),
-        byte_range: value(BYTE_RANGE),
-        content_type: value(CONTENT_TYPE),
+        message_id: known_value(text, &scan.known, MESSAGE_ID),
+        byte_range: known_value(text, &scan.known, BYTE_RANGE),
+        content_type: known_value(text, &scan.known, CONTENT_TYPE),
     })
+}
+
+/// The value the scan recorded in `slot`, as text.
+#[inline(always)]
+fn known_value<'a>(text: &'a str, known: &Known, slot: usize) -> Option<&'a str> {
+    known.get(slot).copied().flatten().and_then(|(a, b)| text.get(a..b))
 }
 
 /// The slot of `known` a header name fills, or `usize::MAX` for any other name.
