@@ -698,44 +698,50 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
                         },
                     };
                     let line = w.get(line_start..e).unwrap_or_default();
-                    if line.is_empty() {
-                        // Blank line: the body follows. Search for the end-line from the blank
-                        // line's own CRLF, so an empty body written without its CRLF is still found.
-                        scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
-                        scan.from = e;
-                        break;
-                    }
-                    if let Some(rest) =
-                        line.first().filter(|&&b| b == b'-').and_then(|_| line.strip_prefix(END_LINE_DASHES))
-                    {
-                        // An end-line right after the headers: a frame without body.
-                        let frame_end = e + 2;
-                        let Some((&flag, id)) = rest.split_last() else {
-                            return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
-                        };
-                        if id != tid_bytes {
-                            return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
-                        }
-                        let Some(flag) = Continuation::from_flag(flag) else {
-                            return Err(malformed(tid(), frame_end, Problem::BadContinuation));
-                        };
-                        return Ok(Some(Located {
-                            tid_len,
-                            start_line_end,
-                            headers_end: line_start,
-                            body: None,
-                            flag,
-                            frame_end,
-                        }));
-                    }
-                    // A clean line naming one of the five is known by two word compares; any
-                    // other line has its name read through the token table.
+                    // A clean line naming one of the five is known by two word compares (and is
+                    // neither blank nor an end-line); any other line is looked at in turn.
                     let named = match known_name(line, dirty) {
                         Some((slot, name_len)) => {
                             let (from, to) = unblanked(line.get(name_len..).unwrap_or_default());
                             Some((slot, (name_len + from, name_len + to)))
                         }
-                        None => split_header(line, dirty).map(|(name, value)| (slot_of(name), value)),
+                        None => {
+                            if line.is_empty() {
+                                // Blank line: the body follows. Search for the end-line from the
+                                // blank line's own CRLF, so an empty body written without its CRLF
+                                // is still found.
+                                scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
+                                scan.from = e;
+                                break;
+                            }
+                            if let Some(rest) = line
+                                .first()
+                                .filter(|&&b| b == b'-')
+                                .and_then(|_| line.strip_prefix(END_LINE_DASHES))
+                            {
+                                // An end-line right after the headers: a frame without body.
+                                let frame_end = e + 2;
+                                let Some((&flag, id)) = rest.split_last() else {
+                                    return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
+                                };
+                                if id != tid_bytes {
+                                    return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
+                                }
+                                let Some(flag) = Continuation::from_flag(flag) else {
+                                    return Err(malformed(tid(), frame_end, Problem::BadContinuation));
+                                };
+                                return Ok(Some(Located {
+                                    tid_len,
+                                    start_line_end,
+                                    headers_end: line_start,
+                                    body: None,
+                                    flag,
+                                    frame_end,
+                                }));
+                            }
+                            // Any other name is read through the token table.
+                            split_header(line, dirty).map(|(name, value)| (slot_of(name), value))
+                        }
                     };
                     match named {
                         Some((slot, value)) => {
@@ -895,7 +901,8 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     let transaction_id = text.get(TID_AT..tid_end).unwrap_or_default();
     let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
     let to_path = known_value(text, &scan.known, TO_PATH).ok_or_else(|| fail(Problem::MissingToPath))?;
-    let from_path = known_value(text, &scan.known, FROM_PATH).ok_or_else(|| fail(Problem::MissingFromPath))?;
+    let from_path =
+        known_value(text, &scan.known, FROM_PATH).ok_or_else(|| fail(Problem::MissingFromPath))?;
     let body = at.body.map(|(a, b)| w.get(a..b).unwrap_or_default());
     if matches!(start, StartLine::Response { .. }) && body.is_some_and(|b| !b.is_empty()) {
         return Err(fail(Problem::BodyInResponse));
