@@ -627,6 +627,7 @@ fn first_flagged(hay: &[u8], flags: impl Fn(u64) -> u64, is_hit: impl Fn(u8) -> 
 
 /// Finds the frame at the start of `input`, resuming `scan`. Only the first `max_frame` bytes
 /// are looked at, so the answer does not depend on how much was buffered beyond them.
+#[inline(always)]
 fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Located>, FrameError> {
     let w = input.get(..max_frame).unwrap_or(input);
     let full = w.len() >= max_frame;
