@@ -458,6 +458,84 @@ fn lim1_single_chunk_over_max_message_is_413() {
     ));
 }
 
+/// LIM-1 counts partial messages per session; the decision where SPEC.md is silent (CONFORMANCE.md)
+/// keeps one leg from holding them all: a leg holding fewer than half of the slots gets one by
+/// evicting the least recently active partial message of a leg holding more than half.
+#[test]
+fn lim1_a_leg_holding_most_slots_gives_up_its_least_recently_active_message() {
+    let mut r = Reassembler::new(Limits { max_partial: 4, ..Limits::default() });
+    for id in ["r0001", "r0002", "r0003", "r0004"] {
+        assert_eq!(r.receive(Leg::Remote, &chunk(id, Some("1-2/6"), MORE, b"ab")).outcome, Outcome::Partial);
+    }
+    // r0001 gets another chunk: r0002 is now the least recently active.
+    assert_eq!(r.receive(Leg::Remote, &chunk("r0001", Some("3-4/6"), MORE, b"cd")).outcome, Outcome::Partial);
+    let held = r.buffered_bytes();
+    let got = r.receive(Leg::Client, &chunk("c0001", Some("1-2/4"), MORE, b"ab"));
+    assert_eq!(got.outcome, Outcome::Partial);
+    let evicted = MessageId::parse("r0002").unwrap();
+    assert_eq!(got.notes.as_slice(), [Note::Evicted { leg: Leg::Remote, id: evicted }]);
+    assert_eq!(r.partial_messages(), 4);
+    assert!(r.buffered_bytes() <= held, "the evicted message's bytes are let go");
+    // The evicted message is refused from now on, the others go on, the client's completes.
+    assert_eq!(
+        r.receive(Leg::Remote, &chunk("r0002", Some("3-6/6"), LAST, b"cdef")).outcome,
+        Outcome::Rejected(413)
+    );
+    assert_eq!(
+        complete(r.receive(Leg::Remote, &chunk("r0001", Some("5-6/6"), LAST, b"ef")).outcome).body,
+        b"abcdef"
+    );
+    assert_eq!(
+        complete(r.receive(Leg::Client, &chunk("c0001", Some("3-4/4"), LAST, b"cd")).outcome).body,
+        b"abcd"
+    );
+}
+
+/// No eviction when the new message's leg holds half of the slots or more, or when no other leg
+/// holds more than half: the new message is refused as before.
+#[test]
+fn lim1_no_eviction_without_a_leg_holding_more_than_half() {
+    let open = |r: &mut Reassembler, leg, id| r.receive(leg, &chunk(id, Some("1-2/4"), MORE, b"ab"));
+    // Remote 2, client 2: neither may take from the other.
+    let mut r = Reassembler::new(Limits { max_partial: 4, ..Limits::default() });
+    for (leg, id) in
+        [(Leg::Remote, "r0001"), (Leg::Remote, "r0002"), (Leg::Client, "c0001"), (Leg::Client, "c0002")]
+    {
+        assert_eq!(open(&mut r, leg, id).outcome, Outcome::Partial);
+    }
+    for (leg, id) in [(Leg::Client, "c0003"), (Leg::Remote, "r0003")] {
+        let got = open(&mut r, leg, id);
+        assert_eq!(got.outcome, Outcome::Rejected(413), "{id}");
+        assert!(!got.notes.iter().any(|n| matches!(n, Note::Evicted { .. })), "{id}: {:?}", got.notes);
+    }
+    // Remote 2, IWF 2, client 0: no leg holds more than half, so the client is refused too.
+    let mut r = Reassembler::new(Limits { max_partial: 4, ..Limits::default() });
+    for (leg, id) in
+        [(Leg::Remote, "r0001"), (Leg::Remote, "r0002"), (Leg::Iwf(1), "i0001"), (Leg::Iwf(1), "i0002")]
+    {
+        assert_eq!(open(&mut r, leg, id).outcome, Outcome::Partial);
+    }
+    assert_eq!(open(&mut r, Leg::Client, "c0001").outcome, Outcome::Rejected(413));
+    // Remote 3, client 1 (of 4): the client holds fewer than half and the remote more, so it may.
+    let mut r = Reassembler::new(Limits { max_partial: 4, ..Limits::default() });
+    for (leg, id) in
+        [(Leg::Remote, "r0001"), (Leg::Remote, "r0002"), (Leg::Remote, "r0003"), (Leg::Client, "c0001")]
+    {
+        assert_eq!(open(&mut r, leg, id).outcome, Outcome::Partial);
+    }
+    // The remote's own new message takes nothing from its own.
+    let got = open(&mut r, Leg::Remote, "r0004");
+    assert_eq!((got.outcome, got.notes.len()), (Outcome::Rejected(413), 1), "{:?}", got.notes);
+    let got = open(&mut r, Leg::Client, "c0002");
+    assert_eq!(got.outcome, Outcome::Partial);
+    assert_eq!(
+        got.notes.as_slice(),
+        [Note::Evicted { leg: Leg::Remote, id: MessageId::parse("r0001").unwrap() }]
+    );
+    // Now remote 2, client 2: the remote may not take one back.
+    assert_eq!(open(&mut r, Leg::Remote, "r0005").outcome, Outcome::Rejected(413));
+}
+
 #[test]
 fn lim1_partial_message_limit_refuses_the_next_message_and_the_session_goes_on() {
     let mut r = Reassembler::new(Limits { max_partial: 2, ..Limits::default() });

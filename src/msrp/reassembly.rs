@@ -37,7 +37,12 @@
 //! A message over [`Limits::max_message`], or whose claimed total or received range already is,
 //! a new partial message beyond [`Limits::max_partial`], or a chunk that would take the buffered
 //! bytes beyond [`Limits::max_buffered`]: the message is discarded whole, the chunk answered
-//! `413` and reported ([`Note::OverLimit`]); the session goes on.
+//! `413` and reported ([`Note::OverLimit`]); the session goes on. The partial-message limit is
+//! per session, as SPEC.md LIM-1 says, and fair between legs (a decision where SPEC.md is
+//! silent): when every slot is taken, a new message of a leg holding fewer than half of them
+//! takes the slot of the least recently active partial message of a leg holding more than half,
+//! which is discarded whole and reported ([`Note::Evicted`]); its later chunks get `413`. So a
+//! peer that opens messages and never finishes them cannot starve the other legs.
 //!
 //! Memory: [`Reassembler::buffered_bytes`] counts every byte the reassembler holds for partial
 //! messages that depends on the peer (chunk buffers, the sets of received ranges, content types)
@@ -81,7 +86,10 @@ const TOO_LARGE: u16 = 413;
 pub struct Limits {
     /// Largest reassembled message, in bytes (default 1 MiB).
     pub max_message: usize,
-    /// Most messages that may be partially received at once (default 16).
+    /// Most messages that may be partially received at once, over all legs (default 16). When
+    /// they are all taken, a leg that holds fewer than half of them may still open a message: the
+    /// least recently active partial message of a leg holding more than half is evicted for it
+    /// ([`Note::Evicted`]), so that one leg's never-finished messages cannot starve another.
     pub max_partial: usize,
     /// Most bytes of chunks buffered for partial messages (default 4 MiB).
     pub max_buffered: usize,
@@ -233,6 +241,16 @@ pub enum Note {
         /// What the limit allows.
         allowed: u64,
     },
+    /// Every partial-message slot was taken and this chunk's leg held fewer than half of them:
+    /// the least recently active partial message of the leg holding the most (more than half)
+    /// was discarded whole to make room ([`Limits::max_partial`]); its later chunks are
+    /// answered `413`.
+    Evicted {
+        /// The evicted message's leg.
+        leg: Leg,
+        /// The evicted message's Message-ID.
+        id: MessageId,
+    },
 }
 
 impl fmt::Display for Note {
@@ -253,6 +271,10 @@ impl fmt::Display for Note {
             Note::OverLimit { limit, needed, allowed } => {
                 write!(f, "over the {limit} limit ({needed} > {allowed}): message discarded, 413")
             }
+            Note::Evicted { leg, id } => write!(
+                f,
+                "partial message {id} on {leg} evicted for a message of a leg holding fewer partial messages; its chunks get 413"
+            ),
         }
     }
 }
@@ -520,6 +542,9 @@ impl Partial {
 struct Slot {
     key: Key,
     partial: Partial,
+    /// [`Reassembler::chunks`] when the message last got a chunk: the least recently active
+    /// message is evicted first.
+    touched: u64,
 }
 
 /// Reassembles the chat messages of one session, per leg and Message-ID (SPEC.md MSRP-1, REC-5i)
@@ -569,6 +594,8 @@ pub struct Reassembler {
     finished: BTreeMap<Key, Finish>,
     /// The remembered finished messages, oldest first (at most [`FINISHED_MEMORY`]).
     finished_order: VecDeque<Key>,
+    /// Chunks placed so far: the clock of [`Slot::touched`].
+    chunks: u64,
 }
 
 impl Reassembler {
@@ -581,6 +608,7 @@ impl Reassembler {
             held: 0,
             finished: BTreeMap::new(),
             finished_order: VecDeque::new(),
+            chunks: 0,
         }
     }
 
@@ -741,7 +769,9 @@ impl Reassembler {
                 self.remember(key, Finish::Complete);
                 return Receipt::with(Outcome::Complete(message), notes);
             }
-            None if self.partials.len() >= self.limits.max_partial => {
+            // Every slot taken: a leg holding fewer than half of them gets one by eviction, any
+            // other is refused.
+            None if self.partials.len() >= self.limits.max_partial && !self.evict_for(key.0, &mut notes) => {
                 let needed = to_u64(self.partials.len()).saturating_add(1);
                 return self.refuse(
                     key,
@@ -756,11 +786,15 @@ impl Reassembler {
                 if self.partials.try_reserve(1).is_err() {
                     return self.refuse(key, None, Limit::Partial, 1, to_u64(self.limits.max_partial), notes);
                 }
-                self.partials.push(Slot { key, partial: Partial::default() });
+                self.partials.push(Slot { key, partial: Partial::default(), touched: 0 });
                 self.partials.len() - 1
             }
         };
         self.hot = i;
+        self.chunks = self.chunks.wrapping_add(1);
+        if let Some(slot) = self.partials.get_mut(i) {
+            slot.touched = self.chunks;
+        }
         let limits = self.limits;
         let held = self.held;
         let Some(partial) = self.partials.get_mut(i).map(|s| &mut s.partial) else {
@@ -879,6 +913,34 @@ impl Reassembler {
         self.remember(key, Finish::Refused);
         notes.push(Note::OverLimit { limit, needed, allowed });
         Receipt::with(Outcome::Rejected(TOO_LARGE), notes)
+    }
+
+    /// Makes room for a new partial message of `leg` when every slot is taken (LIM-1 counts them
+    /// per session): if another leg holds more than half of the slots (so `leg` holds fewer than
+    /// half), that leg's least recently active partial message is discarded whole, remembered as
+    /// refused (its later chunks get `413`) and reported. `true` when a slot was freed.
+    fn evict_for(&mut self, leg: Leg, notes: &mut SmallVec<[Note; 2]>) -> bool {
+        let held_by = |l: Leg| self.partials.iter().filter(|s| s.key.0 == l).count();
+        let Some(top) = self.partials.iter().map(|s| s.key.0).max_by_key(|&l| held_by(l)) else {
+            return false;
+        };
+        if top == leg || held_by(top).saturating_mul(2) <= self.limits.max_partial {
+            return false;
+        }
+        let victim = self
+            .partials
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.key.0 == top)
+            .min_by_key(|(_, s)| s.touched)
+            .map(|(i, s)| (i, s.key));
+        let Some((i, key)) = victim else {
+            return false;
+        };
+        self.take(i);
+        self.remember(key, Finish::Refused);
+        notes.push(Note::Evicted { leg: key.0, id: key.1 });
+        true
     }
 
     /// Remembers how a message finished, forgetting the oldest beyond [`FINISHED_MEMORY`].
