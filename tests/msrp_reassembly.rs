@@ -847,3 +847,66 @@ fn msrp1_in_order_chunks_that_change_more_than_bytes_are_still_seen() {
     }
     assert_eq!(r.buffered_bytes(), 0);
 }
+
+proptest! {
+    #![proptest_config(config("proptest-regressions/msrp_reassembly.txt", 256))]
+
+    /// LIM-1 with slots shared by three legs, against a model: a new message beyond
+    /// `max_partial` takes the slot of the least recently active partial message of a leg
+    /// holding more than half of the slots (never its own leg's), and is refused otherwise.
+    /// Each op opens a message on a leg (`Err(leg)`) or sends the next byte of a partial one
+    /// (`Ok(index)`); no message ever completes.
+    #[test]
+    fn lim1_evictions_follow_the_model(
+        ops in proptest::collection::vec(prop_oneof![(0u8..3).prop_map(Err), (0usize..64).prop_map(Ok)], 1..120),
+        max_partial in 1usize..7,
+    ) {
+        let mut r = Reassembler::new(Limits { max_partial, ..Limits::default() });
+        // The model: (leg, id, next byte, when last active).
+        let mut model: Vec<(Leg, String, usize, usize)> = Vec::new();
+        let (mut clock, mut opened) = (0usize, 0usize);
+        for op in ops {
+            match op {
+                Err(l) => {
+                    let leg = [Leg::Client, Leg::Remote, Leg::Iwf(1)][usize::from(l)];
+                    opened += 1;
+                    let id = format!("new{opened:04}");
+                    let got = r.receive(leg, &chunk(&id, Some("1-1/1000"), MORE, b"a"));
+                    let mut evict = None;
+                    if model.len() >= max_partial {
+                        let top = [Leg::Client, Leg::Remote, Leg::Iwf(1)]
+                            .into_iter()
+                            .find(|&t| t != leg && 2 * model.iter().filter(|m| m.0 == t).count() > max_partial);
+                        let Some(top) = top else {
+                            prop_assert_eq!(got.outcome, Outcome::Rejected(413), "{:?}", model);
+                            continue;
+                        };
+                        let lru = model.iter().enumerate().filter(|(_, m)| m.0 == top).min_by_key(|(_, m)| m.3);
+                        evict = lru.map(|(i, _)| i);
+                    }
+                    prop_assert_eq!(&got.outcome, &Outcome::Partial);
+                    let expected: Vec<Note> = evict
+                        .map(|i| model.remove(i))
+                        .map(|(l, id, ..)| Note::Evicted { leg: l, id: MessageId::parse(&id).unwrap() })
+                        .into_iter()
+                        .collect();
+                    prop_assert_eq!(got.notes.as_slice(), expected.as_slice());
+                    clock += 1;
+                    model.push((leg, id, 2, clock));
+                }
+                Ok(_) if model.is_empty() => {}
+                Ok(i) => {
+                    let m = i % model.len();
+                    let (leg, id, next, _) = model[m].clone();
+                    let range = format!("{next}-{next}/1000");
+                    let got = r.receive(leg, &chunk(&id, Some(&range), MORE, b"b"));
+                    prop_assert_eq!(got.outcome, Outcome::Partial);
+                    clock += 1;
+                    model[m].2 += 1;
+                    model[m].3 = clock;
+                }
+            }
+            prop_assert_eq!(r.partial_messages(), model.len());
+        }
+    }
+}

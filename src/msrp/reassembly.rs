@@ -920,11 +920,24 @@ impl Reassembler {
     /// half), that leg's least recently active partial message is discarded whole, remembered as
     /// refused (its later chunks get `413`) and reported. `true` when a slot was freed.
     fn evict_for(&mut self, leg: Leg, notes: &mut SmallVec<[Note; 2]>) -> bool {
-        let held_by = |l: Leg| self.partials.iter().filter(|s| s.key.0 == l).count();
-        let Some(top) = self.partials.iter().map(|s| s.key.0).max_by_key(|&l| held_by(l)) else {
+        // At most one leg holds more than half: a majority vote finds the only candidate in one
+        // pass, a second pass counts its slots (linear in `max_partial`, whatever it is set to).
+        let mut candidate = None;
+        let mut votes = 0usize;
+        for slot in &self.partials {
+            if votes == 0 {
+                (candidate, votes) = (Some(slot.key.0), 1);
+            } else if candidate == Some(slot.key.0) {
+                votes += 1;
+            } else {
+                votes -= 1;
+            }
+        }
+        let Some(top) = candidate else {
             return false;
         };
-        if top == leg || held_by(top).saturating_mul(2) <= self.limits.max_partial {
+        let held = self.partials.iter().filter(|s| s.key.0 == top).count();
+        if top == leg || held.saturating_mul(2) <= self.limits.max_partial {
             return false;
         }
         let victim = self
