@@ -535,14 +535,15 @@ impl<'t> EndLineNeedle<'t> {
     /// span that may hold a needle is searched by its CRs. The spans tile the body, so the first
     /// needle found is the first needle.
     fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let is_needle = |window: &[u8]| self.is(window);
         let mut at = from;
         loop {
             at += first_dashed_span(hay.get(at..)?);
             if hay.len() < at + DASH_SPAN_READ {
                 // Too little left for a whole span: the rest is searched by its CRs.
-                return find_from_cr(hay, at, self.len(), |window| self.is(window));
+                return find_from_cr(hay, at, self.len(), is_needle);
             }
-            let found = find_from_cr_before(hay, at, at + DASH_SPAN, self.len(), |window| self.is(window));
+            let found = find_from_cr_before(hay, at, at + DASH_SPAN, self.len(), is_needle);
             if found.is_some() {
                 return found;
             }

@@ -769,22 +769,16 @@ impl Reassembler {
                 self.remember(key, Finish::Complete);
                 return Receipt::with(Outcome::Complete(message), notes);
             }
-            // Every slot taken: a leg holding fewer than half of them gets one by eviction, any
-            // other is refused.
-            None if self.partials.len() >= self.limits.max_partial && !self.evict_for(key.0, &mut notes) => {
-                let needed = to_u64(self.partials.len()).saturating_add(1);
-                return self.refuse(
-                    key,
-                    None,
-                    Limit::Partial,
-                    needed,
-                    to_u64(self.limits.max_partial),
-                    notes,
-                );
-            }
             None => {
+                // Every slot taken: a leg holding fewer than half of them gets one by eviction,
+                // any other is refused.
+                let max_partial = to_u64(self.limits.max_partial);
+                if self.partials.len() >= self.limits.max_partial && !self.evict_for(key.0, &mut notes) {
+                    let needed = to_u64(self.partials.len()).saturating_add(1);
+                    return self.refuse(key, None, Limit::Partial, needed, max_partial, notes);
+                }
                 if self.partials.try_reserve(1).is_err() {
-                    return self.refuse(key, None, Limit::Partial, 1, to_u64(self.limits.max_partial), notes);
+                    return self.refuse(key, None, Limit::Partial, 1, max_partial, notes);
                 }
                 self.partials.push(Slot { key, partial: Partial::default(), touched: 0 });
                 self.partials.len() - 1
@@ -792,14 +786,13 @@ impl Reassembler {
         };
         self.hot = i;
         self.chunks = self.chunks.wrapping_add(1);
-        if let Some(slot) = self.partials.get_mut(i) {
-            slot.touched = self.chunks;
-        }
         let limits = self.limits;
         let held = self.held;
-        let Some(partial) = self.partials.get_mut(i).map(|s| &mut s.partial) else {
+        let Some(slot) = self.partials.get_mut(i) else {
             return Receipt::with(Outcome::Partial, notes); // not reached: `i` is in range
         };
+        slot.touched = self.chunks;
+        let partial = &mut slot.partial;
         if let Some(complete) = partial.append(&range, body_end, is_last, send) {
             return match complete.then(|| self.take(i)).flatten() {
                 Some(partial) => self.completed(key, partial, notes),
