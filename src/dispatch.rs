@@ -54,12 +54,12 @@
 use core::fmt;
 use core::ops::ControlFlow;
 
+use crate::config::Policy;
 use crate::grammar::accept_contact::{self, ICSI_REF};
 use crate::grammar::event::{self, DEFERRED_MESSAGES};
 use crate::grammar::service::{self, CpmService};
 use crate::grammar::GrammarError;
 use crate::headers::{names, HeaderName, SipHeaders};
-use crate::session::config::Policy;
 use crate::Method;
 
 /// The procedure that handles a request arriving in the terminating network.

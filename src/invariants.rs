@@ -57,8 +57,8 @@
 use core::fmt;
 use std::collections::BTreeMap;
 
-use crate::session::action::{Action, Actions, Diagnostic, ObjectRef};
-use crate::session::config::{Config, Kind, Preferences, Role, Side};
+use crate::action::{Action, Actions, Diagnostic, ObjectRef};
+use crate::config::{Config, Preferences, Role};
 use crate::{Input, Leg, Method, Session};
 
 /// A promise a session broke.
@@ -254,9 +254,7 @@ impl InvariantChecker {
             client_gone: false,
             stored: Vec::new(),
             bound: config.limits.max_buffered,
-            recording: config.role == Role::B2bua
-                && config.prefs.contains(Preferences::ALLOW_OFFLINE_STORAGE)
-                && !(config.kind == Kind::FileTransfer && config.side == Side::Terminating),
+            recording: config.recording_on(),
             prefs: config.prefs,
             intercepting: false,
             completions: Vec::new(),

@@ -75,6 +75,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod action;
+mod config;
 pub mod dispatch;
 pub mod grammar;
 pub mod headers;
@@ -88,10 +90,10 @@ pub mod script;
 pub mod session;
 mod time;
 
+pub use action::{Action, Actions, Diagnostic, Folder, ObjectRef};
+pub use config::{Config, ConfigError, Kind, Policy, Preferences, Role, Side};
 pub use dispatch::{route, Procedure, Route};
 pub use leg::{Leg, Method, UnknownLeg};
-pub use session::action::{Action, Actions, Diagnostic, Folder, ObjectRef};
-pub use session::config::{Config, ConfigError, Kind, Policy, Preferences, Role, Side};
 pub use session::input::Input;
 pub use session::Session;
 pub use time::Time;

@@ -105,7 +105,7 @@ fn an_idle_session_is_small() {
 /// zero-allocation tests above need: a client's BYE with four IWFs is five actions.
 #[test]
 fn actions_are_small() {
-    use cpm_pf::session::action::{Action, Actions};
+    use cpm_pf::{Action, Actions};
     let action = std::mem::size_of::<Action<'static>>();
     let actions = std::mem::size_of::<Actions<'static>>();
     assert!(action <= 96, "size_of::<Action>() = {action}");

@@ -17,49 +17,82 @@
 
 pub mod objects;
 
+use std::collections::VecDeque;
+
+use crate::action::{Action, Actions, Diagnostic, Folder, ObjectRef};
+use crate::config::{Config, Kind, Policy, Side};
 use crate::grammar::message_id::MessageId;
 use crate::headers::SipHeaders;
 use crate::msrp::reassembly::Message;
-use crate::session::action::{Action, Actions, Diagnostic, Folder, ObjectRef};
-use crate::session::config::{Config, Kind, Policy, Preferences, Role, Side};
 use crate::{Leg, Method, Time};
 
-/// Whether a recorded item has been stored yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ItemState {
-    /// A message to the client whose delivery is not confirmed yet (REC-5ii).
-    AwaitingDelivery,
-    /// Recordable, not stored yet.
-    Ready,
-    /// Stored (its bytes have been handed over and are no longer kept).
-    Stored,
-}
-
+/// A complete message kept until it is stored (REC-5i, REC-5ii).
 #[derive(Debug)]
 struct Item {
+    /// Arrival order among the session's complete messages (REC-END stores in this order).
+    seq: u64,
     object: ObjectRef,
     message: Message,
-    state: ItemState,
+}
+
+impl Item {
+    /// What holding this item costs, in bytes: its body and content type and its bookkeeping
+    /// (LIM-1 counts every byte held, not the body alone).
+    fn cost(&self) -> usize {
+        core::mem::size_of::<Item>()
+            + self.message.body.len()
+            + self.message.content_type.as_ref().map_or(0, String::len)
+    }
+}
+
+/// Where the recording of the session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Recording is off (`Config::recording_on`); only intercepted items are stored.
+    Off,
+    /// Recording; with end-of-session recording, recordable items wait for the end.
+    Open,
+    /// The end-of-session store is done (REC-END, or a File Transfer History object stored):
+    /// anything recordable from now on is stored at once, nothing is stored twice.
+    Flushed,
+}
+
+/// The session info object (REC-4a).
+#[derive(Debug)]
+enum Info {
+    /// No first INVITE (or REFER) seen.
+    Unknown,
+    /// Captured, not stored yet.
+    Captured(Box<objects::SessionInfo>),
+    /// Stored; kept because the other objects take their headers from it.
+    Stored(Option<Box<objects::SessionInfo>>),
+}
+
+impl Info {
+    fn get(&self) -> Option<&objects::SessionInfo> {
+        match self {
+            Info::Unknown => None,
+            Info::Captured(info) => Some(info),
+            Info::Stored(info) => info.as_deref(),
+        }
+    }
 }
 
 /// The recorder of one session. Created by the session; see the module documentation.
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    /// Recording is on: B2BUA with `allow-offline-storage` (for a file transfer, on the
-    /// originating side only: FT-1).
-    on: bool,
+    stage: Stage,
     /// The folder exists (conversation folders always; a history folder once created).
     folder_ready: bool,
-    info: Option<Box<objects::SessionInfo>>,
-    info_stored: bool,
-    items: Vec<Item>,
-    group_state_stored: bool,
-    ft_stored: bool,
-    /// The end-of-session store has been done: anything recordable from now on is stored at once.
-    flushed: bool,
+    info: Info,
+    /// Recordable items not stored yet, in the order they became recordable.
+    ready: Vec<Item>,
+    /// Messages to the client awaiting delivery confirmation (REC-5ii), oldest first.
+    awaiting: VecDeque<Item>,
+    /// What `awaiting` holds, bookkeeping included (`Item::cost`).
+    awaiting_cost: usize,
+    next_seq: u64,
     ids: objects::IdGenerator,
-    /// Body bytes held for messages to the client awaiting delivery confirmation.
-    awaiting_bytes: usize,
 }
 
 /// Which object a complete message becomes: a disposition notification (REC-IMDN), recognised
@@ -74,22 +107,26 @@ pub(crate) fn object_ref(message: &Message) -> ObjectRef {
 
 impl Recorder {
     pub(crate) fn new(config: &Config) -> Recorder {
-        let mut on = config.role == Role::B2bua && config.prefs.contains(Preferences::ALLOW_OFFLINE_STORAGE);
-        if config.kind == Kind::FileTransfer && config.side == Side::Terminating {
-            on = false;
-        }
         Recorder {
-            on,
+            stage: if config.recording_on() { Stage::Open } else { Stage::Off },
             folder_ready: !uses_history_folder(config) || config.history_folder_exists,
-            info: None,
-            info_stored: false,
-            items: Vec::new(),
-            group_state_stored: false,
-            ft_stored: false,
-            flushed: false,
+            info: Info::Unknown,
+            ready: Vec::new(),
+            awaiting: VecDeque::new(),
+            awaiting_cost: 0,
+            next_seq: 0,
             ids: objects::IdGenerator::new(config.id_seed),
-            awaiting_bytes: 0,
         }
+    }
+
+    fn info(&self) -> Option<&objects::SessionInfo> {
+        self.info.get()
+    }
+
+    /// Anything recordable is stored at once: live recording (REC-4b) or after the
+    /// end-of-session store.
+    fn stores_now(&self, config: &Config) -> bool {
+        live(config) || self.stage == Stage::Flushed
     }
 
     /// REC-4a: the first INVITE (or REFER with method=INVITE) gives the session info object
@@ -103,10 +140,10 @@ impl Recorder {
         now: Time,
         out: &mut Actions<'_>,
     ) {
-        if !self.on || self.info.is_some() {
+        if self.stage == Stage::Off || !matches!(self.info, Info::Unknown) {
             return;
         }
-        self.info = Some(Box::new(objects::SessionInfo::from_request(method, headers, body)));
+        self.info = Info::Captured(Box::new(objects::SessionInfo::from_request(method, headers, body)));
         if live(config) && config.kind != Kind::FileTransfer {
             self.store_session_info(config, now, out);
         }
@@ -121,26 +158,30 @@ impl Recorder {
         now: Time,
         out: &mut Actions<'_>,
     ) {
-        if !self.on {
+        if self.stage == Stage::Off {
             return;
         }
-        let state = if message.leg == Leg::Client { ItemState::Ready } else { ItemState::AwaitingDelivery };
-        if state == ItemState::AwaitingDelivery {
-            self.make_room_for_unconfirmed(config, message.body.len(), object, out);
-            if message.body.len() > config.limits.max_buffered {
-                return;
-            }
-            self.awaiting_bytes += message.body.len();
+        let item = Item { seq: self.next_seq, object, message };
+        self.next_seq += 1;
+        if item.message.leg == Leg::Client {
+            self.recordable(config, item, now, out);
+        } else {
+            self.hold_unconfirmed(config, item, out);
         }
-        self.items.push(Item { object, message, state });
-        if state == ItemState::Ready && (live(config) || self.flushed) {
-            let last = self.items.len() - 1;
-            self.store_item(config, last, now, out);
+    }
+
+    /// An item became recordable: stored now, or kept for the end of the session.
+    fn recordable(&mut self, config: &Config, item: Item, now: Time, out: &mut Actions<'_>) {
+        if self.stores_now(config) {
+            self.store_item(config, &item, now, out);
+        } else {
+            self.ready.push(item);
         }
     }
 
     /// REC-5ii: the client accepted message `id`; a message to it becomes recordable.
-    /// Returns `false` when no complete message to the client has that Message-ID.
+    /// Returns `false` when no complete message to the client awaiting confirmation has that
+    /// Message-ID.
     pub(crate) fn delivered(
         &mut self,
         config: &Config,
@@ -148,44 +189,36 @@ impl Recorder {
         now: Time,
         out: &mut Actions<'_>,
     ) -> bool {
-        let found = self.items.iter().position(|i| {
-            i.state == ItemState::AwaitingDelivery
-                && matches!(i.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == id)
-        });
-        let Some(index) = found else { return false };
-        self.items[index].state = ItemState::Ready;
-        self.awaiting_bytes = self.awaiting_bytes.saturating_sub(self.items[index].message.body.len());
-        if live(config) || self.flushed {
-            self.store_item(config, index, now, out);
-        }
+        let found = self
+            .awaiting
+            .iter()
+            .position(|i| matches!(i.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == id));
+        let Some(item) = found.and_then(|index| self.awaiting.remove(index)) else { return false };
+        self.awaiting_cost = self.awaiting_cost.saturating_sub(item.cost());
+        self.recordable(config, item, now, out);
         true
     }
 
-    /// Decision (LIM-1 for completed messages): the bodies of messages to the client awaiting
-    /// delivery confirmation are bounded by `max_buffered`. A peer could otherwise grow a session
-    /// without bound with messages the client never confirms. The oldest are released
-    /// unrecorded, and reported, until `incoming` bytes fit; a message larger than the bound is
-    /// released at once.
-    fn make_room_for_unconfirmed(
-        &mut self,
-        config: &Config,
-        incoming: usize,
-        object: ObjectRef,
-        out: &mut Actions<'_>,
-    ) {
+    /// Decision (LIM-1 for completed messages): messages to the client awaiting delivery
+    /// confirmation are bounded by `max_buffered`, counting every byte they hold (body, content
+    /// type and bookkeeping). A peer could otherwise grow a session without bound with
+    /// messages the client never confirms. The oldest are released unrecorded, and reported,
+    /// until the new one fits; a message larger than the bound is released at once. Taking the
+    /// oldest is O(1).
+    fn hold_unconfirmed(&mut self, config: &Config, item: Item, out: &mut Actions<'_>) {
         let bound = config.limits.max_buffered;
-        if incoming > bound {
-            out.push(Action::Diagnostic(Diagnostic::UnconfirmedReleased { object }));
+        let cost = item.cost();
+        if cost > bound {
+            out.push(Action::Diagnostic(Diagnostic::UnconfirmedReleased { object: item.object }));
             return;
         }
-        while self.awaiting_bytes + incoming > bound {
-            let Some(oldest) = self.items.iter().position(|i| i.state == ItemState::AwaitingDelivery) else {
-                break;
-            };
-            let item = self.items.remove(oldest);
-            self.awaiting_bytes = self.awaiting_bytes.saturating_sub(item.message.body.len());
-            out.push(Action::Diagnostic(Diagnostic::UnconfirmedReleased { object: item.object }));
+        while self.awaiting_cost + cost > bound {
+            let Some(oldest) = self.awaiting.pop_front() else { break };
+            self.awaiting_cost = self.awaiting_cost.saturating_sub(oldest.cost());
+            out.push(Action::Diagnostic(Diagnostic::UnconfirmedReleased { object: oldest.object }));
         }
+        self.awaiting_cost += cost;
+        self.awaiting.push_back(item);
     }
 
     /// REC-INT: an intercepted item is stored at once. It never joins the recorded items, so the
@@ -198,7 +231,7 @@ impl Recorder {
         now: Time,
         out: &mut Actions<'_>,
     ) {
-        let (ids, cx, _) = self.split(config);
+        let (ids, cx) = self.split(config);
         let content = render_message(ids, &cx, object, message, now);
         self.store(config, object, content, out);
     }
@@ -206,61 +239,52 @@ impl Recorder {
     /// REC-END (and FT-1a/b): store whatever has not been stored yet. Returns `true` when a
     /// File Transfer History object was stored, whose UID the client's 200 OK waits for.
     pub(crate) fn flush_end(&mut self, config: &Config, now: Time, out: &mut Actions<'_>) -> bool {
-        if !self.on {
+        if self.stage != Stage::Open {
             return false;
         }
+        self.stage = Stage::Flushed;
         if config.kind == Kind::FileTransfer {
-            if self.ft_stored {
-                return false;
-            }
             if !self.folder_ready {
                 // FT-1b: the session history folder is created with a new session info object.
                 self.store_session_info(config, now, out);
             }
             let content = self.render_ft_history(config, now);
             self.store(config, ObjectRef::FtHistory, content, out);
-            self.ft_stored = true;
             return true;
         }
-        if self.info.is_some() {
-            self.store_session_info(config, now, out);
+        self.store_session_info(config, now, out);
+        // Arrival order (REC-END): a message confirmed late arrived before later ones.
+        let mut ready = core::mem::take(&mut self.ready);
+        ready.sort_by_key(|item| item.seq);
+        for item in &ready {
+            self.store_item(config, item, now, out);
         }
-        for index in 0..self.items.len() {
-            if self.items[index].state == ItemState::Ready {
-                self.store_item(config, index, now, out);
-            }
-        }
-        if config.kind == Kind::Group && !self.group_state_stored {
+        if config.kind == Kind::Group {
             let content = self.render_group_state(config, now);
             self.store(config, ObjectRef::GroupState, content, out);
-            self.group_state_stored = true;
         }
-        self.flushed = true;
         false
     }
 
+    /// Stores the session info object once: the captured one, or (FT-1b, no request seen) one
+    /// built from the configuration.
     fn store_session_info(&mut self, config: &Config, now: Time, out: &mut Actions<'_>) {
-        if self.info_stored {
+        let fresh = matches!(self.info, Info::Unknown) && config.kind == Kind::FileTransfer;
+        if !matches!(self.info, Info::Captured(_)) && !fresh {
             return;
         }
         let content = self.render_session_info(config, now);
         self.store(config, ObjectRef::SessionInfo, content, out);
-        self.info_stored = true;
+        self.info = match core::mem::replace(&mut self.info, Info::Unknown) {
+            Info::Captured(info) => Info::Stored(Some(info)),
+            Info::Unknown | Info::Stored(_) => Info::Stored(None),
+        };
     }
 
-    fn store_item(&mut self, config: &Config, index: usize, now: Time, out: &mut Actions<'_>) {
-        let (ids, cx, items) = self.split(config);
-        let Some(item) = items.get(index) else { return };
-        if item.state == ItemState::Stored {
-            return;
-        }
-        let object = item.object;
-        let content = render_message(ids, &cx, object, &item.message, now);
-        self.store(config, object, content, out);
-        if let Some(item) = self.items.get_mut(index) {
-            item.state = ItemState::Stored;
-            item.message.body = Vec::new();
-        }
+    fn store_item(&mut self, config: &Config, item: &Item, now: Time, out: &mut Actions<'_>) {
+        let (ids, cx) = self.split(config);
+        let content = render_message(ids, &cx, item.object, &item.message, now);
+        self.store(config, item.object, content, out);
     }
 
     /// REC-F: create the history folder before the first object stored into it.
@@ -276,25 +300,22 @@ impl Recorder {
 
     fn context<'a>(&'a self, config: &'a Config) -> Context<'a> {
         Context {
-            info: self.info.as_deref(),
+            info: self.info(),
             side: config.side,
             contribution_id: &config.contribution_id,
             peer: &config.peer,
         }
     }
 
-    /// The ID generator, the rendering context and the items, borrowed side by side.
-    fn split<'a>(
-        &'a mut self,
-        config: &'a Config,
-    ) -> (&'a mut objects::IdGenerator, Context<'a>, &'a [Item]) {
+    /// The ID generator and the rendering context, borrowed side by side.
+    fn split<'a>(&'a mut self, config: &'a Config) -> (&'a mut objects::IdGenerator, Context<'a>) {
         let cx = Context {
-            info: self.info.as_deref(),
+            info: self.info.get(),
             side: config.side,
             contribution_id: &config.contribution_id,
             peer: &config.peer,
         };
-        (&mut self.ids, cx, &self.items)
+        (&mut self.ids, cx)
     }
 
     fn render_session_info(&mut self, config: &Config, now: Time) -> Vec<u8> {

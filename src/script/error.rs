@@ -3,8 +3,8 @@
 use core::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::config::ConfigError;
 use crate::grammar::GrammarError;
-use crate::session::config::ConfigError;
 use crate::Leg;
 
 /// A script that cannot be run: the line (1-based) and what is wrong with it.

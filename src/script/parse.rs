@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use crate::config::{Config, Kind, Policy, Preferences, Role, Side};
 use crate::grammar::message_id::MessageId;
 use crate::headers::names;
 use crate::msrp::Continuation;
-use crate::session::config::{Config, Kind, Policy, Preferences, Role, Side};
 use crate::{Leg, Method, ObjectRef, Session};
 
 use super::error::{ErrorKind, ScriptError};

@@ -1,9 +1,9 @@
 //! What the embedder feeds a session: facts about what was received or what happened.
 
+use crate::action::ObjectRef;
 use crate::grammar::message_id::MessageId;
 use crate::headers::SipHeaders;
 use crate::msrp::SendRequest;
-use crate::session::action::ObjectRef;
 use crate::{Leg, Method};
 
 /// One input to [`Session::handle`](crate::Session::handle), named as a fact.

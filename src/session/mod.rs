@@ -13,23 +13,21 @@
 //! [`Session::handle_timeout`] must be called next. It never panics on any input; an input that
 //! makes no sense in the current state yields a [`Diagnostic`] and changes nothing.
 
-pub mod action;
 pub mod bye;
-pub mod config;
 pub mod input;
 pub mod timer;
 
 use smallvec::SmallVec;
 
+use crate::action::{Action, Actions, Diagnostic, ObjectRef};
+use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::session_expires::SessionExpires;
 use crate::headers::{names, SipHeaders};
 use crate::msrp::reassembly::{Message, Outcome, Reassembler};
 use crate::msrp::SendRequest;
 use crate::record::Recorder;
 use crate::{Leg, Method, Time};
-use action::{Action, Actions, Diagnostic, ObjectRef};
 use bye::{classify, Branch};
-use config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use input::Input;
 use timer::SessionTimer;
 
@@ -618,7 +616,7 @@ impl Session {
         if !self.legs[i].media {
             return ignored(out, "MSRP chunk", "the leg's media is released");
         }
-        if !reassembles(&self.config) {
+        if !self.config.reassembles() {
             // Nothing to record or intercept: the embedder relays the content (and a file
             // transfer's content is never reassembled, FT-1).
             return;
@@ -669,9 +667,7 @@ impl Session {
     /// with `allow-offline-storage`, or `allow-store` for intercepted items).
     fn recorder(&mut self) -> Option<(&mut Recorder, &Config)> {
         let config = &*self.config;
-        if config.role != Role::B2bua
-            || !config.prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE)
-        {
+        if !config.stores_intercepted() {
             return None;
         }
         let recorder = self.recorder.get_or_insert_with(|| Box::new(Recorder::new(config)));
@@ -690,21 +686,6 @@ impl Session {
         }
         // Other store outcomes need nothing from the session.
     }
-}
-
-fn recording_on(config: &Config) -> bool {
-    config.role == Role::B2bua && config.prefs.contains(Preferences::ALLOW_OFFLINE_STORAGE)
-}
-
-/// Chat messages are reassembled when they may be recorded or intercepted (a group that may
-/// remain with any preference set); never for a file transfer (FT-1) or a proxy.
-fn reassembles(config: &Config) -> bool {
-    config.role == Role::B2bua
-        && config.kind != Kind::FileTransfer
-        && (recording_on(config)
-            || (config.kind == Kind::Group
-                && config.iwfs == 0
-                && config.prefs.intersects(Preferences::all())))
 }
 
 /// The `Reason` values for one `SendBye`, built from their parts: one or two values (nearly

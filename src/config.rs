@@ -130,6 +130,39 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Recording is on: a B2BUA with `allow-offline-storage` ("The session model"), except a
+    /// file transfer on the terminating side, which records nothing (FT-1). The one place this
+    /// is decided: the session, the recorder and the invariant checker all ask here.
+    pub fn recording_on(&self) -> bool {
+        self.role == Role::B2bua
+            && self.prefs.contains(Preferences::ALLOW_OFFLINE_STORAGE)
+            && !(self.kind == Kind::FileTransfer && self.side == Side::Terminating)
+    }
+
+    /// Intercepted items are stored (REC-INT): a B2BUA with `allow-offline-storage` or
+    /// `allow-store`.
+    pub fn stores_intercepted(&self) -> bool {
+        self.role == Role::B2bua
+            && self.prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE)
+    }
+
+    /// The session may remain after a connection loss and intercept (BYE-4, BYE-4ii): a
+    /// non-interworked group session with any of the three preferences.
+    pub fn may_intercept(&self) -> bool {
+        self.role == Role::B2bua
+            && self.kind == Kind::Group
+            && self.iwfs == 0
+            && self.prefs.intersects(Preferences::all())
+    }
+
+    /// Chat messages are reassembled when they may be recorded or intercepted; never for a
+    /// file transfer (FT-1: the embedder relays its content) or a proxy.
+    pub fn reassembles(&self) -> bool {
+        self.kind != Kind::FileTransfer && (self.recording_on() || self.may_intercept())
+    }
+}
+
 /// A configuration the session cannot work with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
