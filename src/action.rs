@@ -54,6 +54,85 @@ impl fmt::Display for ObjectRef {
     }
 }
 
+/// The kind of input a [`Diagnostic::Ignored`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IgnoredInput {
+    /// A BYE request.
+    Bye,
+    /// A final response to a BYE.
+    ByeResponse,
+    /// A response that is not a final one.
+    Response,
+    /// A request other than BYE (INVITE, REFER, UPDATE, ...).
+    Request,
+    /// An MSRP chunk.
+    MsrpChunk,
+    /// A delivery confirmation (`Input::Delivered`).
+    DeliveryConfirmation,
+}
+
+impl fmt::Display for IgnoredInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IgnoredInput::Bye => "BYE",
+            IgnoredInput::ByeResponse => "BYE response",
+            IgnoredInput::Response => "response",
+            IgnoredInput::Request => "request",
+            IgnoredInput::MsrpChunk => "MSRP chunk",
+            IgnoredInput::DeliveryConfirmation => "delivery confirmation",
+        })
+    }
+}
+
+/// Why a [`Diagnostic::Ignored`] input changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IgnoredWhy {
+    /// The session has no such leg (an IWF beyond `iwfs`, `remote` in an interworked session).
+    NoSuchLeg,
+    /// A proxy has two legs, `client` and `remote`.
+    ProxyHasNoIwfs,
+    /// A proxy is not in the media path (MSRP is not its business).
+    NotInMediaPath,
+    /// The leg's media has been released.
+    MediaReleased,
+    /// The session has terminated.
+    Terminated,
+    /// The end of the session is decided: an INVITE or REFER changes nothing (SPEC.md branch 4).
+    Ending,
+    /// No BYE of the PF is outstanding on that leg.
+    NoByeOutstanding,
+    /// (Proxy) no BYE was forwarded to that leg.
+    NoByeForwarded,
+    /// Only final responses (200-699) are inputs.
+    NotFinalResponse,
+    /// The session does not handle this request method.
+    NotHandled,
+    /// No complete message to the client awaiting confirmation has that Message-ID.
+    NoSuchMessage,
+}
+
+impl fmt::Display for IgnoredWhy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IgnoredWhy::NoSuchLeg => "the session has no such leg",
+            IgnoredWhy::ProxyHasNoIwfs => "a proxy has no IWF legs",
+            IgnoredWhy::NotInMediaPath => "a proxy is not in the media path",
+            IgnoredWhy::MediaReleased => "the leg's media is released",
+            IgnoredWhy::Terminated => "the session has terminated",
+            IgnoredWhy::Ending => "the end of the session is decided",
+            IgnoredWhy::NoByeOutstanding => "no BYE is outstanding on that leg",
+            IgnoredWhy::NoByeForwarded => "no BYE was forwarded to that leg",
+            IgnoredWhy::NotFinalResponse => "not a final response (200-699)",
+            IgnoredWhy::NotHandled => "not a request this session handles",
+            IgnoredWhy::NoSuchMessage => {
+                "no complete message to the client awaiting confirmation has that Message-ID"
+            }
+        })
+    }
+}
+
 /// Something the library noticed and reports; it never changes what the session does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -73,9 +152,9 @@ pub enum Diagnostic {
     /// An input that makes no sense in the current state; it changed nothing (LIM-1).
     Ignored {
         /// What it was.
-        input: &'static str,
+        input: IgnoredInput,
         /// Why it was ignored.
-        why: &'static str,
+        why: IgnoredWhy,
     },
     /// Something about an MSRP chunk.
     Msrp {

@@ -131,6 +131,29 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Checks that a session can work with this configuration ([`Session::new`] calls it).
+    ///
+    /// [`Session::new`]: crate::Session::new
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.role == Role::Proxy && self.iwfs > 0 {
+            return Err(ConfigError::ProxyWithIwfs(self.iwfs));
+        }
+        if self.session_expires.is_some_and(|d| d.as_secs() == 0) {
+            return Err(ConfigError::ZeroSessionInterval);
+        }
+        let l = self.limits;
+        for (limit, v) in [
+            (LimitName::MaxMessage, l.max_message),
+            (LimitName::MaxPartial, l.max_partial),
+            (LimitName::MaxBuffered, l.max_buffered),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::ZeroLimit(limit));
+            }
+        }
+        Ok(())
+    }
+
     /// Recording is on: a B2BUA with `allow-offline-storage` ("The session model"), except a
     /// file transfer on the terminating side, which records nothing (FT-1). The one place this
     /// is decided: the session, the recorder and the invariant checker all ask here.
@@ -175,5 +198,27 @@ pub enum ConfigError {
     ZeroSessionInterval,
     /// A limit of zero.
     #[error("limit {0} must be at least 1")]
-    ZeroLimit(&'static str),
+    ZeroLimit(LimitName),
+}
+
+/// One of the configured limits (LIM-1), named as in scenario files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LimitName {
+    /// `max-message`: the largest reassembled message.
+    MaxMessage,
+    /// `max-partial`: the most partial messages at once.
+    MaxPartial,
+    /// `max-buffered`: the most bytes buffered.
+    MaxBuffered,
+}
+
+impl core::fmt::Display for LimitName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            LimitName::MaxMessage => "max-message",
+            LimitName::MaxPartial => "max-partial",
+            LimitName::MaxBuffered => "max-buffered",
+        })
+    }
 }

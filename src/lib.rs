@@ -90,8 +90,8 @@ pub mod script;
 pub mod session;
 mod time;
 
-pub use action::{Action, Actions, Diagnostic, Folder, ObjectRef};
-pub use config::{Config, ConfigError, Kind, Policy, Preferences, Role, Side};
+pub use action::{Action, Actions, Diagnostic, Folder, IgnoredInput, IgnoredWhy, ObjectRef};
+pub use config::{Config, ConfigError, Kind, LimitName, Policy, Preferences, Role, Side};
 pub use dispatch::{route, Procedure, Route};
 pub use leg::{Leg, Method, UnknownLeg};
 pub use session::input::Input;

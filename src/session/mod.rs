@@ -19,7 +19,7 @@ pub mod timer;
 
 use smallvec::SmallVec;
 
-use crate::action::{Action, Actions, Diagnostic, ObjectRef};
+use crate::action::{Action, Actions, Diagnostic, IgnoredInput, IgnoredWhy, ObjectRef};
 use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::session_expires::SessionExpires;
 use crate::headers::{names, SipHeaders};
@@ -121,25 +121,10 @@ pub struct Session {
     recorder: Option<Box<Recorder>>,
 }
 
-const TERMINATED_WHY: &str = "the session has terminated";
-
 impl Session {
     /// A new, established session: every leg is up and (for a B2BUA) has media.
     pub fn new(config: Config, now: Time) -> Result<Session, ConfigError> {
-        if config.role == Role::Proxy && config.iwfs > 0 {
-            return Err(ConfigError::ProxyWithIwfs(config.iwfs));
-        }
-        if config.session_expires.is_some_and(|d| d.as_secs() == 0) {
-            return Err(ConfigError::ZeroSessionInterval);
-        }
-        let l = config.limits;
-        for (name, v) in
-            [("max-message", l.max_message), ("max-partial", l.max_partial), ("max-buffered", l.max_buffered)]
-        {
-            if v == 0 {
-                return Err(ConfigError::ZeroLimit(name));
-            }
-        }
+        config.validate()?;
         let media = config.role == Role::B2bua;
         let n = 1 + usize::from(config.iwfs.max(1));
         let legs = core::iter::repeat(LegState { status: LegStatus::Up, media }).take(n).collect();
@@ -185,7 +170,7 @@ impl Session {
                 if (200..=699).contains(&status) {
                     self.on_final_response(leg, status, method, now, &mut out)
                 } else {
-                    ignored(&mut out, "response", "not a final response (200-699)")
+                    ignored(&mut out, IgnoredInput::Response, IgnoredWhy::NotFinalResponse)
                 }
             }
             Input::TransactionTimeout { leg, method } => {
@@ -194,13 +179,9 @@ impl Session {
             Input::MsrpSend { leg, send } => self.on_msrp(leg, send, now, &mut out),
             Input::Delivered { message_id } => {
                 if self.phase == Phase::Terminated {
-                    ignored(&mut out, "delivery confirmation", TERMINATED_WHY);
+                    ignored(&mut out, IgnoredInput::DeliveryConfirmation, IgnoredWhy::Terminated);
                 } else if !self.recorder().is_some_and(|(r, c)| r.delivered(c, message_id, now, &mut out)) {
-                    ignored(
-                        &mut out,
-                        "delivery confirmation",
-                        "no complete message to the client has that Message-ID",
-                    );
+                    ignored(&mut out, IgnoredInput::DeliveryConfirmation, IgnoredWhy::NoSuchMessage);
                 }
             }
             Input::Stored { object, uid } => self.on_store_outcome(object, Some(uid), &mut out),
@@ -303,7 +284,7 @@ impl Session {
             Some(_) if self.phase == Phase::Terminated => None,
             Some(s) => Some(s),
             None => {
-                ignored(out, "BYE", "the session has no such leg");
+                ignored(out, IgnoredInput::Bye, IgnoredWhy::NoSuchLeg);
                 None
             }
         };
@@ -340,7 +321,7 @@ impl Session {
             Leg::Client => (0, Leg::Remote),
             Leg::Remote => (1, Leg::Client),
             Leg::Iwf(_) => {
-                ignored(out, "BYE", "a proxy has no IWF legs");
+                ignored(out, IgnoredInput::Bye, IgnoredWhy::ProxyHasNoIwfs);
                 return out.push(Action::SendResponse {
                     leg,
                     status: 481,
@@ -506,15 +487,17 @@ impl Session {
             let origin = match leg {
                 Leg::Client => 1,
                 Leg::Remote => 0,
-                Leg::Iwf(_) => return ignored(out, "BYE response", "a proxy has no IWF legs"),
+                Leg::Iwf(_) => return ignored(out, IgnoredInput::ByeResponse, IgnoredWhy::ProxyHasNoIwfs),
             };
             if self.proxy_pending[origin] == 0 {
-                return ignored(out, "BYE response", "no BYE was forwarded to that leg");
+                return ignored(out, IgnoredInput::ByeResponse, IgnoredWhy::NoByeForwarded);
             }
             self.proxy_pending[origin] -= 1;
             let back = if origin == 0 { Leg::Client } else { Leg::Remote };
             out.push(Action::SendResponse { leg: back, status, method: Method::Bye, message_uid: None });
-            if self.phase != Phase::Terminated {
+            // BYE-P1 (decision): terminated once every forwarded BYE has had its final
+            // response forwarded back; with crossing BYEs, after the last of them.
+            if self.proxy_pending == [0, 0] && self.phase != Phase::Terminated {
                 self.phase = Phase::Terminated;
                 out.push(Action::Terminated);
             }
@@ -522,8 +505,8 @@ impl Session {
         }
         match self.status(leg) {
             Some(LegStatus::ByeSent) => self.bye_transaction_over(leg, now, out),
-            Some(_) => ignored(out, "BYE response", "no BYE is outstanding on that leg"),
-            None => ignored(out, "BYE response", "the session has no such leg"),
+            Some(_) => ignored(out, IgnoredInput::ByeResponse, IgnoredWhy::NoByeOutstanding),
+            None => ignored(out, IgnoredInput::ByeResponse, IgnoredWhy::NoSuchLeg),
         }
     }
 
@@ -564,10 +547,15 @@ impl Session {
         out: &mut Actions<'_>,
     ) {
         if self.index(leg).is_none() {
-            return ignored(out, "request", "the session has no such leg");
+            return ignored(out, IgnoredInput::Request, IgnoredWhy::NoSuchLeg);
         }
         if self.phase == Phase::Terminated {
-            return ignored(out, "request", TERMINATED_WHY);
+            return ignored(out, IgnoredInput::Request, IgnoredWhy::Terminated);
+        }
+        if self.end_decided() {
+            // Decision (SPEC.md branch 4): once the end is decided an INVITE or REFER is not the
+            // first INVITE, not a re-join and not a refresh; nothing it carries is recorded.
+            return ignored(out, IgnoredInput::Request, IgnoredWhy::Ending);
         }
         if let (Phase::Remaining, Leg::Client, Method::Invite) = (self.phase, leg, method) {
             // BYE-4iii: a re-join is neither the first INVITE nor a refresh.
@@ -597,24 +585,30 @@ impl Session {
                 self.apply_session_expires(headers, now, out);
             }
             Method::Refer => {}
-            _ => ignored(out, "request", "not a request this session handles"),
+            _ => ignored(out, IgnoredInput::Request, IgnoredWhy::NotHandled),
         }
+    }
+
+    /// The end of the session is decided: a B2BUA is ending (a BYE is being handled, the
+    /// timer expired), or a proxy has a forwarded BYE awaiting its response.
+    fn end_decided(&self) -> bool {
+        matches!(self.phase, Phase::Ending { .. }) || self.proxy_pending != [0, 0]
     }
 
     // ----- MSRP and recording ------------------------------------------------------------
 
     fn on_msrp<'a>(&mut self, leg: Leg, send: SendRequest<'a>, now: Time, out: &mut Actions<'a>) {
         if self.config.role == Role::Proxy {
-            return ignored(out, "MSRP chunk", "a proxy is not in the media path");
+            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NotInMediaPath);
         }
         if self.phase == Phase::Terminated {
-            return ignored(out, "MSRP chunk", TERMINATED_WHY);
+            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::Terminated);
         }
         let Some(i) = self.index(leg) else {
-            return ignored(out, "MSRP chunk", "the session has no such leg");
+            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NoSuchLeg);
         };
         if !self.legs[i].media {
-            return ignored(out, "MSRP chunk", "the leg's media is released");
+            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::MediaReleased);
         }
         if !self.config.reassembles() {
             // Nothing to record or intercept: the embedder relays the content (and a file
@@ -701,7 +695,7 @@ fn copy_reasons<'a>(reasons: &[&'a str]) -> SmallVec<[&'a str; 2]> {
     }
 }
 
-fn ignored(out: &mut Actions<'_>, input: &'static str, why: &'static str) {
+fn ignored(out: &mut Actions<'_>, input: IgnoredInput, why: IgnoredWhy) {
     out.push(Action::Diagnostic(Diagnostic::Ignored { input, why }));
 }
 
