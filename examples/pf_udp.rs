@@ -518,15 +518,15 @@ impl Io {
         config.prefs = self.args.prefs;
         config.policy = self.args.policy;
         config.session_expires = self.args.session_expires;
-        config.id_seed = self.counter;
+        config.id_seed = Some(self.counter);
         config.side = if from == Leg::Client { Side::Originating } else { Side::Terminating };
         // The other user: the callee of an originating session, the caller of a terminating one.
         let peer = if from == Leg::Client { &names::TO } else { &names::FROM };
         if let Some(value) = invite.first(peer) {
-            config.peer = adapter::addr_spec(value).to_owned();
+            config.peer = Some(adapter::addr_spec(value).into());
         }
         if let Some(id) = invite.first(&names::CONTRIBUTION_ID) {
-            config.contribution_id = id.trim().to_owned();
+            config.contribution_id = Some(id.trim().into());
         }
         config
     }

@@ -1,6 +1,7 @@
 //! What a session asks the embedder to do, in the order it must be done.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
@@ -133,6 +134,50 @@ impl fmt::Display for IgnoredWhy {
     }
 }
 
+/// Why a message or object was not stored ([`Diagnostic::NotStored`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NotStoredWhy {
+    /// A message to the client whose delivery was never confirmed before the session ended
+    /// (REC-5ii: only a delivered message is recorded).
+    NeverConfirmed,
+    /// Recording is off for this session (`Config::recording_on`) and the message was not
+    /// intercepted.
+    RecordingOff,
+    /// The folder's name is unknown: no peer (1-1, file transfer) or Contribution-ID (group)
+    /// was configured or carried by the first INVITE (EMB-1).
+    FolderUnknown,
+}
+
+impl fmt::Display for NotStoredWhy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NotStoredWhy::NeverConfirmed => "never confirmed as delivered to the client",
+            NotStoredWhy::RecordingOff => "recording is off for this session",
+            NotStoredWhy::FolderUnknown => "the folder's name is unknown (no peer or Contribution-ID)",
+        })
+    }
+}
+
+/// An identity a stored object carries ([`Diagnostic::MissingIdentity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Identity {
+    /// The `Contribution-ID` header.
+    ContributionId,
+    /// The `Conversation-ID` header.
+    ConversationId,
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Identity::ContributionId => "Contribution-ID",
+            Identity::ConversationId => "Conversation-ID",
+        })
+    }
+}
+
 /// Something the library noticed and reports; it never changes what the session does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -177,6 +222,30 @@ pub enum Diagnostic {
         /// The message released.
         object: ObjectRef,
     },
+    /// A complete message, or an object, that was not stored, and why (EMB-3: no message is
+    /// lost without a word).
+    NotStored {
+        /// The message or object.
+        object: ObjectRef,
+        /// Why it was not stored.
+        why: NotStoredWhy,
+    },
+    /// An object was stored without a header because the identity it carries is unknown:
+    /// neither configured nor in the first INVITE (EMB-1).
+    MissingIdentity {
+        /// The object stored.
+        object: ObjectRef,
+        /// The identity left out.
+        identity: Identity,
+    },
+    /// The configured Contribution-ID differs from the one the first INVITE carries; the
+    /// configured one is used (EMB-1).
+    ContributionIdMismatch {
+        /// The configured value (used).
+        configured: String,
+        /// The value received.
+        received: String,
+    },
     /// FT-1c: the store of the File Transfer History object did not complete in time; the 200 OK
     /// goes without Message-UID.
     StoreTimedOut,
@@ -212,6 +281,14 @@ impl fmt::Display for Diagnostic {
                 f,
                 "{object} released unrecorded: messages awaiting delivery confirmation would exceed max-buffered"
             ),
+            Diagnostic::NotStored { object, why } => write!(f, "{object} not stored: {why}"),
+            Diagnostic::MissingIdentity { object, identity } => {
+                write!(f, "{object} stored without {identity}: neither configured nor in the first INVITE")
+            }
+            Diagnostic::ContributionIdMismatch { configured, received } => write!(
+                f,
+                "configured Contribution-ID {configured:?} differs from the INVITE's {received:?}; the configured one is used"
+            ),
             Diagnostic::StoreTimedOut => f.write_str(
                 "File Transfer History store did not complete in time; 200 OK sent without Message-UID",
             ),
@@ -232,8 +309,9 @@ pub enum Action<'a> {
     SendBye {
         /// Where to send it.
         leg: Leg,
-        /// Raw `Reason` field values to include.
-        reasons: SmallVec<[&'a str; 2]>,
+        /// Raw `Reason` field values to include (borrowed from the input; owned after
+        /// [`Action::into_owned`]).
+        reasons: SmallVec<[Cow<'a, str>; 2]>,
     },
     /// Send a final response on `leg` to the request `method` received there.
     SendResponse {
@@ -266,7 +344,7 @@ pub enum Action<'a> {
         /// The status.
         status: u16,
         /// The Message-ID of the refused chunk, as received (may be absent or malformed).
-        message_id: Option<&'a str>,
+        message_id: Option<Cow<'a, str>>,
     },
     /// Release the media plane resources of `leg`.
     ReleaseMedia {
@@ -309,6 +387,52 @@ pub enum Action<'a> {
     Diagnostic(Diagnostic),
     /// The session is over: every BYE answered, every leg released.
     Terminated,
+}
+
+impl Action<'_> {
+    /// The same action owning every part, so that it outlives the input it came from: to queue
+    /// actions across reads, or send them to another thread.
+    ///
+    /// ```
+    /// use cpm_pf::{Action, Config, Input, Leg, Session, Time};
+    ///
+    /// let mut session = Session::new(Config::default(), Time::EPOCH).unwrap();
+    /// let mut queue: Vec<Action<'static>> = Vec::new();
+    /// {
+    ///     let reasons = vec![String::from("SIP;cause=200")];
+    ///     let reasons: Vec<&str> = reasons.iter().map(String::as_str).collect();
+    ///     let input = Input::ByeReceived { leg: Leg::Client, reasons: &reasons };
+    ///     queue.extend(session.handle(input, Time::EPOCH).into_owned());
+    /// } // the input's strings are gone; the queued actions live on
+    /// std::thread::spawn(move || assert!(!queue.is_empty())).join().unwrap();
+    /// ```
+    pub fn into_owned(self) -> Action<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        match self {
+            Action::SendBye { leg, reasons } => {
+                Action::SendBye { leg, reasons: reasons.into_iter().map(own).collect() }
+            }
+            Action::SendResponse { leg, status, method, message_uid } => {
+                Action::SendResponse { leg, status, method, message_uid }
+            }
+            Action::SendReInvite { leg, remove_streams_of } => {
+                Action::SendReInvite { leg, remove_streams_of }
+            }
+            Action::SubscribeConference { leg } => Action::SubscribeConference { leg },
+            Action::MsrpResponse { leg, status, message_id } => {
+                Action::MsrpResponse { leg, status, message_id: message_id.map(own) }
+            }
+            Action::ReleaseMedia { leg } => Action::ReleaseMedia { leg },
+            Action::CreateFolder { folder } => Action::CreateFolder { folder },
+            Action::Store { object, folder, content } => Action::Store { object, folder, content },
+            Action::InterceptOn => Action::InterceptOn,
+            Action::InterceptOff => Action::InterceptOff,
+            Action::Defer { object, message } => Action::Defer { object, message },
+            Action::Deliver { object } => Action::Deliver { object },
+            Action::Diagnostic(d) => Action::Diagnostic(d),
+            Action::Terminated => Action::Terminated,
+        }
+    }
 }
 
 /// The actions returned for one input, in the order the embedder carries them out.
@@ -354,6 +478,11 @@ impl<'a> Actions<'a> {
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Every action owning its parts ([`Action::into_owned`]), in order.
+    pub fn into_owned(self) -> Vec<Action<'static>> {
+        self.0.into_iter().map(Action::into_owned).collect()
     }
 }
 

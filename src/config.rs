@@ -67,14 +67,17 @@ bitflags::bitflags! {
 /// Everything a session needs to know at creation.
 ///
 /// `Config::default()` is a 1-1, originating B2BUA session with no preferences, no policy, no
-/// IWF and no session timer; set the fields that differ.
+/// IWF and no session timer, whose identities (Contribution-ID, Conversation-ID, the other
+/// party) come from the first INVITE and whose generated IDs are unique per session; set the
+/// fields that differ. It never makes up an identity: nothing is stored under a placeholder.
 ///
 /// ```
 /// use cpm_pf::{Config, Kind, Preferences};
 /// let mut config = Config::default();
 /// config.kind = Kind::Group;
 /// config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
-/// config.contribution_id = "abc".into();
+/// config.contribution_id = Some("abc".into());
+/// // Identities are `Box<str>` (an idle session stays small): `.into()` from `&str` or `String`.
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -91,10 +94,16 @@ pub struct Config {
     pub prefs: Preferences,
     /// The service provider's policy.
     pub policy: Policy,
-    /// The session's Contribution-ID: names the session history folder.
-    pub contribution_id: String,
-    /// The other user's URI (1-1 and file transfer): names the conversation folder.
-    pub peer: String,
+    /// The session's Contribution-ID: names the session history folder. `None`: taken from the
+    /// first INVITE (or REFER) of the session (EMB-1); when both are known and differ, the
+    /// configured one wins and the difference is reported.
+    pub contribution_id: Option<Box<str>>,
+    /// The session's Conversation-ID. `None`: taken from the first INVITE (or REFER).
+    pub conversation_id: Option<Box<str>>,
+    /// The other user's URI (1-1 and file transfer): names the conversation folder. `None`: taken
+    /// from the first INVITE (or REFER): its `To` on the originating side, its `From` on the
+    /// terminating side (EMB-1).
+    pub peer: Option<Box<str>>,
     /// The session history folder exists already (no `create-folder` needed).
     pub history_folder_exists: bool,
     /// A file transfer started inside a CPM session (FT-1b).
@@ -105,8 +114,11 @@ pub struct Config {
     pub limits: Limits,
     /// How long FT-1c waits for the store's UID before answering without it.
     pub store_timeout: Duration,
-    /// Seed for the IMDN-Message-IDs the PF generates for stored objects (REC-1).
-    pub id_seed: u64,
+    /// Seed for the IMDN-Message-IDs the PF generates for stored objects (REC-1). `None` (the
+    /// default): derived from the session's identities and start time, so generated IDs are
+    /// unique across sessions without anything from the embedder (EMB-2); `Some` makes them
+    /// reproducible, for tests.
+    pub id_seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -118,14 +130,15 @@ impl Default for Config {
             iwfs: 0,
             prefs: Preferences::empty(),
             policy: Policy::empty(),
-            contribution_id: "c1".to_owned(),
-            peer: "sip:peer@example.com".to_owned(),
+            contribution_id: None,
+            conversation_id: None,
+            peer: None,
             history_folder_exists: false,
             ft_in_session: false,
             session_expires: None,
             limits: Limits::default(),
             store_timeout: Duration::from_secs(5),
-            id_seed: 0,
+            id_seed: None,
         }
     }
 }

@@ -204,13 +204,22 @@ pub trait SipHeaders {
     }
 }
 
+/// Name/value pairs, borrowed or owned: one walk for both.
+fn pairs_for_each<'s, N: AsRef<str>, V: AsRef<str>>(
+    pairs: &'s [(N, V)],
+    name: &HeaderName,
+    f: &mut dyn FnMut(&'s str) -> ControlFlow<()>,
+) {
+    for (n, v) in pairs {
+        if name.matches(n.as_ref()) && f(v.as_ref()).is_break() {
+            return;
+        }
+    }
+}
+
 impl<'v> SipHeaders for [(&'v str, &'v str)] {
     fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
-        for (n, v) in self {
-            if name.matches(n) && f(v).is_break() {
-                return;
-            }
-        }
+        pairs_for_each(self, name, f)
     }
 
     /// One walk over the fields. A name with whitespace (or anything but a visible ASCII byte)
@@ -218,8 +227,40 @@ impl<'v> SipHeaders for [(&'v str, &'v str)] {
     /// compared only when [`NameFilter`] lets it through (its length and first byte are those
     /// of a wanted name), so most fields are passed over after reading two bytes of their name.
     fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        pairs_for_each_of(self, names, f)
+    }
+}
+
+/// Owned name/value pairs, as a stack that copies its headers hands them over.
+impl SipHeaders for [(String, String)] {
+    fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
+        pairs_for_each(self, name, f)
+    }
+
+    fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        pairs_for_each_of(self, names, f)
+    }
+}
+
+impl SipHeaders for Vec<(String, String)> {
+    fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
+        self.as_slice().for_each(name, f)
+    }
+
+    fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        self.as_slice().for_each_of(names, f)
+    }
+}
+
+fn pairs_for_each_of<'s, N: AsRef<str>, V: AsRef<str>>(
+    pairs: &'s [(N, V)],
+    names: &[HeaderName],
+    f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>,
+) {
+    {
         let filter = NameFilter::new(names);
-        for (n, v) in self {
+        for (n, v) in pairs {
+            let (n, v) = (n.as_ref(), v.as_ref());
             let bytes = n.as_bytes();
             let found = if has_space_at_an_end(bytes) {
                 names.iter().position(|name| name.matches_trimmed(n)).or_else(|| {
@@ -260,10 +301,32 @@ impl<'v> SipHeaders for Vec<(&'v str, &'v str)> {
     }
 }
 
+/// A reference to headers is headers: `&[(..)]` slices can be handed over as `&dyn SipHeaders`.
+impl<T: SipHeaders + ?Sized> SipHeaders for &T {
+    fn for_each<'s>(&'s self, name: &HeaderName, f: &mut dyn FnMut(&'s str) -> ControlFlow<()>) {
+        (**self).for_each(name, f)
+    }
+
+    fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
+        (**self).for_each_of(names, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn owned_pairs_and_references_are_headers() {
+        let owned: Vec<(String, String)> =
+            vec![("Reason".into(), "SIP;cause=200".into()), ("x".into(), "90".into())];
+        assert_eq!(owned.first(&names::REASON), Some("SIP;cause=200"));
+        assert_eq!(owned.first(&names::SESSION_EXPIRES), Some("90"));
+        let slice: &[(&str, &str)] = &[("Event", "conference")];
+        let dynamic: &dyn SipHeaders = &slice;
+        assert_eq!(dynamic.first(&names::EVENT), Some("conference"));
+    }
 
     #[test]
     fn compact_and_full_forms_match_in_any_case() {

@@ -24,7 +24,7 @@
 //! let mut config = Config::default();
 //! config.kind = Kind::Group;
 //! config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
-//! config.contribution_id = "abc".into();
+//! config.contribution_id = Some("abc".into());
 //! let now = Time::from_unix_secs(1_767_225_600);
 //! let mut session = Session::new(config, now)?;
 //!
@@ -90,7 +90,9 @@ pub mod script;
 pub mod session;
 mod time;
 
-pub use action::{Action, Actions, Diagnostic, Folder, IgnoredInput, IgnoredWhy, ObjectRef};
+pub use action::{
+    Action, Actions, Diagnostic, Folder, Identity, IgnoredInput, IgnoredWhy, NotStoredWhy, ObjectRef,
+};
 pub use config::{Config, ConfigError, Kind, LimitName, Policy, Preferences, Role, Side};
 pub use dispatch::{route, Procedure, Route};
 pub use leg::{Leg, Method, UnknownLeg};

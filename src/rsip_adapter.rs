@@ -409,11 +409,13 @@ impl Dialog {
     }
 
     /// The BYE of [`Action::SendBye`]: a request inside the dialog carrying one `Reason` header
-    /// field per value, verbatim and in order, and no body.
-    pub fn bye(&mut self, via: &str, reasons: &[&str]) -> Request {
+    /// field per value, verbatim and in order, and no body. The values may be any strings:
+    /// the `reasons` of [`Action::SendBye`] as they are, `&str`s or `String`s.
+    pub fn bye<R: AsRef<str>>(&mut self, via: &str, reasons: &[R]) -> Request {
         let mut bye = self.request(rsip::Method::Bye, via);
         for reason in reasons {
-            bye.headers.push(Header::Other(crate::headers::names::REASON.full.into(), (*reason).into()));
+            bye.headers
+                .push(Header::Other(crate::headers::names::REASON.full.into(), reason.as_ref().into()));
         }
         bye.headers.push(Header::ContentLength("0".into()));
         bye

@@ -306,6 +306,7 @@ fn a_recorded_session_under_a_hundred_thousand_hostile_chunks() {
     let mut config = Config::default();
     config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
     config.limits = Limits { max_message: 64 * KIB, max_partial: 8, max_buffered: 256 * KIB };
+    config.peer = Some("sip:bob@example.com".into());
     let t = Time::from_unix_secs(1_767_225_600);
     let mut session = Session::new(config.clone(), t).unwrap();
     let mut checker = InvariantChecker::new(session.config());

@@ -85,8 +85,8 @@ fn an_idle_session_is_small() {
         .map(|i| {
             let mut c = Config::default();
             c.kind = if i % 2 == 0 { Kind::Group } else { Kind::OneToOne };
-            c.contribution_id = format!("0a1b2c3d-4e5f-6071-8293-{i:012}");
-            c.peer = "sip:+15551234567@ims.example.com".to_owned();
+            c.contribution_id = Some(format!("0a1b2c3d-4e5f-6071-8293-{i:012}").into());
+            c.peer = Some("sip:+15551234567@ims.example.com".into());
             Session::new(c, t).unwrap()
         })
         .collect();

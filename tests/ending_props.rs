@@ -66,7 +66,7 @@ proptest! {
             let (input, expected): (Input<'_>, Option<Action<'_>>) = match op {
                 ProxyOp::Bye(from) => {
                     awaiting[slot(other(from))] += 1;
-                    let sent = Action::SendBye { leg: other(from), reasons: reasons[..].into() };
+                    let sent = Action::SendBye { leg: other(from), reasons: reasons.iter().map(|r| (*r).into()).collect() };
                     (Input::ByeReceived { leg: from, reasons: &reasons }, Some(sent))
                 }
                 ProxyOp::Response(at, _) | ProxyOp::Timeout(at) => {
@@ -153,8 +153,8 @@ fn config_for(kind: Kind, side: Side, prefs: u8) -> Config {
     c.side = side;
     c.prefs = Preferences::from_bits_truncate(prefs);
     c.session_expires = Some(std::time::Duration::from_secs(600));
-    c.contribution_id = "configured-cid".into();
-    c.peer = "sip:bob@example.com".into();
+    c.contribution_id = Some("configured-cid".into());
+    c.peer = Some("sip:bob@example.com".into());
     c
 }
 

@@ -77,6 +77,8 @@ fn recording(kind: Kind) -> Config {
     let mut c = Config::default();
     c.kind = kind;
     c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+    c.contribution_id = Some("inv-contribution".into());
+    c.peer = Some("sip:peer@example.com".into());
     c
 }
 
@@ -190,6 +192,7 @@ fn remaining_group() -> Config {
     let mut c = Config::default();
     c.kind = Kind::Group;
     c.prefs = Preferences::ALLOW_STORE | Preferences::ALLOW_DEFER;
+    c.contribution_id = Some("inv-contribution".into());
     c
 }
 

@@ -22,6 +22,7 @@ fn feed(pieces: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<u16>) {
     let mut config = Config::default();
     config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
     config.policy = Policy::LIVE_RECORDING;
+    config.peer = Some("sip:bob@example.com".into());
     let mut session = Session::new(config, T0).unwrap();
     let mut decoder = FrameDecoder::new(DEFAULT_MAX_FRAME);
     let (mut stored, mut statuses) = (Vec::new(), Vec::new());

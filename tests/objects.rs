@@ -278,7 +278,7 @@ a=path:msrp://192.0.2.1:7394/s111;tcp\r\n";
     assert_eq!(info.sdp.as_deref(), Some(sdp));
     let mut ids = IdGenerator::new(9);
     let id = ids.next_id();
-    let h = ObjectHeaders { direction: Some(Direction::Sent), ..info.object_headers("c1", &id, Time::EPOCH) };
+    let h = ObjectHeaders { direction: Some(Direction::Sent), ..info.object_headers("", &id, Time::EPOCH) };
     let object = render_session_info(&h, SessionType::of_kind(Kind::OneToOne), info.sdp.as_deref(), &[]);
     assert_all_lines_crlf(&object);
     let (fields, body) = parse(&object);
@@ -339,7 +339,7 @@ Content-Disposition: recipient-list\r\n\
         info.sdp.as_deref(),
         Some("v=0\r\no=- 3664184448 3664184448 IN IP4 sip.imsnsn.fr\r\nm=message 9 TCP/MSRP *\r\n")
     );
-    let h = info.object_headers("c1", "UFoF32nXQSy5l3d4cVGwZXn4f8YQ8rq6", Time::from_unix_secs(T));
+    let h = info.object_headers("", "UFoF32nXQSy5l3d4cVGwZXn4f8YQ8rq6", Time::from_unix_secs(T));
     let object = render_session_info(
         &h,
         SessionType::of_kind(Kind::Group),
@@ -404,7 +404,7 @@ fn header_injection_from_the_invite_is_defused() {
         ("Contribution-ID", "c\nX-Injected: 1"),
     ];
     let info = SessionInfo::from_request(Method::Invite, &invite, b"");
-    let h = info.object_headers("c1", "id", Time::from_unix_secs(T));
+    let h = info.object_headers("", "id", Time::from_unix_secs(T));
     let object = render_session_info(&h, SessionType::OneToOne, None, &[]);
     assert_all_lines_crlf(&object);
     let (fields, body) = parse(&object);
@@ -556,9 +556,12 @@ proptest! {
             assert_all_lines_crlf(object);
             let (fields, _) = parse(object);
             // Nothing was injected: exactly one of each single header.
-            for name in ["From", "To", "Date", "Contribution-ID", "IMDN-Message-ID", "Content-Type"] {
+            for name in ["From", "To", "Date", "IMDN-Message-ID", "Content-Type"] {
                 prop_assert_eq!(values(&fields, name).len(), 1, "{}", name);
             }
+            // An unknown (empty) Contribution-ID is left out, never written empty (EMB-1).
+            let expected = usize::from(!contrib.is_empty());
+            prop_assert_eq!(values(&fields, "Contribution-ID").len(), expected);
         }
         // The header section stays well formed even where the generated body cannot (a
         // participant address or cid longer than 998 octets makes the body `binary`).
@@ -587,7 +590,7 @@ proptest! {
         let headers: Vec<(&str, &str)> = values.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let method = if refer { Method::Refer } else { Method::Invite };
         let info = SessionInfo::from_request(method, &headers, &body);
-        let h = info.object_headers("c", "i", Time::EPOCH);
+        let h = info.object_headers("", "i", Time::EPOCH);
         let object = render_session_info(&h, SessionType::OneToOne, info.sdp.as_deref(), &info.invited_participants);
         let _ = parse(&object);
     }

@@ -36,9 +36,9 @@ fn recorded_group(seed: u64) -> Vec<(ObjectRef, String)> {
     let mut c = Config::default();
     c.kind = Kind::Group;
     c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
-    c.contribution_id = "grp-1".into();
-    c.peer = "sip:conf@example.com".into();
-    c.id_seed = seed;
+    c.contribution_id = Some("grp-1".into());
+    c.peer = Some("sip:conf@example.com".into());
+    c.id_seed = Some(seed);
     let mut s = Session::new(c, T0).unwrap();
     let headers = [
         ("From", "\"Alice\" <sip:alice@example.com>;tag=a1"),

@@ -39,7 +39,7 @@ fn config(kind: Kind, prefs: Preferences) -> Config {
     let mut config = Config::default();
     config.kind = kind;
     config.prefs = prefs;
-    config.contribution_id = "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9".into();
+    config.contribution_id = Some("0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9".into());
     config
 }
 
@@ -52,7 +52,7 @@ fn group_may_remain() -> Session {
 fn bye_to(actions: &[Action<'_>], leg: Leg) -> Option<Vec<String>> {
     actions.iter().find_map(|a| match a {
         Action::SendBye { leg: l, reasons } if *l == leg => {
-            Some(reasons.iter().map(|r| (*r).to_owned()).collect())
+            Some(reasons.iter().map(|r| r.to_string()).collect())
         }
         _ => None,
     })
@@ -299,7 +299,7 @@ fn a_generated_bye_goes_on_the_wire_and_reads_back_the_same() {
     let back = request(&wire);
     assert_eq!(rsip_adapter::reasons(&back), reasons);
     assert_eq!(on_client_leg(&back), on_client_leg(&received));
-    assert_eq!(rsip_adapter::cseq(&dialog.bye("v", &[])).unwrap(), (2, Method::Bye));
+    assert_eq!(rsip_adapter::cseq(&dialog.bye::<&str>("v", &[])).unwrap(), (2, Method::Bye));
 }
 
 #[test]
@@ -372,7 +372,7 @@ fn a_file_transfer_close_answers_with_the_message_uid() {
     // rendered by the adapter carries `Message-UID`.
     let bye = bye_with(&[]);
     let mut config = config(Kind::FileTransfer, Preferences::ALLOW_OFFLINE_STORAGE);
-    config.peer = "sip:+15551234567@ims.example.com".into();
+    config.peer = Some("sip:+15551234567@ims.example.com".into());
     let mut session = Session::new(config, NOW).unwrap();
     let reasons = rsip_adapter::reasons(&bye);
     let _ = session.handle(Input::ByeReceived { leg: Leg::Client, reasons: &reasons }, NOW);

@@ -60,8 +60,10 @@ fn session_defaults() {
     assert_eq!(c.iwfs, 0);
     assert_eq!(c.prefs, Preferences::empty());
     assert_eq!(c.policy, Policy::empty());
-    assert_eq!(c.contribution_id, "c1");
-    assert_eq!(c.peer, "sip:peer@example.com");
+    // EMB-1: no placeholder identities; they come from the first INVITE.
+    assert_eq!(c.contribution_id, None);
+    assert_eq!(c.conversation_id, None);
+    assert_eq!(c.peer, None);
     assert!(!c.history_folder_exists);
     assert!(!c.ft_in_session);
     assert_eq!(c.session_expires, None);
@@ -77,7 +79,8 @@ fn every_session_key() {
         "session role=b2bua kind=file-transfer side=terminating iwf=3 \
          prefs=allow-offline-storage,allow-store,allow-defer \
          policy=long-lived-restart,iwf-bye-closes-streams,live-recording,skip-services-on-iari \
-         contribution-id=abc peer=sip:bob@example.com history-folder=exists ft-in-session=yes \
+         contribution-id=abc conversation-id=conv-1 peer=sip:bob@example.com history-folder=exists \
+         ft-in-session=yes \
          session-expires=90 max-message=10 max-partial=2 max-buffered=20 store-timeout=7\n",
     );
     let line = s.session.unwrap();
@@ -89,8 +92,9 @@ fn every_session_key() {
     assert_eq!(c.iwfs, 3);
     assert_eq!(c.prefs, Preferences::all());
     assert_eq!(c.policy, Policy::all());
-    assert_eq!(c.contribution_id, "abc");
-    assert_eq!(c.peer, "sip:bob@example.com");
+    assert_eq!(c.contribution_id.as_deref(), Some("abc"));
+    assert_eq!(c.conversation_id.as_deref(), Some("conv-1"));
+    assert_eq!(c.peer.as_deref(), Some("sip:bob@example.com"));
     assert!(c.history_folder_exists);
     assert!(c.ft_in_session);
     assert_eq!(c.session_expires, Some(Duration::from_secs(90)));

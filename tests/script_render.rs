@@ -27,7 +27,7 @@ fn requests_on_legs() {
     renders(
         Action::SendBye {
             leg: Leg::Client,
-            reasons: smallvec!["SIP;cause=410;text=\"Gone\"", "Q.850;cause=16"],
+            reasons: smallvec!["SIP;cause=410;text=\"Gone\"".into(), "Q.850;cause=16".into()],
         },
         "-> client BYE | Reason: SIP;cause=410;text=\"Gone\" | Reason: Q.850;cause=16",
     );
@@ -58,7 +58,7 @@ fn responses_on_legs() {
         "-> iwf3 481 BYE",
     );
     renders(
-        Action::MsrpResponse { leg: Leg::Remote, status: 413, message_id: Some("m1-000") },
+        Action::MsrpResponse { leg: Leg::Remote, status: 413, message_id: Some("m1-000".into()) },
         "-> remote MSRP 413 | Message-ID: m1-000",
     );
     renders(Action::MsrpResponse { leg: Leg::Client, status: 400, message_id: None }, "-> client MSRP 400");

@@ -39,7 +39,7 @@ fn group_recorded(id: &str) -> Config {
     let mut c = Config::default();
     c.kind = Kind::Group;
     c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
-    c.contribution_id = id.to_owned();
+    c.contribution_id = Some(id.into());
     c
 }
 
@@ -175,7 +175,7 @@ fn file_transfer_200_ok_carries_the_history_objects_uid() {
     c.kind = Kind::FileTransfer;
     c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
     c.ft_in_session = true;
-    c.contribution_id = "ftc".into();
+    c.contribution_id = Some("ftc".into());
     let mut s = Session::new(c, T0).unwrap();
     let _ = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, T0);
     let a = s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, T0);

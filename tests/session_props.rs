@@ -51,6 +51,7 @@ fn stored_after(chunks: &[(u64, u64, bool, Vec<u8>)], total: u64) -> Result<Vec<
     let mut c = Config::default();
     c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
     c.policy = Policy::LIVE_RECORDING;
+    c.peer = Some("sip:bob@example.com".into());
     let t = Time::from_unix_secs(1_767_225_600);
     let mut s = Session::new(c, t).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut stored = Vec::new();

@@ -612,6 +612,9 @@ fn run_session(setup: &SessionSetup, ops: &[Op]) -> Option<Vec<String>> {
     config.limits.max_message = usize::from(setup.max_message % 64);
     config.limits.max_partial = usize::from(setup.max_partial % 4);
     config.limits.max_buffered = usize::from(setup.max_buffered % 96);
+    // Identities as an embedder configures them (EMB-1); the INVITE inputs may carry others.
+    config.contribution_id = Some("fuzz-contribution".into());
+    config.peer = Some("sip:peer@example.com".into());
     let mut now = Time::from_unix_secs(1_767_225_600);
     let Ok(mut session) = Session::new(config.clone(), now) else { return None };
     let mut checker = InvariantChecker::new(session.config());

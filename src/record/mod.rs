@@ -19,7 +19,7 @@ pub mod objects;
 
 use std::collections::VecDeque;
 
-use crate::action::{Action, Actions, Diagnostic, Folder, ObjectRef};
+use crate::action::{Action, Actions, Diagnostic, Folder, Identity, NotStoredWhy, ObjectRef};
 use crate::config::{Config, Kind, Policy, Side};
 use crate::grammar::message_id::MessageId;
 use crate::headers::SipHeaders;
@@ -92,7 +92,10 @@ pub(crate) struct Recorder {
     /// What `awaiting` holds, bookkeeping included (`Item::cost`).
     awaiting_cost: usize,
     next_seq: u64,
-    ids: objects::IdGenerator,
+    /// When the session started: with the identities, the seed of generated IDs (EMB-2).
+    started: Time,
+    /// Seeded on first use, once the identities from the first INVITE are known (EMB-2).
+    ids: Option<objects::IdGenerator>,
 }
 
 /// Which object a complete message becomes: a disposition notification (REC-IMDN), recognised
@@ -106,7 +109,8 @@ pub(crate) fn object_ref(message: &Message) -> ObjectRef {
 }
 
 impl Recorder {
-    pub(crate) fn new(config: &Config) -> Recorder {
+    /// The recorder of a session configured by `config` that started at `started`.
+    pub(crate) fn new(config: &Config, started: Time) -> Recorder {
         Recorder {
             stage: if config.recording_on() { Stage::Open } else { Stage::Off },
             folder_ready: !uses_history_folder(config) || config.history_folder_exists,
@@ -115,12 +119,28 @@ impl Recorder {
             awaiting: VecDeque::new(),
             awaiting_cost: 0,
             next_seq: 0,
-            ids: objects::IdGenerator::new(config.id_seed),
+            started,
+            ids: None,
         }
     }
 
     fn info(&self) -> Option<&objects::SessionInfo> {
         self.info.get()
+    }
+
+    /// The identities objects carry (EMB-1): configured, else from the first INVITE.
+    fn identities<'a>(&'a self, config: &'a Config) -> Identities<'a> {
+        Identities::resolve(config, self.info.get())
+    }
+
+    /// The folder this session records into, when its name is known (REC-F, EMB-1).
+    fn folder(&self, config: &Config) -> Option<Folder> {
+        let ids = self.identities(config);
+        if uses_history_folder(config) {
+            ids.contribution_id.map(|c| Folder::SessionHistory(c.to_owned()))
+        } else {
+            ids.peer.map(|p| Folder::Conversation(p.to_owned()))
+        }
     }
 
     /// Anything recordable is stored at once: live recording (REC-4b) or after the
@@ -143,7 +163,17 @@ impl Recorder {
         if self.stage == Stage::Off || !matches!(self.info, Info::Unknown) {
             return;
         }
-        self.info = Info::Captured(Box::new(objects::SessionInfo::from_request(method, headers, body)));
+        let info = objects::SessionInfo::from_request(method, headers, body);
+        if let (Some(configured), Some(received)) = (config.contribution_id.as_deref(), &info.contribution_id)
+        {
+            if configured != received {
+                out.push(Action::Diagnostic(Diagnostic::ContributionIdMismatch {
+                    configured: configured.to_owned(),
+                    received: received.clone(),
+                }));
+            }
+        }
+        self.info = Info::Captured(Box::new(info));
         if live(config) && config.kind != Kind::FileTransfer {
             self.store_session_info(config, now, out);
         }
@@ -159,7 +189,8 @@ impl Recorder {
         out: &mut Actions<'_>,
     ) {
         if self.stage == Stage::Off {
-            return;
+            let why = NotStoredWhy::RecordingOff;
+            return out.push(Action::Diagnostic(Diagnostic::NotStored { object, why }));
         }
         let item = Item { seq: self.next_seq, object, message };
         self.next_seq += 1;
@@ -249,8 +280,7 @@ impl Recorder {
                 self.store_session_info(config, now, out);
             }
             let content = self.render_ft_history(config, now);
-            self.store(config, ObjectRef::FtHistory, content, out);
-            return true;
+            return self.store(config, ObjectRef::FtHistory, content, out);
         }
         self.store_session_info(config, now, out);
         // Arrival order (REC-END): a message confirmed late arrived before later ones.
@@ -288,38 +318,96 @@ impl Recorder {
     }
 
     /// REC-F: create the history folder before the first object stored into it.
-    fn store(&mut self, config: &Config, object: ObjectRef, content: Vec<u8>, out: &mut Actions<'_>) {
+    /// EMB-1: an object whose folder cannot be named is not stored, and that is reported; one
+    /// stored while an identity it carries is unknown goes without that header, reported too.
+    /// Returns `true` when the object was stored.
+    fn store(&mut self, config: &Config, object: ObjectRef, content: Vec<u8>, out: &mut Actions<'_>) -> bool {
+        let Some(folder) = self.folder(config) else {
+            let why = NotStoredWhy::FolderUnknown;
+            out.push(Action::Diagnostic(Diagnostic::NotStored { object, why }));
+            return false;
+        };
+        let ids = self.identities(config);
+        for (known, identity) in [
+            (ids.contribution_id.is_some(), Identity::ContributionId),
+            (ids.conversation_id.is_some(), Identity::ConversationId),
+        ] {
+            if !known {
+                out.push(Action::Diagnostic(Diagnostic::MissingIdentity { object, identity }));
+            }
+        }
         if !self.folder_ready {
-            out.push(Action::CreateFolder { folder: folder(config) });
+            out.push(Action::CreateFolder { folder: folder.clone() });
             self.folder_ready = true;
         }
-        out.push(Action::Store { object, folder: folder(config), content });
+        out.push(Action::Store { object, folder, content });
+        true
+    }
+
+    /// EMB-3, at the end of the session: every message to the client still awaiting its
+    /// delivery confirmation is reported as not stored.
+    pub(crate) fn report_unconfirmed(&mut self, out: &mut Actions<'_>) {
+        self.awaiting_cost = 0;
+        for item in core::mem::take(&mut self.awaiting) {
+            let why = NotStoredWhy::NeverConfirmed;
+            out.push(Action::Diagnostic(Diagnostic::NotStored { object: item.object, why }));
+        }
     }
 
     // ----- rendering (REC-1) -------------------------------------------------------------
 
     fn context<'a>(&'a self, config: &'a Config) -> Context<'a> {
-        Context {
-            info: self.info(),
-            side: config.side,
-            contribution_id: &config.contribution_id,
-            peer: &config.peer,
+        Context { info: self.info(), side: config.side, ids: self.identities(config) }
+    }
+
+    /// The next generated IMDN-Message-ID. The generator is seeded on first use (EMB-2): with
+    /// the configured seed, else from the session's start time and identities, so that two
+    /// sessions do not generate the same IDs.
+    fn next_id(&mut self, config: &Config) -> String {
+        self.generator(config).next_id()
+    }
+
+    fn generator(&mut self, config: &Config) -> &mut objects::IdGenerator {
+        if self.ids.is_none() {
+            let seed = config.id_seed.unwrap_or_else(|| self.derived_seed(config));
+            self.ids = Some(objects::IdGenerator::new(seed));
         }
+        self.ids.get_or_insert_with(|| objects::IdGenerator::new(0))
+    }
+
+    /// FNV-1a over the start time and every identity known (the served user's included); the
+    /// generator's mixer spreads it. A Contribution-ID is unique per session (RFC 8864-style
+    /// UUIDs in practice), so sessions differ even when they start in the same millisecond.
+    fn derived_seed(&self, config: &Config) -> u64 {
+        let ids = self.identities(config);
+        let served = self.info().and_then(|i| i.from.as_deref());
+        let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes.iter().chain(&[0xff]) {
+                hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        eat(&self.started.as_unix_millis().to_le_bytes());
+        for part in [ids.contribution_id, ids.conversation_id, ids.peer, served] {
+            eat(part.unwrap_or("").as_bytes());
+        }
+        hash
     }
 
     /// The ID generator and the rendering context, borrowed side by side.
     fn split<'a>(&'a mut self, config: &'a Config) -> (&'a mut objects::IdGenerator, Context<'a>) {
+        self.generator(config);
         let cx = Context {
             info: self.info.get(),
             side: config.side,
-            contribution_id: &config.contribution_id,
-            peer: &config.peer,
+            ids: Identities::resolve(config, self.info.get()),
         };
-        (&mut self.ids, cx)
+        let ids = self.ids.get_or_insert_with(|| objects::IdGenerator::new(0));
+        (ids, cx)
     }
 
     fn render_session_info(&mut self, config: &Config, now: Time) -> Vec<u8> {
-        let id = self.ids.next_id();
+        let id = self.next_id(config);
         let cx = self.context(config);
         let h = cx.headers(&id, now);
         let session_type = objects::SessionType::of_kind(kind_for_info(config.kind));
@@ -336,13 +424,13 @@ impl Recorder {
     }
 
     fn render_group_state(&mut self, config: &Config, now: Time) -> Vec<u8> {
-        let id = self.ids.next_id();
+        let id = self.next_id(config);
         let cx = self.context(config);
         let h = cx.headers(&id, now);
         let state = objects::GroupState {
             timestamp: now,
             // The last valid Group Session Identity: the group's URI, the remote end here.
-            last_focus_session_id: &config.peer,
+            last_focus_session_id: cx.ids.peer.unwrap_or(""),
             group_type: objects::GroupType::Closed,
             participants: &[],
         };
@@ -350,7 +438,7 @@ impl Recorder {
     }
 
     fn render_ft_history(&mut self, config: &Config, now: Time) -> Vec<u8> {
-        let id = self.ids.next_id();
+        let id = self.next_id(config);
         let cx = self.context(config);
         let h = cx.headers(&id, now);
         let sdp = cx.info.and_then(|i| i.sdp.as_deref());
@@ -375,14 +463,6 @@ fn uses_history_folder(config: &Config) -> bool {
     }
 }
 
-fn folder(config: &Config) -> Folder {
-    if uses_history_folder(config) {
-        Folder::SessionHistory(config.contribution_id.clone())
-    } else {
-        Folder::Conversation(config.peer.clone())
-    }
-}
-
 /// The session type a session info object records: a file transfer started inside a CPM
 /// session is recorded as that session's (1-1, as the configuration does not say more).
 fn kind_for_info(kind: Kind) -> Kind {
@@ -392,12 +472,41 @@ fn kind_for_info(kind: Kind) -> Kind {
     }
 }
 
+/// The identities objects carry, resolved (EMB-1): configured, else from the first INVITE (or
+/// REFER); never a placeholder. An empty value counts as unknown.
+#[derive(Debug, Clone, Copy)]
+struct Identities<'a> {
+    contribution_id: Option<&'a str>,
+    conversation_id: Option<&'a str>,
+    /// The other party: the peer user (1-1, file transfer) or the group's URI.
+    peer: Option<&'a str>,
+}
+
+impl<'a> Identities<'a> {
+    fn resolve(config: &'a Config, info: Option<&'a objects::SessionInfo>) -> Identities<'a> {
+        let known = |v: Option<&'a str>| v.filter(|v| !v.is_empty());
+        let in_request = |f: fn(&'a objects::SessionInfo) -> Option<&'a str>| known(info.and_then(f));
+        // The other party of the first request: its To when the served user sent it, its From
+        // when the served user was invited.
+        let other = match config.side {
+            Side::Originating => in_request(|i| i.to.as_deref()),
+            Side::Terminating => in_request(|i| i.from.as_deref()),
+        };
+        Identities {
+            contribution_id: known(config.contribution_id.as_deref())
+                .or_else(|| in_request(|i| i.contribution_id.as_deref())),
+            conversation_id: known(config.conversation_id.as_deref())
+                .or_else(|| in_request(|i| i.conversation_id.as_deref())),
+            peer: known(config.peer.as_deref()).or(other),
+        }
+    }
+}
+
 /// What object rendering needs from the recorder, borrowed field by field.
 struct Context<'a> {
     info: Option<&'a objects::SessionInfo>,
     side: Side,
-    contribution_id: &'a str,
-    peer: &'a str,
+    ids: Identities<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -411,19 +520,22 @@ impl<'a> Context<'a> {
             Side::Originating => (from, to),
             Side::Terminating => (to, from),
         };
-        (served.unwrap_or(""), other.unwrap_or(self.peer))
+        (served.unwrap_or(""), self.ids.peer.or(other).unwrap_or(""))
     }
 
     /// Headers for a session object (session info, group state, FT history): From the served
-    /// user, To the other party, the request's other headers when one was captured.
+    /// user, To the other party, the request's other headers when one was captured, and the
+    /// resolved identities (EMB-1).
     fn headers(&self, imdn_message_id: &'a str, now: Time) -> objects::ObjectHeaders<'a> {
         let (served, other) = self.parties();
+        let contribution_id = self.ids.contribution_id.unwrap_or("");
         let mut h = match self.info {
-            Some(info) => info.object_headers(self.contribution_id, imdn_message_id, now),
-            None => objects::ObjectHeaders::new(served, other, now, self.contribution_id, imdn_message_id),
+            Some(info) => info.object_headers(contribution_id, imdn_message_id, now),
+            None => objects::ObjectHeaders::new(served, other, now, contribution_id, imdn_message_id),
         };
         h.from = served;
         h.to = other;
+        h.conversation_id = self.ids.conversation_id;
         h
     }
 }

@@ -336,13 +336,19 @@ fn parse_session(rest: &str) -> Result<Config, ErrorKind> {
                 if value.is_empty() {
                     return Err(bad("a token"));
                 }
-                config.contribution_id = value.to_owned();
+                config.contribution_id = Some(value.into());
+            }
+            "conversation-id" => {
+                if value.is_empty() {
+                    return Err(bad("a token"));
+                }
+                config.conversation_id = Some(value.into());
             }
             "peer" => {
                 if value.is_empty() {
                     return Err(bad("a URI"));
                 }
-                config.peer = value.to_owned();
+                config.peer = Some(value.into());
             }
             "history-folder" => {
                 config.history_folder_exists = match value {

@@ -59,7 +59,7 @@ pub fn render_action(action: &Action<'_>) -> TraceLine {
     match action {
         Action::SendBye { leg, reasons } => {
             let leg = leg.to_string();
-            send(&[&leg, "BYE"], reasons.iter().map(|r| Header::new("Reason", *r)).collect())
+            send(&[&leg, "BYE"], reasons.iter().map(|r| Header::new("Reason", r.as_ref())).collect())
         }
         Action::SendResponse { leg, status, method, message_uid } => {
             let (leg, status) = (leg.to_string(), status.to_string());
@@ -75,7 +75,7 @@ pub fn render_action(action: &Action<'_>) -> TraceLine {
         }
         Action::MsrpResponse { leg, status, message_id } => send(
             &[&leg.to_string(), "MSRP", &status.to_string()],
-            message_id.iter().map(|id| Header::new("Message-ID", *id)).collect(),
+            message_id.iter().map(|id| Header::new("Message-ID", id.as_ref())).collect(),
         ),
         Action::ReleaseMedia { leg } => local(&["release-media", &leg.to_string()]),
         Action::CreateFolder { folder } => local(&["create-folder", &folder.to_string()]),

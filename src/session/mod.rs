@@ -17,9 +17,11 @@ pub mod bye;
 pub mod input;
 pub mod timer;
 
+use std::borrow::Cow;
+
 use smallvec::SmallVec;
 
-use crate::action::{Action, Actions, Diagnostic, IgnoredInput, IgnoredWhy, ObjectRef};
+use crate::action::{Action, Actions, Diagnostic, IgnoredInput, IgnoredWhy, NotStoredWhy, ObjectRef};
 use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::session_expires::SessionExpires;
 use crate::headers::{names, SipHeaders};
@@ -119,6 +121,8 @@ pub struct Session {
     reassembler: Option<Box<Reassembler>>,
     /// Created the first time something may be recorded.
     recorder: Option<Box<Recorder>>,
+    /// When the session started (seeds generated IDs, EMB-2).
+    started: Time,
 }
 
 impl Session {
@@ -139,6 +143,7 @@ impl Session {
             ft_wait: None,
             reassembler: None,
             recorder: None,
+            started: now,
             config: Box::new(config),
         })
     }
@@ -474,6 +479,10 @@ impl Session {
             && self.legs.iter().all(|l| matches!(l.status, LegStatus::Ended | LegStatus::Gone) && !l.media);
         if over {
             self.phase = Phase::Terminated;
+            // EMB-3: what never became storable is reported before `terminated`.
+            if let Some(r) = self.recorder.as_deref_mut() {
+                r.report_unconfirmed(out);
+            }
             out.push(Action::Terminated);
         }
     }
@@ -624,7 +633,11 @@ impl Session {
         match receipt.outcome {
             Outcome::Rejected(status) => {
                 out.push(Action::Diagnostic(Diagnostic::MsrpRejected { leg, status }));
-                out.push(Action::MsrpResponse { leg, status, message_id: send.message_id });
+                out.push(Action::MsrpResponse {
+                    leg,
+                    status,
+                    message_id: send.message_id.map(Cow::Borrowed),
+                });
             }
             Outcome::Complete(message) => self.on_message(message, now, out),
             Outcome::Partial | Outcome::KeepAlive | Outcome::Aborted | Outcome::Ignored => {}
@@ -652,8 +665,11 @@ impl Session {
             }
             return;
         }
-        if let Some((r, c)) = self.recorder() {
-            r.message_complete(c, object, message, now, out);
+        match self.recorder() {
+            Some((r, c)) => r.message_complete(c, object, message, now, out),
+            // EMB-3: a complete message neither recorded nor intercepted is reported.
+            None => out
+                .push(Action::Diagnostic(Diagnostic::NotStored { object, why: NotStoredWhy::RecordingOff })),
         }
     }
 
@@ -664,7 +680,8 @@ impl Session {
         if !config.stores_intercepted() {
             return None;
         }
-        let recorder = self.recorder.get_or_insert_with(|| Box::new(Recorder::new(config)));
+        let started = self.started;
+        let recorder = self.recorder.get_or_insert_with(|| Box::new(Recorder::new(config, started)));
         Some((recorder, config))
     }
 
@@ -682,16 +699,16 @@ impl Session {
     }
 }
 
-/// The `Reason` values for one `SendBye`, built from their parts: one or two values (nearly
-/// every BYE) are formed in registers, where `clone` or `collect` goes through an out-of-line
-/// `extend` into a stack copy that is then read back (BENCHMARKS.md, `bye_iwfs`).
+/// The `Reason` values for one `SendBye`, borrowed from the input. One or two values (nearly
+/// every BYE) are formed in registers, where `collect` goes through an out-of-line `extend` into
+/// a stack copy that is then read back (BENCHMARKS.md, `bye_iwfs`).
 #[inline(always)]
-fn copy_reasons<'a>(reasons: &[&'a str]) -> SmallVec<[&'a str; 2]> {
+fn copy_reasons<'a>(reasons: &[&'a str]) -> SmallVec<[Cow<'a, str>; 2]> {
     match *reasons {
         [] => SmallVec::new(),
-        [a] => SmallVec::from_buf_and_len([a, ""], 1),
-        [a, b] => SmallVec::from_buf([a, b]),
-        _ => SmallVec::from_slice(reasons),
+        [a] => SmallVec::from_buf_and_len([Cow::Borrowed(a), Cow::Borrowed("")], 1),
+        [a, b] => SmallVec::from_buf([Cow::Borrowed(a), Cow::Borrowed(b)]),
+        _ => reasons.iter().map(|r| Cow::Borrowed(*r)).collect(),
     }
 }
 

@@ -151,8 +151,9 @@ impl SessionInfo {
         }
     }
 
-    /// The header data for objects of this session, with `contribution_id` and `now` standing
-    /// in for a missing Contribution-ID and Date, and an empty From/To rendered as `anonymous`.
+    /// The header data for objects of this session: a non-empty `contribution_id` (the
+    /// configured one) wins over the request's (EMB-1), `now` stands in for a missing Date, and
+    /// an empty From/To is rendered as `anonymous`.
     pub fn object_headers<'a>(
         &'a self,
         contribution_id: &'a str,
@@ -165,7 +166,11 @@ impl SessionInfo {
             date: self.date.unwrap_or(now),
             subject: self.subject.as_deref(),
             conversation_id: self.conversation_id.as_deref(),
-            contribution_id: self.contribution_id.as_deref().unwrap_or(contribution_id),
+            // EMB-1: the configured Contribution-ID wins over the request's.
+            contribution_id: Some(contribution_id)
+                .filter(|c| !c.is_empty())
+                .or(self.contribution_id.as_deref())
+                .unwrap_or(""),
             in_reply_to_contribution_id: self.in_reply_to_contribution_id.as_deref(),
             imdn_message_id,
             direction: None,

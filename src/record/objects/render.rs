@@ -47,7 +47,7 @@ pub struct ObjectHeaders<'a> {
     pub subject: Option<&'a str>,
     /// `Conversation-ID` of the SIP request (mandatory there; left out when it was missing).
     pub conversation_id: Option<&'a str>,
-    /// `Contribution-ID` of the session.
+    /// `Contribution-ID` of the session; empty when unknown, and then not written (EMB-1).
     pub contribution_id: &'a str,
     /// `InReplyTo-Contribution-ID` of the SIP request, if it had one.
     pub in_reply_to_contribution_id: Option<&'a str>,
@@ -131,7 +131,10 @@ fn write_common(out: &mut Vec<u8>, object: Object, h: &ObjectHeaders<'_>) {
     if let Some(id) = h.conversation_id {
         write_header(out, "Conversation-ID", id);
     }
-    write_header(out, "Contribution-ID", h.contribution_id);
+    // Empty: unknown (EMB-1); the header is left out rather than written with a placeholder.
+    if !h.contribution_id.is_empty() {
+        write_header(out, "Contribution-ID", h.contribution_id);
+    }
     if let Some(id) = h.in_reply_to_contribution_id.filter(|_| object.in_reply_to()) {
         write_header(out, "InReplyTo-Contribution-ID", id);
     }
