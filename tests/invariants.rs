@@ -291,3 +291,47 @@ fn a_message_intercepted_while_the_remaining_session_ends_is_kept() {
     assert!(checker.terminated(), "{log:#?}");
     assert_eq!(checker.violations(), [], "{log:#?}");
 }
+
+/// A live recording of `n` one-byte messages from the client, each stored at once; returns the
+/// checker's work counter after each input (index 0: before the first).
+fn live_recording_work(n: usize) -> (InvariantChecker, Vec<u64>) {
+    let mut config = recording(Kind::OneToOne);
+    config.policy = Policy::LIVE_RECORDING;
+    let mut session = Session::new(config, T).unwrap();
+    let mut checker = InvariantChecker::new(session.config());
+    let mut work = vec![checker.work_done()];
+    for i in 0..n {
+        let id = format!("live-{i:06}");
+        let send = SendRequest {
+            message_id: Some(&id),
+            byte_range: Some("1-1/1"),
+            continuation: Some(Continuation::Complete),
+            content_type: Some("text/plain"),
+            body: b"x",
+        };
+        let input = Input::MsrpSend { leg: Leg::Client, send };
+        checker.input(&input);
+        let actions = session.handle(input, T);
+        checker.actions(&actions, &session);
+        work.push(checker.work_done());
+    }
+    (checker, work)
+}
+
+/// The checker runs on every input of every fuzz run and scenario, so its cost per input must
+/// not grow with the messages recorded so far. Counted, not timed: the elements the checker
+/// visits for the last 1000 of 20 000 recorded messages are at most twice those for the first
+/// 1000 (a checker that rescans its history visits about 20 times as many).
+#[test]
+fn the_checker_does_no_more_work_per_input_as_the_history_grows() {
+    let n = 20_000;
+    let (checker, work) = live_recording_work(n);
+    assert_eq!(checker.violations(), []);
+    let messages = checker.messages();
+    assert_eq!(messages.len(), n);
+    assert!(messages.iter().all(|m| m.fate == Fate::Stored), "{:?}", &messages[..3]);
+    let first = work[1000] - work[0];
+    let last = work[n] - work[n - 1000];
+    assert!(first >= 1000, "the counter counts each input's work: {first}");
+    assert!(last <= 2 * first, "work for the first 1000 inputs {first}, for the last 1000 {last}");
+}
