@@ -55,10 +55,11 @@
 //! ```
 
 use core::fmt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::action::{Action, Actions, Diagnostic, ObjectRef};
 use crate::config::{Config, Preferences, Role};
+use crate::grammar::message_id::MessageId;
 use crate::{Input, Leg, Method, Session};
 
 /// A promise a session broke.
@@ -196,8 +197,6 @@ struct Completion {
     deferred: bool,
     /// Released unrecorded while awaiting its confirmation, and reported (a bounded session).
     released: bool,
-    /// The input (counted from 1) whose actions completed it.
-    batch: u64,
 }
 
 impl Completion {
@@ -205,6 +204,46 @@ impl Completion {
     /// REC-INT instead.
     fn recordable(&self) -> bool {
         !self.intercepted && (self.leg == Leg::Client || self.confirmed)
+    }
+
+    /// Due at the end of a recording session (REC-END) and not stored yet.
+    fn owed(&self) -> bool {
+        self.recordable() && !self.stored
+    }
+}
+
+/// A question a later input or action may ask about a completed message of a given object. The
+/// checker files each completion under every question it still answers, so that an input finds
+/// the one it concerns without visiting the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Open {
+    /// `Input::Delivered` may confirm it: to the client, not intercepted, neither confirmed nor
+    /// released.
+    Confirm,
+    /// A `defer` may concern it: intercepted and not deferred.
+    Defer,
+    /// An `unconfirmed released` report may concern it: to the client, neither confirmed,
+    /// stored nor released.
+    Release,
+    /// A `store` may store it: not stored, and intercepted or recordable.
+    Store,
+    /// A `store` of it would come before its delivery was confirmed (REC-5ii): not stored,
+    /// neither intercepted nor recordable.
+    StoreEarly,
+}
+
+impl Open {
+    const ALL: [Open; 5] = [Open::Confirm, Open::Defer, Open::Release, Open::Store, Open::StoreEarly];
+
+    fn holds(self, c: &Completion) -> bool {
+        let to_client = c.leg != Leg::Client;
+        match self {
+            Open::Confirm => to_client && !c.intercepted && !c.confirmed && !c.released,
+            Open::Defer => c.intercepted && !c.deferred,
+            Open::Release => to_client && !c.confirmed && !c.stored && !c.released,
+            Open::Store => !c.stored && (c.intercepted || c.recordable()),
+            Open::StoreEarly => !c.stored && !c.intercepted && !c.recordable(),
+        }
     }
 }
 
@@ -216,6 +255,9 @@ struct LegBook {
 }
 
 /// Watches a session's inputs and actions; see the module documentation.
+///
+/// Its cost per input does not grow with the history: completed messages are found through an
+/// index by object, and only those completed by the current input are checked at its end.
 #[derive(Debug)]
 pub struct InvariantChecker {
     role: Role,
@@ -223,17 +265,27 @@ pub struct InvariantChecker {
     terminated: bool,
     /// BYE-4i was seen: the PF remains without a client leg until the client re-joins.
     client_gone: bool,
-    stored: Vec<(ObjectRef, String)>,
+    stored: BTreeSet<(ObjectRef, String)>,
     bound: usize,
     /// Recording is on (REC: B2BUA with `allow-offline-storage`, not a terminating file transfer).
     recording: bool,
     prefs: Preferences,
     /// Between `intercept on` and `intercept off`.
     intercepting: bool,
+    /// Every completed message, in completion order (the history; read in full only by
+    /// [`InvariantChecker::messages`]).
     completions: Vec<Completion>,
-    /// Inputs (and timeouts) seen, so that "at once" means "in the same input's actions".
-    batch: u64,
+    /// The completions (indices into `completions`, ascending) filed under each question they
+    /// still answer, by object.
+    open: BTreeMap<(Open, ObjectRef), BTreeSet<usize>>,
+    /// The completions recordable and not stored yet, ascending: checked at `terminated`.
+    owed: BTreeSet<usize>,
+    /// The intercepted completions of the current input, so that "at once" means "in the same
+    /// input's actions".
+    intercepted_now: Vec<usize>,
     violations: Vec<Violation>,
+    /// Elements visited by the per-input paths (see [`InvariantChecker::work_done`]).
+    work: u64,
 }
 
 impl InvariantChecker {
@@ -252,14 +304,17 @@ impl InvariantChecker {
             legs,
             terminated: false,
             client_gone: false,
-            stored: Vec::new(),
+            stored: BTreeSet::new(),
             bound: config.limits.max_buffered,
             recording: config.recording_on(),
             prefs: config.prefs,
             intercepting: false,
             completions: Vec::new(),
-            batch: 0,
+            open: BTreeMap::new(),
+            owed: BTreeSet::new(),
+            intercepted_now: Vec::new(),
             violations: Vec::new(),
+            work: 0,
         }
     }
 
@@ -274,26 +329,33 @@ impl InvariantChecker {
             Input::RequestReceived { leg: Leg::Client, method: Method::Invite, .. }
                 if self.client_gone && !self.terminated =>
             {
-                self.client_gone = false;
-                if let Some(book) = self.legs.get_mut(&Leg::Client) {
-                    book.media_released = false;
-                }
+                self.client_rejoined();
             }
-            // REC-5ii: confirms the first completed, unconfirmed message to the client with that
-            // Message-ID; after `terminated` the session ignores it, and so does the checker.
-            Input::Delivered { message_id } if !self.terminated => {
-                let to_confirm = self.completions.iter_mut().find(|c| {
-                    c.leg != Leg::Client
-                        && !c.intercepted
-                        && !c.confirmed
-                        && !c.released
-                        && matches!(c.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == *message_id)
-                });
-                if let Some(c) = to_confirm {
-                    c.confirmed = true;
-                }
-            }
+            // After `terminated` the session ignores a confirmation, and so does the checker.
+            Input::Delivered { message_id } if !self.terminated => self.delivered(*message_id),
             _ => {}
+        }
+    }
+
+    /// BYE-4iii: the client re-joined after a connection loss, with new media.
+    fn client_rejoined(&mut self) {
+        self.client_gone = false;
+        if let Some(book) = self.legs.get_mut(&Leg::Client) {
+            book.media_released = false;
+        }
+    }
+
+    /// REC-5ii: confirms the first completed, unconfirmed message to the client with that
+    /// Message-ID (a chat message or a notification).
+    fn delivered(&mut self, message_id: MessageId) {
+        let chat = self.first_open(Open::Confirm, ObjectRef::ChatMessage(message_id));
+        let imdn = self.first_open(Open::Confirm, ObjectRef::Imdn(message_id));
+        let first = match (chat, imdn) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(i) = first {
+            self.update(i, |c| c.confirmed = true);
         }
     }
 
@@ -308,7 +370,7 @@ impl InvariantChecker {
     /// the actions and the session's buffer count rather than the session (a test that wants to
     /// see a broken promise reported can hand it altered actions).
     pub fn observe(&mut self, actions: &[Action<'_>], buffered: usize) {
-        self.batch += 1;
+        self.intercepted_now.clear();
         for action in actions {
             self.action(action);
         }
@@ -318,100 +380,73 @@ impl InvariantChecker {
         }
     }
 
+    /// One action: checked against `terminated`, then handed to the handler for its kind.
     fn action(&mut self, action: &Action<'_>) {
+        self.work += 1;
         let b2bua = self.role == Role::B2bua;
         if self.terminated && b2bua {
-            let allowed = matches!(
-                action,
-                Action::SendResponse { status: 481, method: Method::Bye, .. } | Action::Diagnostic(_)
-            );
-            if !allowed {
-                self.violations.push(Violation::ActionAfterTerminated { action: format!("{action:?}") });
-            }
+            self.check_after_terminated(action);
         }
         match action {
-            Action::SendResponse { leg, method: Method::Bye, .. } if b2bua => {
-                if let Some(book) = self.legs.get_mut(leg) {
-                    book.byes_answered += 1;
-                    if book.byes_answered > book.byes_received {
-                        self.violations.push(Violation::ByeAnsweredTwice { leg: *leg });
-                    }
-                }
-            }
-            Action::ReleaseMedia { leg } => {
-                if let Some(book) = self.legs.get_mut(leg) {
-                    if book.media_released {
-                        self.violations.push(Violation::MediaReleasedTwice { leg: *leg });
-                    }
-                    book.media_released = true;
-                }
-            }
+            Action::SendResponse { leg, method: Method::Bye, .. } if b2bua => self.bye_answered(*leg),
+            Action::ReleaseMedia { leg } => self.media_released(*leg),
             Action::Store { object, folder, .. } => {
-                let key = (*object, folder.to_string());
-                if self.stored.contains(&key) {
-                    self.violations.push(Violation::StoredTwice { object: *object });
-                } else {
-                    self.stored.push(key);
-                }
+                self.object_stored(*object, folder.to_string());
                 self.message_stored(*object);
             }
-            Action::Defer { object, .. } => {
-                if let Some(c) =
-                    self.completions.iter_mut().find(|c| c.intercepted && !c.deferred && c.object == *object)
-                {
-                    c.deferred = true;
-                }
-            }
+            Action::Defer { object, .. } => self.message_deferred(*object),
             Action::InterceptOn => self.intercepting = true,
             Action::InterceptOff => self.intercepting = false,
             Action::Diagnostic(Diagnostic::MessageComplete { leg, object }) => {
-                self.completions.push(Completion {
-                    leg: *leg,
-                    object: *object,
-                    intercepted: self.intercepting && *leg != Leg::Client,
-                    confirmed: false,
-                    stored: false,
-                    deferred: false,
-                    released: false,
-                    batch: self.batch,
-                });
+                self.message_completed(*leg, *object);
             }
             Action::Diagnostic(Diagnostic::UnconfirmedReleased { object }) => {
-                if let Some(c) = self.completions.iter_mut().find(|c| {
-                    c.object == *object && c.leg != Leg::Client && !c.confirmed && !c.stored && !c.released
-                }) {
-                    c.released = true;
-                }
+                self.unconfirmed_released(*object);
             }
             Action::SubscribeConference { .. } => self.client_gone = true,
             // The PF sends a BYE of its own while it remains only when the session ends (the
             // session timer closes `remote`): from then on no INVITE is a re-join.
             Action::SendBye { .. } if self.client_gone => self.client_gone = false,
-            Action::Terminated => {
-                if self.terminated {
-                    self.violations.push(Violation::TerminatedTwice);
-                }
-                self.terminated = true;
-                if b2bua {
-                    for (leg, book) in &self.legs {
-                        if book.byes_answered < book.byes_received {
-                            self.violations.push(Violation::ByeUnanswered { leg: *leg });
-                        }
-                        if !book.media_released {
-                            self.violations.push(Violation::MediaNotReleased { leg: *leg });
-                        }
-                    }
-                    if self.recording {
-                        for c in &self.completions {
-                            if c.recordable() && !c.stored {
-                                self.violations
-                                    .push(Violation::MessageDropped { leg: c.leg, object: c.object });
-                            }
-                        }
-                    }
-                }
-            }
+            Action::Terminated => self.terminated_reported(b2bua),
             _ => {}
+        }
+    }
+
+    /// After `terminated` a B2BUA only answers 481 to a BYE (and may report diagnostics).
+    fn check_after_terminated(&mut self, action: &Action<'_>) {
+        let allowed = matches!(
+            action,
+            Action::SendResponse { status: 481, method: Method::Bye, .. } | Action::Diagnostic(_)
+        );
+        if !allowed {
+            self.violations.push(Violation::ActionAfterTerminated { action: format!("{action:?}") });
+        }
+    }
+
+    /// BYE-T: a B2BUA answered a BYE on `leg`; never more answers than BYEs.
+    fn bye_answered(&mut self, leg: Leg) {
+        if let Some(book) = self.legs.get_mut(&leg) {
+            book.byes_answered += 1;
+            if book.byes_answered > book.byes_received {
+                self.violations.push(Violation::ByeAnsweredTwice { leg });
+            }
+        }
+    }
+
+    /// A leg's media is released at most once (until a re-join brings new media).
+    fn media_released(&mut self, leg: Leg) {
+        if let Some(book) = self.legs.get_mut(&leg) {
+            if book.media_released {
+                self.violations.push(Violation::MediaReleasedTwice { leg });
+            }
+            book.media_released = true;
+        }
+    }
+
+    /// Nothing is stored twice: the same object in the same folder.
+    fn object_stored(&mut self, object: ObjectRef, folder: String) {
+        if !self.stored.insert((object, folder)) {
+            self.violations.push(Violation::StoredTwice { object });
         }
     }
 
@@ -421,21 +456,78 @@ impl InvariantChecker {
         if !matches!(object, ObjectRef::ChatMessage(_) | ObjectRef::Imdn(_)) {
             return;
         }
-        let candidates =
-            || self.completions.iter().enumerate().filter(|(_, c)| c.object == object && !c.stored);
-        let may = candidates().find(|(_, c)| c.intercepted || c.recordable()).map(|(i, _)| i);
-        let index = match may {
+        let index = match self.first_open(Open::Store, object) {
             Some(i) => Some(i),
             None => {
-                let early = candidates().map(|(i, _)| i).next();
+                let early = self.first_open(Open::StoreEarly, object);
                 if early.is_some() {
                     self.violations.push(Violation::StoredBeforeDelivery { object });
                 }
                 early
             }
         };
-        if let Some(c) = index.and_then(|i| self.completions.get_mut(i)) {
-            c.stored = true;
+        if let Some(i) = index {
+            self.update(i, |c| c.stored = true);
+        }
+    }
+
+    /// A `defer`: the first intercepted, not yet deferred message with that object.
+    fn message_deferred(&mut self, object: ObjectRef) {
+        if let Some(i) = self.first_open(Open::Defer, object) {
+            self.update(i, |c| c.deferred = true);
+        }
+    }
+
+    /// The session reassembled a message: it joins the history (and, if intercepted, the
+    /// current input's list checked by [`InvariantChecker::check_intercepted`]).
+    fn message_completed(&mut self, leg: Leg, object: ObjectRef) {
+        let completion = Completion {
+            leg,
+            object,
+            intercepted: self.intercepting && leg != Leg::Client,
+            confirmed: false,
+            stored: false,
+            deferred: false,
+            released: false,
+        };
+        let i = self.completions.len();
+        self.completions.push(completion);
+        self.file(i, true);
+        if completion.intercepted {
+            self.intercepted_now.push(i);
+        }
+    }
+
+    /// A bounded session released an unconfirmed message to the client unrecorded, and said so.
+    fn unconfirmed_released(&mut self, object: ObjectRef) {
+        if let Some(i) = self.first_open(Open::Release, object) {
+            self.update(i, |c| c.released = true);
+        }
+    }
+
+    /// `terminated`: reported once; a B2BUA has answered every BYE, released every leg's media
+    /// and, when recording, stored every recordable message.
+    fn terminated_reported(&mut self, b2bua: bool) {
+        if self.terminated {
+            self.violations.push(Violation::TerminatedTwice);
+        }
+        self.terminated = true;
+        if !b2bua {
+            return;
+        }
+        for (leg, book) in &self.legs {
+            if book.byes_answered < book.byes_received {
+                self.violations.push(Violation::ByeUnanswered { leg: *leg });
+            }
+            if !book.media_released {
+                self.violations.push(Violation::MediaNotReleased { leg: *leg });
+            }
+        }
+        if self.recording {
+            for c in self.owed.iter().filter_map(|&i| self.completions.get(i)) {
+                self.work += 1;
+                self.violations.push(Violation::MessageDropped { leg: c.leg, object: c.object });
+            }
         }
     }
 
@@ -444,12 +536,52 @@ impl InvariantChecker {
     fn check_intercepted(&mut self) {
         let must_store = self.prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE);
         let must_defer = self.prefs.contains(Preferences::ALLOW_DEFER);
-        for c in self.completions.iter().filter(|c| c.intercepted && c.batch == self.batch) {
+        for c in self.intercepted_now.iter().filter_map(|&i| self.completions.get(i)) {
+            self.work += 1;
             if must_store && !c.stored {
                 self.violations.push(Violation::InterceptedNotKept { object: c.object, missing: "stored" });
             }
             if must_defer && !c.deferred {
                 self.violations.push(Violation::InterceptedNotKept { object: c.object, missing: "deferred" });
+            }
+        }
+    }
+
+    /// The first (earliest completed) message of `object` that answers `question`.
+    fn first_open(&mut self, question: Open, object: ObjectRef) -> Option<usize> {
+        self.work += 1;
+        self.open.get(&(question, object)).and_then(|set| set.first().copied())
+    }
+
+    /// Changes completion `i`, keeping the index in step.
+    fn update(&mut self, i: usize, change: impl FnOnce(&mut Completion)) {
+        self.file(i, false);
+        if let Some(c) = self.completions.get_mut(i) {
+            change(c);
+        }
+        self.file(i, true);
+    }
+
+    /// Files completion `i` under every question it answers (`add`), or takes it out of them.
+    fn file(&mut self, i: usize, add: bool) {
+        let Some(c) = self.completions.get(i).copied() else { return };
+        for question in Open::ALL.into_iter().filter(|q| q.holds(&c)) {
+            self.work += 1;
+            let key = (question, c.object);
+            if add {
+                self.open.entry(key).or_default().insert(i);
+            } else if let Some(set) = self.open.get_mut(&key) {
+                set.remove(&i);
+                if set.is_empty() {
+                    self.open.remove(&key);
+                }
+            }
+        }
+        if c.owed() {
+            if add {
+                self.owed.insert(i);
+            } else {
+                self.owed.remove(&i);
             }
         }
     }
@@ -494,5 +626,13 @@ impl InvariantChecker {
     /// Every promise broken so far, in the order found.
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+
+    /// Elements the checker visited while handling inputs and actions (not counting
+    /// [`InvariantChecker::messages`]): a measure of its work that a test can compare across a
+    /// run without timing it.
+    #[doc(hidden)]
+    pub fn work_done(&self) -> u64 {
+        self.work
     }
 }

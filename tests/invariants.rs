@@ -294,3 +294,92 @@ fn a_message_intercepted_while_the_remaining_session_ends_is_kept() {
     assert!(checker.terminated(), "{log:#?}");
     assert_eq!(checker.violations(), [], "{log:#?}");
 }
+
+/// A live recording of `n` one-byte messages on `leg`, each stored at once (from the client) or
+/// once its delivery is confirmed (to the client: each followed by `Input::Delivered`); returns
+/// the checker's work counter after each message (index 0: before the first).
+fn live_recording_work(n: usize, leg: Leg) -> (InvariantChecker, Vec<u64>) {
+    let mut config = recording(Kind::OneToOne);
+    config.policy = Policy::LIVE_RECORDING;
+    let mut session = Session::new(config, T).unwrap();
+    let mut checker = InvariantChecker::new(session.config());
+    let mut work = vec![checker.work_done()];
+    for i in 0..n {
+        let id = format!("live-{i:06}");
+        let send = SendRequest {
+            message_id: Some(&id),
+            byte_range: Some("1-1/1"),
+            continuation: Some(Continuation::Complete),
+            content_type: Some("text/plain"),
+            body: b"x",
+        };
+        let input = Input::MsrpSend { leg, send };
+        checker.input(&input);
+        let actions = session.handle(input, T);
+        checker.actions(&actions, &session);
+        if leg != Leg::Client {
+            let delivered = Input::Delivered { message_id: id.parse().unwrap() };
+            checker.input(&delivered);
+            let actions = session.handle(delivered, T);
+            checker.actions(&actions, &session);
+        }
+        work.push(checker.work_done());
+    }
+    (checker, work)
+}
+
+/// The checker runs on every input of every fuzz run and scenario, so its cost per input must
+/// not grow with the messages recorded so far. Counted, not timed: the elements the checker
+/// visits for the last 1000 of 20 000 recorded messages are at most twice those for the first
+/// 1000 (a checker that rescans its history visits about 20 times as many).
+#[test]
+fn the_checker_does_no_more_work_per_input_as_the_history_grows() {
+    assert_flat_work(Leg::Client);
+}
+
+/// The same for messages to the client, each confirmed: a confirmation finds its message, and
+/// the store that follows it, without visiting the messages confirmed before.
+#[test]
+fn confirming_a_message_costs_the_same_however_many_came_before() {
+    assert_flat_work(Leg::Remote);
+}
+
+fn assert_flat_work(leg: Leg) {
+    let n = 20_000;
+    let (checker, work) = live_recording_work(n, leg);
+    assert_eq!(checker.violations(), []);
+    let messages = checker.messages();
+    assert_eq!(messages.len(), n);
+    assert!(messages.iter().all(|m| m.fate == Fate::Stored), "{:?}", &messages[..3]);
+    let first = work[1000] - work[0];
+    let last = work[n] - work[n - 1000];
+    assert!(first >= 1000, "the counter counts each input's work: {first}");
+    assert!(last <= 2 * first, "work for the first 1000 inputs {first}, for the last 1000 {last}");
+}
+
+/// The checker's index finds the earliest completion a confirmation or a store concerns, as
+/// its scan of the history did: one Message-ID completed twice to the client, confirmed once,
+/// then stored twice — the first store is the confirmed one's, the second comes too early.
+#[test]
+fn a_repeated_message_id_is_confirmed_and_stored_in_completion_order() {
+    let mut checker = InvariantChecker::new(&recording(Kind::OneToOne));
+    let complete = Action::Diagnostic(cpm_pf::Diagnostic::MessageComplete {
+        leg: Leg::Remote,
+        object: chat("rep-0001"),
+    });
+    let store = |folder: &str| Action::Store {
+        object: chat("rep-0001"),
+        folder: cpm_pf::Folder::Conversation(folder.into()),
+        content: Vec::new(),
+    };
+    checker.observe(&[complete.clone(), complete], 0);
+    checker.input(&Input::Delivered { message_id: "rep-0001".parse().unwrap() });
+    checker.observe(&[store("a")], 0);
+    assert_eq!(checker.violations(), []);
+    let m = checker.messages();
+    assert!(m[0].confirmed && m[0].fate == Fate::Stored && !m[1].confirmed, "{m:?}");
+    assert_eq!(m[1].fate, Fate::NotConfirmed);
+    checker.observe(&[store("b")], 0);
+    assert_eq!(checker.violations(), [Violation::StoredBeforeDelivery { object: chat("rep-0001") }]);
+    assert_eq!(checker.messages()[1].fate, Fate::Stored);
+}
