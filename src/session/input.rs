@@ -7,6 +7,24 @@ use crate::msrp::SendRequest;
 use crate::{Leg, Method};
 
 /// One input to [`Session::handle`](crate::Session::handle), named as a fact.
+///
+/// # What to feed, and when
+///
+/// | what happened | input | who answers it |
+/// |---|---|---|
+/// | the first INVITE of the session (or a REFER whose Refer-To has `method=INVITE`), on any leg | `RequestReceived` with its headers and body: it gives the session info object its headers (REC-4a), the identities when not configured (EMB-1), and a `Session-Expires` (ST-0) | your SIP stack answers and relays it |
+/// | a re-INVITE or UPDATE (session refresh) | `RequestReceived`: restarts the session timer (ST-0) | your SIP stack |
+/// | an INVITE on the client leg after the PF stayed in a group without the client (BYE-4) | `RequestReceived`: the client re-joins (BYE-4iii) | your SIP stack |
+/// | an INVITE or REFER once the end is decided | `RequestReceived`: reported, changes nothing | your SIP stack |
+/// | a BYE | `ByeReceived` with its `Reason` values | **the library**: an [`Action::SendResponse`](crate::Action::SendResponse), exactly once (BYE-T) |
+/// | the final response to a BYE the PF sent, or its timeout | `ResponseReceived` / `TransactionTimeout` | — |
+/// | a final response to the re-INVITE or SUBSCRIBE the PF sent | `ResponseReceived` (changes nothing; may be left out) | — |
+/// | an MSRP SEND chunk on a leg (B2BUA) | `MsrpSend` | your MSRP stack answers `200`; the library asks for `400`/`413` with [`Action::MsrpResponse`](crate::Action::MsrpResponse) |
+/// | the client answered `200` to every chunk of a message the PF relayed to it | `Delivered`: without it a message to the client is never recorded (REC-5ii) and is reported at the end as not stored (EMB-3) | — |
+/// | the Message Store finished an [`Action::Store`](crate::Action::Store) | `Stored` with its UID, or `StoreFailed` | — |
+///
+/// Time is not an input: call [`Session::handle_timeout`](crate::Session::handle_timeout) when
+/// the clock reaches [`Session::poll_timeout`](crate::Session::poll_timeout).
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum Input<'a> {

@@ -81,19 +81,98 @@ enum Phase {
 
 /// One CPM session as seen by the Participating Function serving one user.
 ///
-/// ```
-/// use cpm_pf::{Action, Config, Input, Leg, Session, Time};
+/// # Lifecycle
 ///
-/// let mut session = Session::new(Config::default(), Time::EPOCH).unwrap();
-/// // The user leaves: no Reason on the client leg (BYE-R2, branch 1).
-/// let actions = session.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, Time::EPOCH);
-/// assert!(actions.iter().any(|a| matches!(a, Action::SendBye { leg: Leg::Remote, .. })));
-/// // The remote answers; the client gets its 200 OK and the session is over.
-/// let actions = session.handle(
-///     Input::ResponseReceived { leg: Leg::Remote, status: 200, method: cpm_pf::Method::Bye },
-///     Time::EPOCH,
-/// );
-/// assert!(matches!(actions.as_slice().last(), Some(Action::Terminated)));
+/// 1. **Create** the session with [`Session::new`] when the PF takes the session on: its
+///    [`Config`] says role, kind, side, preferences and policy; identities left `None` come from
+///    the first INVITE (EMB-1). Every leg starts up, with media for a B2BUA.
+/// 2. **Feed** every event as an [`Input`] (the table on [`Input`] says which, and who answers
+///    what): the first INVITE or REFER, refreshes, BYEs, responses to the PF's BYEs, MSRP chunks,
+///    delivery confirmations, store outcomes.
+/// 3. **Carry out** the returned [`Action`]s in the order given. The order is the contract: a
+///    `CreateFolder` before the first `Store` into it, a `Store` before the BYE that the seed
+///    places after it, messages in arrival order. Starting an action is enough: you need not
+///    wait for a `Store` to complete before sending the next BYE. The one wait the seed asks
+///    for (FT-1c: a file transfer's 200 OK carries the stored object's UID) the library does
+///    itself: the 200 OK comes out of the `Stored` input, or of the store-timeout deadline.
+/// 4. **Honour the clock**: call [`Session::handle_timeout`] when it reaches
+///    [`Session::poll_timeout`] (session timer, FT-1c store wait).
+/// 5. **Drop** the session after [`Action::Terminated`]: every BYE has been answered and every
+///    leg released. A proxy still forwards a late BYE after it, if you keep the session.
+///
+/// # One session of each kind
+///
+/// A 1-1 chat, recorded; the user leaves:
+///
+/// ```
+/// use cpm_pf::{Action, Config, Folder, Input, Leg, Method, Preferences, Session, Time};
+///
+/// let t = Time::from_unix_secs(1_767_225_600);
+/// let mut config = Config::default();
+/// config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+/// let mut s = Session::new(config, t)?;
+/// let invite = [("From", "<sip:alice@example.com>"), ("To", "<sip:bob@example.com>"),
+///               ("Conversation-ID", "conv-1"), ("Contribution-ID", "contrib-1")];
+/// let _ = s.handle(Input::RequestReceived { leg: Leg::Client, method: Method::Invite,
+///                                           headers: &invite, body: b"" }, t);
+/// let bye = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, t);
+/// assert!(bye.iter().any(|a| matches!(a, Action::SendBye { leg: Leg::Remote, .. })));
+/// let end = s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t);
+/// // The session info object goes into bob's conversation folder, then the 200 OK, then the end.
+/// assert!(end.iter().any(|a| matches!(a, Action::Store { folder: Folder::Conversation(p), .. }
+///                                        if p == "sip:bob@example.com")));
+/// assert!(matches!(end.as_slice().last(), Some(Action::Terminated)));
+/// # Ok::<(), cpm_pf::ConfigError>(())
+/// ```
+///
+/// A group chat that the Controlling Function ends for good (410), with history kept:
+///
+/// ```
+/// use cpm_pf::{Action, Config, Folder, Input, Kind, Leg, Method, Preferences, Session, Time};
+///
+/// let t = Time::from_unix_secs(1_767_225_600);
+/// let mut config = Config::default();
+/// config.kind = Kind::Group;
+/// config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+/// let mut s = Session::new(config, t)?;
+/// let invite = [("From", "<sip:alice@example.com>"), ("To", "<sip:conf@example.com>"),
+///               ("Conversation-ID", "conv-7"), ("Contribution-ID", "grp-7")];
+/// let _ = s.handle(Input::RequestReceived { leg: Leg::Client, method: Method::Invite,
+///                                           headers: &invite, body: b"" }, t);
+/// let reasons = [r#"SIP;cause=410;text="Gone""#];
+/// let bye = s.handle(Input::ByeReceived { leg: Leg::Remote, reasons: &reasons }, t);
+/// // The history folder is created, the objects stored, then the BYE goes to the client.
+/// let kinds: Vec<&str> = bye.iter().filter_map(|a| match a {
+///     Action::CreateFolder { .. } => Some("create"), Action::Store { .. } => Some("store"),
+///     Action::SendBye { .. } => Some("bye"), _ => None }).collect();
+/// assert_eq!(kinds, ["create", "store", "store", "bye"]);
+/// assert!(bye.iter().any(|a| matches!(a, Action::CreateFolder { folder: Folder::SessionHistory(id) } if id == "grp-7")));
+/// let end = s.handle(Input::ResponseReceived { leg: Leg::Client, status: 200, method: Method::Bye }, t);
+/// assert!(matches!(end.as_slice().last(), Some(Action::Terminated)));
+/// # Ok::<(), cpm_pf::ConfigError>(())
+/// ```
+///
+/// A file transfer on the originating side: the client's 200 OK waits for the history object's
+/// UID (FT-1c):
+///
+/// ```
+/// use cpm_pf::{Action, Config, Input, Kind, Leg, Method, ObjectRef, Preferences, Session, Time};
+///
+/// let t = Time::from_unix_secs(1_767_225_600);
+/// let mut config = Config::default();
+/// config.kind = Kind::FileTransfer;
+/// config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+/// config.peer = Some("sip:bob@example.com".into());
+/// let mut s = Session::new(config, t)?;
+/// let _ = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, t);
+/// let stored = s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t);
+/// assert!(stored.iter().any(|a| matches!(a, Action::Store { object: ObjectRef::FtHistory, .. })));
+/// assert!(!stored.iter().any(|a| matches!(a, Action::SendResponse { .. })), "waits for the UID");
+/// let end = s.handle(Input::Stored { object: ObjectRef::FtHistory, uid: "42" }, t);
+/// assert!(end.iter().any(|a| matches!(a, Action::SendResponse { leg: Leg::Client, status: 200,
+///                                        message_uid: Some(uid), .. } if uid == "42")));
+/// assert!(matches!(end.as_slice().last(), Some(Action::Terminated)));
+/// # Ok::<(), cpm_pf::ConfigError>(())
 /// ```
 #[derive(Debug)]
 pub struct Session {
@@ -126,7 +205,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new, established session: every leg is up and (for a B2BUA) has media.
+    /// A new, established session: every leg is up and (for a B2BUA) has media. Feed it the
+    /// session's first INVITE (or REFER) when you have it: see the lifecycle above.
     pub fn new(config: Config, now: Time) -> Result<Session, ConfigError> {
         config.validate()?;
         let media = config.role == Role::B2bua;
