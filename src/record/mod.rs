@@ -33,6 +33,8 @@ struct Item {
     seq: u64,
     object: ObjectRef,
     message: Message,
+    /// When its last chunk arrived: the object's `Date` (MS-4), whenever it is stored.
+    arrived: Time,
 }
 
 impl Item {
@@ -92,8 +94,11 @@ pub(crate) struct Recorder {
     /// What `awaiting` holds, bookkeeping included (`Item::cost`).
     awaiting_cost: usize,
     next_seq: u64,
-    /// When the session started: with the identities, the seed of generated IDs (EMB-2).
+    /// When the session started: with the identities, the seed of generated IDs (EMB-2), and
+    /// the session info object's date when no INVITE was seen (MS-4).
     started: Time,
+    /// When the first INVITE (or REFER) arrived: the session info object's date (MS-4).
+    info_at: Option<Time>,
     /// Seeded on first use, once the identities from the first INVITE are known (EMB-2).
     ids: Option<objects::IdGenerator>,
 }
@@ -120,6 +125,7 @@ impl Recorder {
             awaiting_cost: 0,
             next_seq: 0,
             started,
+            info_at: None,
             ids: None,
         }
     }
@@ -174,8 +180,9 @@ impl Recorder {
             }
         }
         self.info = Info::Captured(Box::new(info));
+        self.info_at = Some(now);
         if live(config) && config.kind != Kind::FileTransfer {
-            self.store_session_info(config, now, out);
+            self.store_session_info(config, out);
         }
     }
 
@@ -192,19 +199,19 @@ impl Recorder {
             let why = NotStoredWhy::RecordingOff;
             return out.push(Action::Diagnostic(Diagnostic::NotStored { object, why }));
         }
-        let item = Item { seq: self.next_seq, object, message };
+        let item = Item { seq: self.next_seq, object, message, arrived: now };
         self.next_seq += 1;
         if item.message.leg == Leg::Client {
-            self.recordable(config, item, now, out);
+            self.recordable(config, item, out);
         } else {
             self.hold_unconfirmed(config, item, out);
         }
     }
 
     /// An item became recordable: stored now, or kept for the end of the session.
-    fn recordable(&mut self, config: &Config, item: Item, now: Time, out: &mut Actions<'_>) {
+    fn recordable(&mut self, config: &Config, item: Item, out: &mut Actions<'_>) {
         if self.stores_now(config) {
-            self.store_item(config, &item, now, out);
+            self.store_item(config, &item, out);
         } else {
             self.ready.push(item);
         }
@@ -213,20 +220,14 @@ impl Recorder {
     /// REC-5ii: the client accepted message `id`; a message to it becomes recordable.
     /// Returns `false` when no complete message to the client awaiting confirmation has that
     /// Message-ID.
-    pub(crate) fn delivered(
-        &mut self,
-        config: &Config,
-        id: MessageId,
-        now: Time,
-        out: &mut Actions<'_>,
-    ) -> bool {
+    pub(crate) fn delivered(&mut self, config: &Config, id: MessageId, out: &mut Actions<'_>) -> bool {
         let found = self
             .awaiting
             .iter()
             .position(|i| matches!(i.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == id));
         let Some(item) = found.and_then(|index| self.awaiting.remove(index)) else { return false };
         self.awaiting_cost = self.awaiting_cost.saturating_sub(item.cost());
-        self.recordable(config, item, now, out);
+        self.recordable(config, item, out);
         true
     }
 
@@ -277,17 +278,17 @@ impl Recorder {
         if config.kind == Kind::FileTransfer {
             if !self.folder_ready {
                 // FT-1b: the session history folder is created with a new session info object.
-                self.store_session_info(config, now, out);
+                self.store_session_info(config, out);
             }
             let content = self.render_ft_history(config, now);
             return self.store(config, ObjectRef::FtHistory, content, out);
         }
-        self.store_session_info(config, now, out);
+        self.store_session_info(config, out);
         // Arrival order (REC-END): a message confirmed late arrived before later ones.
         let mut ready = core::mem::take(&mut self.ready);
         ready.sort_by_key(|item| item.seq);
         for item in &ready {
-            self.store_item(config, item, now, out);
+            self.store_item(config, item, out);
         }
         if config.kind == Kind::Group {
             let content = self.render_group_state(config, now);
@@ -298,12 +299,13 @@ impl Recorder {
 
     /// Stores the session info object once: the captured one, or (FT-1b, no request seen) one
     /// built from the configuration.
-    fn store_session_info(&mut self, config: &Config, now: Time, out: &mut Actions<'_>) {
+    fn store_session_info(&mut self, config: &Config, out: &mut Actions<'_>) {
         let fresh = matches!(self.info, Info::Unknown) && config.kind == Kind::FileTransfer;
         if !matches!(self.info, Info::Captured(_)) && !fresh {
             return;
         }
-        let content = self.render_session_info(config, now);
+        // MS-4: dated when the session began, not when it is stored.
+        let content = self.render_session_info(config, self.info_at.unwrap_or(self.started));
         self.store(config, ObjectRef::SessionInfo, content, out);
         self.info = match core::mem::replace(&mut self.info, Info::Unknown) {
             Info::Captured(info) => Info::Stored(Some(info)),
@@ -311,9 +313,9 @@ impl Recorder {
         };
     }
 
-    fn store_item(&mut self, config: &Config, item: &Item, now: Time, out: &mut Actions<'_>) {
+    fn store_item(&mut self, config: &Config, item: &Item, out: &mut Actions<'_>) {
         let (ids, cx) = self.split(config);
-        let content = render_message(ids, &cx, item.object, &item.message, now);
+        let content = render_message(ids, &cx, item.object, &item.message, item.arrived);
         self.store(config, item.object, content, out);
     }
 
@@ -543,12 +545,13 @@ impl<'a> Context<'a> {
 /// Renders a chat message or notification (REC-1, REC-IMDN): `IMDN-Message-ID` from the CPIM
 /// `imdn.Message-ID` when there is one, else generated; From/To from the CPIM headers when
 /// present, else by direction (REC-5ii: a message from the client was sent by the served user).
+/// `arrived`: when its last chunk arrived, its `Date` (MS-4) whenever it is stored.
 fn render_message(
     ids: &mut objects::IdGenerator,
     cx: &Context<'_>,
     object: ObjectRef,
     message: &Message,
-    now: Time,
+    arrived: Time,
 ) -> Vec<u8> {
     let ct = message.content_type.as_deref();
     let payload = objects::inspect_payload(ct, &message.body);
@@ -560,8 +563,8 @@ fn render_message(
             generated.as_str()
         }
     };
-    let mut h = cx.headers(imdn_message_id, now);
-    h.date = now;
+    let mut h = cx.headers(imdn_message_id, arrived);
+    h.date = arrived;
     let (served, other) = cx.parties();
     let sent = message.leg == Leg::Client;
     h.direction = Some(if sent { objects::Direction::Sent } else { objects::Direction::Received });

@@ -265,7 +265,7 @@ impl Session {
             Input::Delivered { message_id } => {
                 if self.phase == Phase::Terminated {
                     ignored(&mut out, IgnoredInput::DeliveryConfirmation, IgnoredWhy::Terminated);
-                } else if !self.recorder().is_some_and(|(r, c)| r.delivered(c, message_id, now, &mut out)) {
+                } else if !self.recorder().is_some_and(|(r, c)| r.delivered(c, message_id, &mut out)) {
                     ignored(&mut out, IgnoredInput::DeliveryConfirmation, IgnoredWhy::NoSuchMessage);
                 }
             }
