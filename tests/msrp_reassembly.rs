@@ -424,6 +424,28 @@ fn msrp1_unintelligible_chunks_are_answered_400_and_dropped() {
     }
 }
 
+/// Why a chunk was refused with `400` is an error type an embedder can box, log or match on,
+/// and its message says what was wrong.
+#[test]
+fn msrp1_malformed_is_an_error_that_says_what_was_wrong() {
+    let cases = [
+        (SendRequest { message_id: None, ..chunk("m0001", None, MORE, b"abc") }, "no Message-ID"),
+        (
+            chunk("m!01", None, MORE, b"abc"),
+            "the Message-ID is not a 4–32 character ident (malformed Message-ID",
+        ),
+        (chunk("m0001", Some("0-3/6"), MORE, b"abc"), "the Byte-Range does not parse (malformed Byte-Range"),
+        (chunk("m0001", Some("1-3/6"), None, b"abc"), "no continuation flag ($, + or #) in the end-line"),
+    ];
+    for (send, message) in cases {
+        let got = r().receive(Leg::Remote, &send);
+        let [Note::Malformed(malformed)] = got.notes.as_slice() else { panic!("{send:?}: {:?}", got.notes) };
+        let error: Box<dyn std::error::Error + Send + Sync> = Box::new(*malformed);
+        assert!(error.to_string().starts_with(message), "{error}");
+        assert_eq!(got.notes[0].to_string(), format!("chunk cannot be understood: {error}"));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // LIM-1
 // ---------------------------------------------------------------------------------------------

@@ -167,27 +167,26 @@ impl fmt::Display for Limit {
 }
 
 /// Why a chunk cannot be understood (answered `400`, SPEC.md MSRP-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// An error type (`std::error::Error`), so an embedder can log it, wrap it or match on it. The
+/// two `Bad…` variants show their grammar error, which says at which byte the value went wrong
+/// and what was expected (in the message, not as a [`source`](std::error::Error::source), so
+/// that it is printed once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Malformed {
     /// The SEND has no `Message-ID`.
+    #[error("no Message-ID")]
     MissingMessageId,
     /// The `Message-ID` is not a 4–32 character ident.
+    #[error("the Message-ID is not a 4–32 character ident ({0})")]
     BadMessageId(GrammarError),
     /// The `Byte-Range` does not parse (includes range-start 0 and range-end before start).
+    #[error("the Byte-Range does not parse ({0})")]
     BadByteRange(GrammarError),
     /// The end-line's continuation flag is missing or not one of `$ + #`.
+    #[error("no continuation flag ($, + or #) in the end-line")]
     MissingContinuation,
-}
-
-impl fmt::Display for Malformed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Malformed::MissingMessageId => f.write_str("no Message-ID"),
-            Malformed::BadMessageId(e) | Malformed::BadByteRange(e) => write!(f, "{e}"),
-            Malformed::MissingContinuation => f.write_str("no continuation flag ($, + or #) in the end-line"),
-        }
-    }
 }
 
 /// Something worth reporting about a chunk (never changes the outcome).
