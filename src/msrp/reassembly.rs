@@ -59,6 +59,11 @@
 //! and the buffered-bytes count is kept as a running sum. A chunk that only appends to the
 //! reserved buffer (in order, same total, no first content type) skips the rest of the
 //! bookkeeping. Finished messages are looked up only for a chunk of no partial message.
+//!
+//! Slices: a chunk's positions are checked once, against the message limit, before any of them
+//! is used (a position that does not fit is a `413`, [`Note::OverLimit`]); below that, every
+//! slice is cut with `split_at` at an index clamped to the slice's own length, so no input can
+//! make one panic, and none falls back on an empty slice to hide a bad range.
 
 use core::fmt;
 use std::collections::{BTreeMap, VecDeque};
@@ -362,11 +367,11 @@ impl RangeSet {
         // A chunk at or after the last interval's end (every chunk of an in-order message) needs
         // no search.
         let n = self.intervals.len();
-        match (n.checked_sub(2).and_then(|i| self.intervals.get(i)), self.intervals.last()) {
-            (_, None) => 0,
-            (_, Some(&(_, last_end))) if last_end < from => n,
-            (None, Some(_)) => n - 1,
-            (Some(&(_, before_end)), Some(_)) if before_end < from => n - 1,
+        match self.intervals.as_slice() {
+            [] => 0,
+            [.., (_, last_end)] if *last_end < from => n,
+            [_] => n - 1,
+            [.., (_, before_end), _] if *before_end < from => n - 1,
             _ => self.search_from_estimate(from),
         }
     }
@@ -398,7 +403,8 @@ impl RangeSet {
                 }
                 i -= 1;
             }
-            v.get(..i).map_or(i, |head| head.partition_point(|&(_, e)| e < from))
+            // `i < guess < n`: the split cannot fail (clamped all the same).
+            v.split_at(i.min(n)).0.partition_point(|&(_, e)| e < from)
         } else {
             // The answer is after `i`.
             i += 1;
@@ -408,8 +414,18 @@ impl RangeSet {
                 }
                 i += 1;
             }
-            i + v.get(i..).map_or(0, |tail| tail.partition_point(|&(_, e)| e < from))
+            // The loop left `i <= n`: the split cannot fail (clamped all the same).
+            let i = i.min(n);
+            i + v.split_at(i).1.partition_point(|&(_, e)| e < from)
         }
+    }
+
+    /// The intervals from index `lo` on, with `lo` clamped to their number: `lo` comes from
+    /// [`RangeSet::first_reaching`], which never returns more, so the clamp only makes the
+    /// split provably unable to fail.
+    fn starting_at(&self, lo: usize) -> (usize, &[(u64, u64)]) {
+        let lo = lo.min(self.intervals.len());
+        (lo, self.intervals.split_at(lo).1)
     }
 
     /// Adds `[from, to)`, merging with what it touches; `lo` is [`RangeSet::first_reaching`]`(from)`.
@@ -419,17 +435,15 @@ impl RangeSet {
             return;
         }
         // The intervals from `lo` that start at or before `to` touch or overlap [from, to).
-        let tail = self.intervals.get(lo..).unwrap_or_default();
-        let hi = lo + tail.iter().take_while(|&&(s, _)| s <= to).count();
-        if lo >= hi {
-            self.intervals.insert(lo.min(self.intervals.len()), (from, to));
-            return;
-        }
-        let merged_from = self.intervals.get(lo).map_or(from, |&(s, _)| s.min(from));
-        let merged_to = self.intervals.get(hi - 1).map_or(to, |&(_, e)| e.max(to));
-        self.intervals.drain(lo + 1..hi);
-        if let Some(slot) = self.intervals.get_mut(lo) {
-            *slot = (merged_from, merged_to);
+        let (lo, tail) = self.starting_at(lo);
+        let n = tail.iter().take_while(|&&(s, _)| s <= to).count();
+        let touching = tail.split_at(n).0; // n <= tail.len()
+        match (touching.first(), touching.last()) {
+            (Some(&(s, _)), Some(&(_, e))) => {
+                // `lo + n <= len`: the touching intervals are replaced by their union with [from, to).
+                self.intervals.splice(lo..lo + n, [(s.min(from), e.max(to))]);
+            }
+            _ => self.intervals.insert(lo, (from, to)),
         }
     }
 
@@ -447,9 +461,8 @@ impl RangeSet {
     /// The intervals that intersect `[from, to)`, clipped to it; `lo` is
     /// [`RangeSet::first_reaching`]`(from)`.
     fn intersections_at(&self, lo: usize, from: u64, to: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.intervals
-            .get(lo..)
-            .unwrap_or_default()
+        self.starting_at(lo)
+            .1
             .iter()
             .take_while(move |&&(s, _)| s < to)
             .map(move |&(s, e)| (s.max(from), e.min(to)))
@@ -606,11 +619,12 @@ impl Partial {
         if from > self.buf.len() {
             self.buf.resize(from, 0);
         }
-        let overlap = self.buf.len().saturating_sub(from).min(body.len());
+        // `from <= len` now, and `overlap` is at most both lengths: no split can fail.
+        let (_, written) = self.buf.split_at_mut(from);
+        let overlap = written.len().min(body.len());
         let (old, new) = body.split_at(overlap);
-        if let Some(slot) = self.buf.get_mut(from..from + overlap) {
-            slot.copy_from_slice(old);
-        }
+        let (overwritten, _) = written.split_at_mut(overlap);
+        overwritten.copy_from_slice(old);
         self.buf.extend_from_slice(new);
     }
 }
