@@ -94,6 +94,8 @@ impl<'a> SendRequest<'a> {
                 byte_range: frame.byte_range(),
                 continuation: Some(frame.continuation),
                 content_type: frame.content_type(),
+                // A frame without a body carries an empty one (the body-less SEND of RFC 4975
+                // §7.1): an absent value, not a range that failed a check.
                 body: frame.body.unwrap_or_default(),
             }),
             frame::RequestMethod::Report | frame::RequestMethod::Other(_) => None,

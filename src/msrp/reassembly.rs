@@ -59,6 +59,11 @@
 //! and the buffered-bytes count is kept as a running sum. A chunk that only appends to the
 //! reserved buffer (in order, same total, no first content type) skips the rest of the
 //! bookkeeping. Finished messages are looked up only for a chunk of no partial message.
+//!
+//! Slices: a chunk's positions are checked once, against the message limit, before any of them
+//! is used (a position that does not fit is a `413`, [`Note::OverLimit`]); below that, every
+//! slice is cut with `split_at` at an index clamped to the slice's own length, so no input can
+//! make one panic, and none falls back on an empty slice to hide a bad range.
 
 use core::fmt;
 use std::collections::{BTreeMap, VecDeque};
@@ -167,27 +172,26 @@ impl fmt::Display for Limit {
 }
 
 /// Why a chunk cannot be understood (answered `400`, SPEC.md MSRP-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// An error type (`std::error::Error`), so an embedder can log it, wrap it or match on it. The
+/// two `Bad…` variants show their grammar error, which says at which byte the value went wrong
+/// and what was expected (in the message, not as a [`source`](std::error::Error::source), so
+/// that it is printed once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Malformed {
     /// The SEND has no `Message-ID`.
+    #[error("no Message-ID")]
     MissingMessageId,
     /// The `Message-ID` is not a 4–32 character ident.
+    #[error("the Message-ID is not a 4–32 character ident ({0})")]
     BadMessageId(GrammarError),
     /// The `Byte-Range` does not parse (includes range-start 0 and range-end before start).
+    #[error("the Byte-Range does not parse ({0})")]
     BadByteRange(GrammarError),
     /// The end-line's continuation flag is missing or not one of `$ + #`.
+    #[error("no continuation flag ($, + or #) in the end-line")]
     MissingContinuation,
-}
-
-impl fmt::Display for Malformed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Malformed::MissingMessageId => f.write_str("no Message-ID"),
-            Malformed::BadMessageId(e) | Malformed::BadByteRange(e) => write!(f, "{e}"),
-            Malformed::MissingContinuation => f.write_str("no continuation flag ($, + or #) in the end-line"),
-        }
-    }
 }
 
 /// Something worth reporting about a chunk (never changes the outcome).
@@ -363,11 +367,11 @@ impl RangeSet {
         // A chunk at or after the last interval's end (every chunk of an in-order message) needs
         // no search.
         let n = self.intervals.len();
-        match (n.checked_sub(2).and_then(|i| self.intervals.get(i)), self.intervals.last()) {
-            (_, None) => 0,
-            (_, Some(&(_, last_end))) if last_end < from => n,
-            (None, Some(_)) => n - 1,
-            (Some(&(_, before_end)), Some(_)) if before_end < from => n - 1,
+        match self.intervals.as_slice() {
+            [] => 0,
+            [.., (_, last_end)] if *last_end < from => n,
+            [_] => n - 1,
+            [.., (_, before_end), _] if *before_end < from => n - 1,
             _ => self.search_from_estimate(from),
         }
     }
@@ -399,7 +403,8 @@ impl RangeSet {
                 }
                 i -= 1;
             }
-            v.get(..i).map_or(i, |head| head.partition_point(|&(_, e)| e < from))
+            // `i < guess < n`: the split cannot fail (clamped all the same).
+            v.split_at(i.min(n)).0.partition_point(|&(_, e)| e < from)
         } else {
             // The answer is after `i`.
             i += 1;
@@ -409,8 +414,18 @@ impl RangeSet {
                 }
                 i += 1;
             }
-            i + v.get(i..).map_or(0, |tail| tail.partition_point(|&(_, e)| e < from))
+            // The loop left `i <= n`: the split cannot fail (clamped all the same).
+            let i = i.min(n);
+            i + v.split_at(i).1.partition_point(|&(_, e)| e < from)
         }
+    }
+
+    /// The intervals from index `lo` on, with `lo` clamped to their number: `lo` comes from
+    /// [`RangeSet::first_reaching`], which never returns more, so the clamp only makes the
+    /// split provably unable to fail.
+    fn starting_at(&self, lo: usize) -> (usize, &[(u64, u64)]) {
+        let lo = lo.min(self.intervals.len());
+        (lo, self.intervals.split_at(lo).1)
     }
 
     /// Adds `[from, to)`, merging with what it touches; `lo` is [`RangeSet::first_reaching`]`(from)`.
@@ -420,17 +435,15 @@ impl RangeSet {
             return;
         }
         // The intervals from `lo` that start at or before `to` touch or overlap [from, to).
-        let tail = self.intervals.get(lo..).unwrap_or_default();
-        let hi = lo + tail.iter().take_while(|&&(s, _)| s <= to).count();
-        if lo >= hi {
-            self.intervals.insert(lo.min(self.intervals.len()), (from, to));
-            return;
-        }
-        let merged_from = self.intervals.get(lo).map_or(from, |&(s, _)| s.min(from));
-        let merged_to = self.intervals.get(hi - 1).map_or(to, |&(_, e)| e.max(to));
-        self.intervals.drain(lo + 1..hi);
-        if let Some(slot) = self.intervals.get_mut(lo) {
-            *slot = (merged_from, merged_to);
+        let (lo, tail) = self.starting_at(lo);
+        let n = tail.iter().take_while(|&&(s, _)| s <= to).count();
+        let touching = tail.split_at(n).0; // n <= tail.len()
+        match (touching.first(), touching.last()) {
+            (Some(&(s, _)), Some(&(_, e))) => {
+                // `lo + n <= len`: the touching intervals are replaced by their union with [from, to).
+                self.intervals.splice(lo..lo + n, [(s.min(from), e.max(to))]);
+            }
+            _ => self.intervals.insert(lo, (from, to)),
         }
     }
 
@@ -448,9 +461,8 @@ impl RangeSet {
     /// The intervals that intersect `[from, to)`, clipped to it; `lo` is
     /// [`RangeSet::first_reaching`]`(from)`.
     fn intersections_at(&self, lo: usize, from: u64, to: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.intervals
-            .get(lo..)
-            .unwrap_or_default()
+        self.starting_at(lo)
+            .1
             .iter()
             .take_while(move |&&(s, _)| s < to)
             .map(move |&(s, e)| (s.max(from), e.min(to)))
@@ -492,34 +504,127 @@ impl Partial {
             .saturating_add(self.content_type.as_ref().map_or(0, String::capacity))
     }
 
+    // Why this fast path is kept beside the general one (`claim_total`, `reserve_for`,
+    // `write_chunk`): `cargo bench --bench msrp`, 1 MiB in 2 KiB chunks, each figure the time
+    // as a multiple of a memcpy of the same MiB in the same run, median of 10–15 runs
+    // alternating a build with and a build without it (2 shared cores, load 3–5, so single
+    // runs scatter by ±40 %):
+    //
+    // | figure                   | with append | general path only |
+    // |--------------------------|-------------|-------------------|
+    // | reassemble-in-order      | 1.37 ×      | 1.97 × (+44 %)    |
+    // | parse+reassemble         | 3.79 ×      | 4.44 × (+17 %)    |
+    // | reassemble-shuffled      | ≈ 2.5 ×     | ≈ 2.8 × (noise: never taken) |
+    //
+    // In-order reassembly, a headline figure, gains over 20 %; keep it until a quieter
+    // measurement says otherwise (fastest single runs: 65.7 µs against 75.1 µs, 13 %).
     /// The common case of a chunk, taken without the general bookkeeping: it starts right where
     /// the bytes written so far end, right after the last received range, and fits the reserved
     /// buffer; it claims no other total and brings no first content type. Then nothing can
     /// overlap, nothing grows (so no limit can be crossed), and no note can arise beyond those
     /// already taken. Appends it and says whether the message is now complete; `None` (nothing
     /// done) for any other chunk.
-    fn append(
-        &mut self,
-        range: &ByteRange,
-        body_end: u64,
-        is_last: bool,
-        send: &SendRequest<'_>,
-    ) -> Option<bool> {
-        let from = range.start.checked_sub(1)?;
-        let fits = usize::try_from(body_end).is_ok_and(|to| to <= self.buf.capacity());
-        let same_total = range.total.is_none() || range.total == self.total;
-        let no_new_type = send.content_type.is_none() || self.content_type.is_some();
+    fn append(&mut self, chunk: &Chunk<'_>) -> Option<bool> {
+        let fits = chunk.to <= self.buf.capacity();
+        let same_total = chunk.range.total.is_none() || chunk.range.total == self.total;
+        let no_new_type = chunk.content_type.is_none() || self.content_type.is_some();
         let last = self.present.intervals.last_mut()?;
-        let at_end = from == last.1 && usize::try_from(from).is_ok_and(|f| f == self.buf.len());
-        if send.body.is_empty() || !fits || !same_total || !no_new_type || !at_end {
+        let at_end = to_u64(chunk.from) == last.1 && chunk.from == self.buf.len();
+        if chunk.body.is_empty() || !fits || !same_total || !no_new_type || !at_end {
             return None;
         }
-        last.1 = body_end;
-        self.buf.extend_from_slice(send.body);
-        if is_last {
-            self.end = Some(body_end);
+        last.1 = chunk.body_end;
+        self.buf.extend_from_slice(chunk.body);
+        if chunk.is_last {
+            self.end = Some(chunk.body_end);
         }
         Some(self.end.is_some_and(|end| self.present.covers_prefix(end)))
+    }
+
+    /// Steps 3 and 4 of [`Reassembler::place`] for a chunk of this message: takes its claimed
+    /// total, reserves what it needs within `budget` (what the other partial messages leave of
+    /// [`Limits::max_buffered`]), writes it, and says whether the message is now complete.
+    /// `Err(needed)`, the bytes this message would hold, when it does not fit: then nothing
+    /// was written.
+    fn store(
+        &mut self,
+        limits: &Limits,
+        chunk: &Chunk<'_>,
+        budget: usize,
+        notes: &mut SmallVec<[Note; 2]>,
+    ) -> Result<bool, usize> {
+        if let Some(complete) = self.append(chunk) {
+            return Ok(complete);
+        }
+        self.claim_total(chunk.range.total, notes);
+        self.reserve_for(limits, chunk, budget)?;
+        if let Some(diff) = self.write_chunk(chunk) {
+            notes.push(diff);
+        }
+        if chunk.is_last {
+            // Of two `$` chunks the later one wins; it ends the message where its body ends.
+            self.end = Some(chunk.body_end);
+        }
+        Ok(self.end.is_some_and(|end| self.present.covers_prefix(end)))
+    }
+
+    /// The claimed total: the later claim is kept, a change is reported.
+    fn claim_total(&mut self, total: Option<u64>, notes: &mut SmallVec<[Note; 2]>) {
+        if let Some(now) = total {
+            if let Some(was) = self.total.filter(|&was| was != now) {
+                notes.push(Note::TotalChanged { was, now });
+            }
+            self.total = Some(now);
+        }
+    }
+
+    /// Step 3: reserves the buffer, the received-range set and the content type the chunk needs,
+    /// all checked against `budget` before anything is allocated. `Err(needed)`, the bytes this
+    /// message would hold, when they do not fit or the allocator says no.
+    fn reserve_for(&mut self, limits: &Limits, chunk: &Chunk<'_>, budget: usize) -> Result<(), usize> {
+        let before = self.footprint();
+        let have = self.buf.capacity();
+        let write_to = if chunk.body.is_empty() { 0 } else { chunk.to };
+        let (target, fallback) = buffer_plan(limits, self, write_to, budget);
+        let range_growth = if chunk.body.is_empty() { 0 } else { self.present.growth_needed() };
+        let type_growth = match (&self.content_type, chunk.content_type) {
+            (None, Some(t)) => t.len(),
+            _ => 0,
+        };
+        let need_with = |capacity: usize| {
+            let growth = capacity.saturating_sub(have);
+            before.saturating_add(growth).saturating_add(range_growth).saturating_add(type_growth)
+        };
+        let needed = need_with(target);
+        let target = match fallback {
+            _ if needed <= budget => target,
+            // Geometric growth may not fit where the bare need does.
+            Some(minimal) if need_with(minimal) <= budget => minimal,
+            _ => return Err(needed),
+        };
+        if !reserve(&mut self.buf, target) || (range_growth > 0 && !self.present.reserve_one()) {
+            // The system allocator said no: the message cannot be held.
+            return Err(needed);
+        }
+        Ok(())
+    }
+
+    /// Step 4: takes the first content type, then compares the bytes the chunk overlaps with
+    /// what is there (a difference is the note returned), writes the body (the later chunk wins)
+    /// and records its range. [`Partial::reserve_for`] made room for all of it.
+    fn write_chunk(&mut self, chunk: &Chunk<'_>) -> Option<Note> {
+        if let (None, Some(t)) = (&self.content_type, chunk.content_type) {
+            self.content_type = Some(t.to_owned());
+        }
+        if chunk.body.is_empty() {
+            return None;
+        }
+        let (from, to) = (to_u64(chunk.from), to_u64(chunk.to)); // to: exclusive 0-based end
+        let lo = self.present.first_reaching(from);
+        let diff = differing(self, lo, chunk);
+        self.write(chunk.from, chunk.body);
+        self.present.insert_at(lo, from, to);
+        diff
     }
 
     /// Writes `body` at 0-based offset `from`: zeros fill a gap before it, bytes already written
@@ -528,13 +633,38 @@ impl Partial {
         if from > self.buf.len() {
             self.buf.resize(from, 0);
         }
-        let overlap = self.buf.len().saturating_sub(from).min(body.len());
+        // `from <= len` now, and `overlap` is at most both lengths: no split can fail.
+        let (_, written) = self.buf.split_at_mut(from);
+        let overlap = written.len().min(body.len());
         let (old, new) = body.split_at(overlap);
-        if let Some(slot) = self.buf.get_mut(from..from + overlap) {
-            slot.copy_from_slice(old);
-        }
+        let (overwritten, _) = written.split_at_mut(overlap);
+        overwritten.copy_from_slice(old);
         self.buf.extend_from_slice(new);
     }
+}
+
+/// A chunk that was understood, as [`Reassembler::place`] and its steps see it.
+#[derive(Debug, Clone, Copy)]
+struct Chunk<'s> {
+    range: ByteRange,
+    /// Where its body starts, 0-based (`start - 1`).
+    from: usize,
+    /// Where its body ends, 0-based exclusive; equal to `body_end`.
+    to: usize,
+    /// Where its body ends, 1-based inclusive (`start + body length - 1`).
+    body_end: u64,
+    /// A `$` chunk.
+    is_last: bool,
+    body: &'s [u8],
+    content_type: Option<&'s str>,
+}
+
+/// Why a message is refused with `413` (SPEC.md LIM-1): the figures of [`Note::OverLimit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Refusal {
+    limit: Limit,
+    needed: u64,
+    allowed: u64,
 }
 
 /// A partially received message and whose it is.
@@ -718,7 +848,11 @@ impl Reassembler {
     }
 
     /// Places a chunk that was understood, is not `#`, and is for a message still open (at `slot`
-    /// in `partials` when it is partially received already).
+    /// in `partials` when it is partially received already), in four steps: check the chunk
+    /// against the body and the message limit ([`Reassembler::check`]), find or open its
+    /// message's slot ([`Reassembler::open`]), reserve what it needs within the buffered-bytes
+    /// limit ([`Partial::reserve_for`]), then write it ([`Partial::write_chunk`]) and see whether
+    /// the message is complete.
     fn place(
         &mut self,
         key: Key,
@@ -728,38 +862,14 @@ impl Reassembler {
         send: &SendRequest<'_>,
     ) -> Receipt {
         let mut notes: SmallVec<[Note; 2]> = SmallVec::new();
-        let max_message = to_u64(self.limits.max_message);
-        let body_len = to_u64(send.body.len());
-        let is_last = flag == Continuation::Complete;
-
-        // The body is authoritative: the chunk covers [start, start + len - 1].
-        let Some(body_end) = range.start.checked_add(body_len).map(|after| after - 1) else {
-            // start >= 1, so only an overflow of the sum fails; such a range is far over any limit.
-            return self.refuse(key, slot, Limit::Message, u64::MAX, max_message, notes);
+        let chunk = match self.check(range, flag, send, &mut notes) {
+            Ok(chunk) => chunk,
+            Err(refusal) => return self.refuse(key, slot, refusal, notes),
         };
-        if let Some(declared_end) = range.end {
-            if declared_end != body_end {
-                notes.push(Note::RangeEndMismatch { start: range.start, declared_end, body_end });
-            }
-        }
-        if let Some(total) = range.total {
-            if (is_last && body_end != total) || body_end > total {
-                notes.push(Note::TotalMismatch { total, body_end });
-            }
-        }
-
-        // LIM-1: a claimed total or a received range already over the message limit.
-        if let Some(total) = range.total.filter(|&t| t > max_message) {
-            return self.refuse(key, slot, Limit::Message, total, max_message, notes);
-        }
-        if body_end > max_message {
-            return self.refuse(key, slot, Limit::Message, body_end, max_message, notes);
-        }
-
         let i = match slot {
             Some(i) => i,
             // A message complete in its first chunk never counts as partial.
-            None if is_last && range.start == 1 => {
+            None if chunk.is_last && chunk.range.start == 1 => {
                 let message = Message {
                     leg: key.0,
                     id: key.1,
@@ -769,114 +879,93 @@ impl Reassembler {
                 self.remember(key, Finish::Complete);
                 return Receipt::with(Outcome::Complete(message), notes);
             }
-            None => {
-                // Every slot taken: a leg holding fewer than half of them gets one by eviction,
-                // any other is refused.
-                let max_partial = to_u64(self.limits.max_partial);
-                if self.partials.len() >= self.limits.max_partial && !self.evict_for(key.0, &mut notes) {
-                    let needed = to_u64(self.partials.len()).saturating_add(1);
-                    return self.refuse(key, None, Limit::Partial, needed, max_partial, notes);
-                }
-                if self.partials.try_reserve(1).is_err() {
-                    return self.refuse(key, None, Limit::Partial, 1, max_partial, notes);
-                }
-                self.partials.push(Slot { key, partial: Partial::default(), touched: 0 });
-                self.partials.len() - 1
-            }
+            None => match self.open(key, &mut notes) {
+                Ok(i) => i,
+                Err(refusal) => return self.refuse(key, None, refusal, notes),
+            },
         };
         self.hot = i;
         self.chunks = self.chunks.wrapping_add(1);
-        let limits = self.limits;
-        let held = self.held;
+        let (limits, held, chunks) = (self.limits, self.held, self.chunks);
         let Some(slot) = self.partials.get_mut(i) else {
-            return Receipt::with(Outcome::Partial, notes); // not reached: `i` is in range
+            // Not reached: `i` is the slot found, or the one just opened. Were it reached, the
+            // chunk would be answered as refused rather than dropped unsaid.
+            let needed = to_u64(self.partials.len()).saturating_add(1);
+            let refusal = Refusal { limit: Limit::Partial, needed, allowed: to_u64(limits.max_partial) };
+            return self.refuse(key, None, refusal, notes);
         };
-        slot.touched = self.chunks;
+        slot.touched = chunks;
         let partial = &mut slot.partial;
-        if let Some(complete) = partial.append(&range, body_end, is_last, send) {
-            return match complete.then(|| self.take(i)).flatten() {
-                Some(partial) => self.completed(key, partial, notes),
-                // The usual chunk: a fresh receipt is built in place, where moving `notes` into
-                // it would copy the whole inline array.
-                None if notes.is_empty() => Receipt::new(Outcome::Partial),
-                None => Receipt::with(Outcome::Partial, notes),
-            };
-        }
         let before = partial.footprint();
         let others = held.saturating_sub(before);
-        let budget = limits.max_buffered.saturating_sub(others);
-
-        // The claimed total: the later claim is kept, a change is reported.
-        if let Some(now) = range.total {
-            match partial.total {
-                Some(was) if was != now => notes.push(Note::TotalChanged { was, now }),
-                _ => {}
-            }
-            partial.total = Some(now);
-        }
-
-        // What this chunk needs to be held: all checked before anything is allocated.
-        let from = range.start.saturating_sub(1); // start >= 1 (grammar)
-        let write_to = if send.body.is_empty() { 0 } else { body_end };
-        let (buf_target, buf_fallback) = buffer_plan(&limits, partial, write_to, budget);
-        let have = partial.buf.capacity();
-        let buf_growth = buf_target.saturating_sub(have);
-        let range_growth = if send.body.is_empty() { 0 } else { partial.present.growth_needed() };
-        let type_growth = match (&partial.content_type, send.content_type) {
-            (None, Some(t)) => t.len(),
-            _ => 0,
-        };
-        let mut target = buf_target;
-        let need_with = |growth: usize| {
-            before.saturating_add(growth).saturating_add(range_growth).saturating_add(type_growth)
-        };
-        let mut refused = None;
-        if need_with(buf_growth) > budget {
-            // Geometric growth may not fit where the bare need does.
-            match buf_fallback {
-                Some(minimal) if need_with(minimal.saturating_sub(have)) <= budget => target = minimal,
-                _ => refused = Some(to_u64(need_with(buf_growth)).saturating_add(to_u64(others))),
-            }
-        }
-        if refused.is_none()
-            && (!reserve(&mut partial.buf, target) || (range_growth > 0 && !partial.present.reserve_one()))
-        {
-            // The system allocator said no: the message cannot be held.
-            refused = Some(to_u64(need_with(buf_growth)).saturating_add(to_u64(others)));
-        }
-        if let Some(needed) = refused {
-            self.held = others.saturating_add(partial.footprint());
-            return self.refuse(key, Some(i), Limit::Buffered, needed, to_u64(limits.max_buffered), notes);
-        }
-        if let (None, Some(t)) = (&partial.content_type, send.content_type) {
-            partial.content_type = Some(t.to_owned());
-        }
-
-        // Overlap: compare with what is there, then the later chunk wins.
-        if !send.body.is_empty() {
-            let to = body_end; // exclusive 0-based end == inclusive 1-based end
-            let lo = partial.present.first_reaching(from);
-            if let Some(diff) = differing(partial, lo, from, to, send.body) {
-                notes.push(diff);
-            }
-            // `to <= max_message`, so both ends fit a usize.
-            if let Ok(at) = usize::try_from(from) {
-                partial.write(at, send.body);
-            }
-            partial.present.insert_at(lo, from, to);
-        }
-
-        if is_last {
-            // Of two `$` chunks the later one wins; it ends the message where its body ends.
-            partial.end = Some(body_end);
-        }
-        let complete = partial.end.filter(|&end| partial.present.covers_prefix(end));
+        let stored = partial.store(&limits, &chunk, limits.max_buffered.saturating_sub(others), &mut notes);
         self.held = others.saturating_add(partial.footprint());
-
-        match complete.and_then(|_| self.take(i)) {
-            Some(partial) => self.completed(key, partial, notes),
-            None => Receipt::with(Outcome::Partial, notes),
+        match stored {
+            Err(needed) => {
+                let needed = to_u64(needed).saturating_add(to_u64(others));
+                let refusal =
+                    Refusal { limit: Limit::Buffered, needed, allowed: to_u64(limits.max_buffered) };
+                self.refuse(key, Some(i), refusal, notes)
+            }
+            Ok(true) => match self.take(i) {
+                Some(partial) => self.completed(key, partial, notes),
+                None => Receipt::with(Outcome::Partial, notes), // not reached: `i` is in range
+            },
+            // The usual chunk: a fresh receipt is built in place, where moving `notes` into it
+            // would copy the whole inline array.
+            Ok(false) if notes.is_empty() => Receipt::new(Outcome::Partial),
+            Ok(false) => Receipt::with(Outcome::Partial, notes),
         }
+    }
+
+    /// Step 1 of [`Reassembler::place`]: where the chunk ends (the body is authoritative: it
+    /// covers `[start, start + len - 1]`), what disagrees with that (reported), and whether
+    /// the message is over [`Limits::max_message`] (a claimed total or the received range).
+    fn check<'s>(
+        &self,
+        range: ByteRange,
+        flag: Continuation,
+        send: &SendRequest<'s>,
+        notes: &mut SmallVec<[Note; 2]>,
+    ) -> Result<Chunk<'s>, Refusal> {
+        let max_message = to_u64(self.limits.max_message);
+        let over = |needed| Refusal { limit: Limit::Message, needed, allowed: max_message };
+        let is_last = flag == Continuation::Complete;
+        // start >= 1 (grammar), so only an overflow of the sum fails; such a range is far over
+        // any limit.
+        let after = range.start.checked_add(to_u64(send.body.len()));
+        let body_end = after.and_then(|after| after.checked_sub(1)).ok_or(over(u64::MAX))?;
+        if let Some(declared_end) = range.end.filter(|&end| end != body_end) {
+            notes.push(Note::RangeEndMismatch { start: range.start, declared_end, body_end });
+        }
+        if let Some(total) = range.total.filter(|&t| (is_last && body_end != t) || body_end > t) {
+            notes.push(Note::TotalMismatch { total, body_end });
+        }
+        if let Some(total) = range.total.filter(|&t| t > max_message) {
+            return Err(over(total));
+        }
+        if body_end > max_message {
+            return Err(over(body_end));
+        }
+        // Both ends are at most `max_message`, a `usize`: the conversions cannot fail.
+        let from = usize::try_from(range.start.saturating_sub(1)).map_err(|_| over(range.start))?;
+        let to = usize::try_from(body_end).map_err(|_| over(body_end))?;
+        Ok(Chunk { range, from, to, body_end, is_last, body: send.body, content_type: send.content_type })
+    }
+
+    /// Step 2 of [`Reassembler::place`]: a slot for a new partial message. When every slot is
+    /// taken, a leg holding fewer than half of them gets one by eviction, any other is refused.
+    fn open(&mut self, key: Key, notes: &mut SmallVec<[Note; 2]>) -> Result<usize, Refusal> {
+        let allowed = to_u64(self.limits.max_partial);
+        if self.partials.len() >= self.limits.max_partial && !self.evict_for(key.0, notes) {
+            let needed = to_u64(self.partials.len()).saturating_add(1);
+            return Err(Refusal { limit: Limit::Partial, needed, allowed });
+        }
+        if self.partials.try_reserve(1).is_err() {
+            return Err(Refusal { limit: Limit::Partial, needed: 1, allowed });
+        }
+        self.partials.push(Slot { key, partial: Partial::default(), touched: 0 });
+        Ok(self.partials.len() - 1)
     }
 
     /// The receipt for a message whose every byte up to its end is present (`partial` was
@@ -895,15 +984,14 @@ impl Reassembler {
         &mut self,
         key: Key,
         slot: Option<usize>,
-        limit: Limit,
-        needed: u64,
-        allowed: u64,
+        refusal: Refusal,
         mut notes: SmallVec<[Note; 2]>,
     ) -> Receipt {
         if let Some(i) = slot {
             self.take(i);
         }
         self.remember(key, Finish::Refused);
+        let Refusal { limit, needed, allowed } = refusal;
         notes.push(Note::OverLimit { limit, needed, allowed });
         Receipt::with(Outcome::Rejected(TOO_LARGE), notes)
     }
@@ -962,11 +1050,10 @@ impl Reassembler {
     }
 }
 
-/// The buffer capacity to reserve so that offsets `[0, write_to)` fit, and (for geometric
-/// growth) the bare minimum to fall back on. `write_to <= max_message` here.
-fn buffer_plan(limits: &Limits, partial: &Partial, write_to: u64, budget: usize) -> (usize, Option<usize>) {
+/// The buffer capacity to reserve so that offsets `[0, needed)` fit, and (for geometric growth)
+/// the bare minimum to fall back on. `needed <= max_message` here.
+fn buffer_plan(limits: &Limits, partial: &Partial, needed: usize, budget: usize) -> (usize, Option<usize>) {
     let have = partial.buf.capacity();
-    let needed = usize::try_from(write_to).unwrap_or(usize::MAX);
     if needed <= have {
         return (have, None);
     }
@@ -998,22 +1085,22 @@ fn reserve(buf: &mut Vec<u8>, cap: usize) -> bool {
     cap <= buf.capacity() || buf.try_reserve_exact(cap - buf.len()).is_ok()
 }
 
-/// The first and last differing positions where `body` (placed at 0-based `from`) overlaps bytes
-/// already present.
-fn differing(partial: &Partial, lo: usize, from: u64, to: u64, body: &[u8]) -> Option<Note> {
+/// The first and last differing positions where the chunk's body overlaps bytes received
+/// before; `lo` is [`RangeSet::first_reaching`] of its start.
+fn differing(partial: &Partial, lo: usize, chunk: &Chunk<'_>) -> Option<Note> {
+    // What was written from the chunk's start on (nothing when it starts past the end), and as
+    // much of the body: received bytes are all below `buf.len()`, so every overlap lies in
+    // both. Positions are clamped to that window, so no slice below can fail.
+    let (_, written) = partial.buf.split_at(chunk.from.min(partial.buf.len()));
+    let window = written.len().min(chunk.body.len());
+    let (old, new) = (written.split_at(window).0, chunk.body.split_at(window).0);
+    let relative =
+        |at: u64| usize::try_from(at.saturating_sub(to_u64(chunk.from))).map_or(window, |r| r.min(window));
     let mut first: Option<u64> = None;
     let mut last: u64 = 0;
-    for (a, b) in partial.present.intersections_at(lo, from, to) {
-        let (Ok(a_us), Ok(b_us), Ok(off)) =
-            (usize::try_from(a), usize::try_from(b), usize::try_from(a - from))
-        else {
-            continue;
-        };
-        let (Some(old), Some(new)) =
-            (partial.buf.get(a_us..b_us), body.get(off..off.saturating_add(b_us - a_us)))
-        else {
-            continue;
-        };
+    for (a, b) in partial.present.intersections_at(lo, to_u64(chunk.from), to_u64(chunk.to)) {
+        let (ra, rb) = (relative(a), relative(b));
+        let (old, new) = (old.split_at(rb).0.split_at(ra).1, new.split_at(rb).0.split_at(ra).1);
         for (i, (x, y)) in old.iter().zip(new).enumerate() {
             if x != y {
                 let pos = a.saturating_add(to_u64(i)).saturating_add(1);

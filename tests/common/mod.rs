@@ -5,7 +5,15 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use cpm_pf::msrp::{Continuation, SendRequest};
 use cpm_pf::script::replay;
+use cpm_pf::Time;
+
+// ---------------------------------------------------------------------------------------------
+// Session time
+
+/// The start time of the session tests: 2026-01-01T00:00:00Z.
+pub const T0: Time = Time::from_unix_secs(1_767_225_600);
 
 // ---------------------------------------------------------------------------------------------
 // RFC 4975 frames (tests/msrp_frame.rs, tests/msrp_bytes_to_session.rs; fuzz/seeds/make.py reads
@@ -51,4 +59,31 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = replay(&args, &mut out, &mut err);
     (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+// ---------------------------------------------------------------------------------------------
+// MSRP SEND requests as the reassembler takes them (tests/msrp_reassembly.rs)
+
+/// The `+` continuation flag: more chunks follow.
+pub const MORE: Option<Continuation> = Some(Continuation::More);
+/// The `$` continuation flag: the last chunk.
+pub const LAST: Option<Continuation> = Some(Continuation::Complete);
+/// The `#` continuation flag: the message is aborted.
+pub const ABORT: Option<Continuation> = Some(Continuation::Aborted);
+
+/// A SEND chunk without Content-Type: Message-ID `id`, raw Byte-Range `range` (`None`: no
+/// header), continuation `flag` (`None`: missing), body `body`.
+pub fn chunk<'a>(
+    id: &'a str,
+    range: Option<&'a str>,
+    flag: Option<Continuation>,
+    body: &'a [u8],
+) -> SendRequest<'a> {
+    SendRequest { message_id: Some(id), byte_range: range, continuation: flag, content_type: None, body }
+}
+
+/// `send` with a Content-Type.
+pub fn typed<'a>(mut send: SendRequest<'a>, content_type: &'a str) -> SendRequest<'a> {
+    send.content_type = Some(content_type);
+    send
 }
