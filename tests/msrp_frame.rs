@@ -4,7 +4,7 @@
 
 use cpm_pf::msrp::frame::{
     parse, Frame, FrameDecoder, FrameError, Header, Parsed, Problem, RequestMethod, StartLine,
-    DEFAULT_MAX_FRAME,
+    StartLineProblem, DEFAULT_MAX_FRAME,
 };
 use cpm_pf::msrp::reassembly::{Limits, Note, Outcome, Reassembler};
 use cpm_pf::msrp::{Continuation, SendRequest};
@@ -269,18 +269,23 @@ fn response_with_comment_and_without() {
 
 #[test]
 fn start_line_errors_are_400_and_fatal() {
-    for bad in [
-        &b"HTTP/1.1 200 OK\r\n"[..],
-        b"MSRP abcd1234 send\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abcd1234$\r\n",
-        b"MSRP abc SEND\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abc$\r\n",
-        b"MSRP abcd1234\r\n",
-        b"MSRP abcd1234 20 OK\r\n",
-        b"MSRP  abcd1234 SEND\r\n",
-        b"MSRP abcd1234 SEND \r\n",
-        b"MSRP abcd1234 SE\xffND\r\n",
+    use StartLineProblem as P;
+    for (bad, reason) in [
+        (&b"HTTP/1.1 200 OK\r\n"[..], P::NotMsrp),
+        (
+            b"MSRP abcd1234 send\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abcd1234$\r\n",
+            P::NeitherMethodNorStatus,
+        ),
+        (b"MSRP abc SEND\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abc$\r\n", P::BadTransactionId),
+        (b"MSRP abcd1234\r\n", P::MissingMethodOrStatus),
+        (b"MSRP abcd1234 20 OK\r\n", P::BadStatus),
+        (b"MSRP  abcd1234 SEND\r\n", P::BadTransactionId),
+        (b"MSRP abcd1234 SEND \r\n", P::NeitherMethodNorStatus),
+        (b"MSRP abcd1234 200 OK\x01\r\n", P::ControlInComment),
     ] {
         let e = error(bad);
         assert!(matches!(e, FrameError::BadStartLine { .. }), "{:?}: {e:?}", String::from_utf8_lossy(bad));
+        assert_eq!(e, FrameError::BadStartLine { reason }, "{:?}", String::from_utf8_lossy(bad));
         assert_eq!(e.status(), 400);
         assert!(e.is_fatal());
     }

@@ -254,6 +254,35 @@ pub enum Problem {
     BodyInResponse,
 }
 
+/// What is wrong with a start line (RFC 4975 §9: `req-start = "MSRP" SP transact-id SP method
+/// CRLF`, `resp-start = "MSRP" SP transact-id SP status-code [SP comment] CRLF`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartLineProblem {
+    /// The line does not begin with `MSRP` and a space.
+    #[error("does not begin with \"MSRP \"")]
+    NotMsrp,
+    /// The line is not UTF-8.
+    #[error("not UTF-8")]
+    NotUtf8,
+    /// The transaction id is not an ident of 4 to 32 characters.
+    #[error("transaction id is not a 4 to 32 character ident")]
+    BadTransactionId,
+    /// Nothing follows the transaction id.
+    #[error("no method or status after the transaction id")]
+    MissingMethodOrStatus,
+    /// What follows the transaction id is neither a method (`1*UPALPHA`) nor a status code
+    /// (`3DIGIT`).
+    #[error("method is not 1*UPALPHA and status is not 3DIGIT")]
+    NeitherMethodNorStatus,
+    /// The status code is not three digits.
+    #[error("status code is not 3DIGIT")]
+    BadStatus,
+    /// The comment after the status code holds a control character other than HTAB.
+    #[error("control character in the comment")]
+    ControlInComment,
+}
+
 /// A frame that cannot be taken, with the MSRP status an answer would carry ([`FrameError::status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -263,7 +292,7 @@ pub enum FrameError {
     #[error("malformed MSRP start line: {reason}")]
     BadStartLine {
         /// What was wrong.
-        reason: &'static str,
+        reason: StartLineProblem,
     },
     /// No end-line within `max` bytes. With a transaction id, a [`FrameDecoder`] skips to that
     /// transaction's end-line and goes on; without one (the start line itself is too long) the
@@ -815,7 +844,7 @@ fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
     if whole.unwrap_or_else(|| PREFIX.starts_with(w)) {
         Ok(())
     } else {
-        Err(FrameError::BadStartLine { reason: "does not begin with \"MSRP \"" })
+        Err(FrameError::BadStartLine { reason: StartLineProblem::NotMsrp })
     }
 }
 
@@ -834,19 +863,19 @@ fn send_start_line(w: &[u8]) -> Option<(usize, usize)> {
 /// Parses the start line (without its CRLF): the transaction id's length and what follows it.
 fn parse_start_line(line: &[u8]) -> Result<(usize, StartLine<'_>), FrameError> {
     let bad = |reason| FrameError::BadStartLine { reason };
-    let rest = line.strip_prefix(b"MSRP ").ok_or(bad("does not begin with \"MSRP \""))?;
+    let rest = line.strip_prefix(b"MSRP ").ok_or(bad(StartLineProblem::NotMsrp))?;
     let space = rest.iter().position(|&c| c == b' ');
     let (tid, rest) = match space {
         Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..).unwrap_or_default()),
         None => {
             // Say "not UTF-8" before anything else, as a text parse would.
-            core::str::from_utf8(rest).map_err(|_| bad("not UTF-8"))?;
-            return Err(bad("no method or status after the transaction id"));
+            core::str::from_utf8(rest).map_err(|_| bad(StartLineProblem::NotUtf8))?;
+            return Err(bad(StartLineProblem::MissingMethodOrStatus));
         }
     };
-    let tid = core::str::from_utf8(tid).map_err(|_| bad("not UTF-8"))?;
-    let rest = core::str::from_utf8(rest).map_err(|_| bad("not UTF-8"))?;
-    let tid = TransactionId::parse(tid).ok_or(bad("transaction id is not a 4 to 32 character ident"))?;
+    let tid = core::str::from_utf8(tid).map_err(|_| bad(StartLineProblem::NotUtf8))?;
+    let rest = core::str::from_utf8(rest).map_err(|_| bad(StartLineProblem::NotUtf8))?;
+    let tid = TransactionId::parse(tid).ok_or(bad(StartLineProblem::BadTransactionId))?;
     Ok((tid.0.as_bytes().len(), method_or_status(rest)?))
 }
 
@@ -860,15 +889,19 @@ fn method_or_status(rest: &str) -> Result<StartLine<'_>, FrameError> {
     let is_status =
         b.len() >= 3 && b.iter().take(3).all(u8::is_ascii_digit) && (b.len() == 3 || b.get(3) == Some(&b' '));
     if is_status {
-        let status = rest.get(..3).and_then(|s| s.parse::<u16>().ok()).ok_or(bad("status code"))?;
+        let status =
+            rest.get(..3).and_then(|s| s.parse::<u16>().ok()).ok_or(bad(StartLineProblem::BadStatus))?;
         let comment = rest.get(4..).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.bytes().any(|ch| ch.is_ascii_control() && ch != b'\t')) {
-            return Err(bad("control character in the comment"));
+            return Err(bad(StartLineProblem::ControlInComment));
         }
         return Ok(StartLine::Response { status, comment });
     }
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        return Err(bad(StartLineProblem::BadStatus));
+    }
     if rest.is_empty() || !rest.bytes().all(|c| c.is_ascii_uppercase()) {
-        return Err(bad("method is not 1*UPALPHA and status is not 3DIGIT"));
+        return Err(bad(StartLineProblem::NeitherMethodNorStatus));
     }
     let method = match rest {
         "REPORT" => RequestMethod::Report,
