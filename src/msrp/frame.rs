@@ -26,6 +26,11 @@
 //! maximum frame size, the frame is [`FrameError::TooLarge`] (MSRP `413`) and the decoder skips
 //! to its end-line, never buffering more.
 //!
+//! A start line is read byte by byte against its grammar, so one that can never become valid
+//! (`SEND` then a space, a bare LF, a transaction id of 33 characters) is
+//! [`FrameError::BadStartLine`] as soon as the byte that rules it out is seen, not after the
+//! maximum frame size.
+//!
 //! Errors ([`FrameError`]) say what was wrong and the status an answer would carry: `400` when
 //! the frame cannot be understood, `413` when it is too large. A request with a method this
 //! library does not know is *not* an error: it parses with [`RequestMethod::Other`], and
@@ -262,12 +267,13 @@ pub enum StartLineProblem {
     /// The line does not begin with `MSRP` and a space.
     #[error("does not begin with \"MSRP \"")]
     NotMsrp,
-    /// The line is not UTF-8.
-    #[error("not UTF-8")]
-    NotUtf8,
-    /// The transaction id is not an ident of 4 to 32 characters.
+    /// The transaction id is not an ident (`ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" /
+    /// "=")`) followed by a space.
     #[error("transaction id is not a 4 to 32 character ident")]
     BadTransactionId,
+    /// The transaction id runs past 32 characters.
+    #[error("transaction id longer than 32 characters")]
+    TransactionIdTooLong,
     /// Nothing follows the transaction id.
     #[error("no method or status after the transaction id")]
     MissingMethodOrStatus,
@@ -275,12 +281,24 @@ pub enum StartLineProblem {
     /// (`3DIGIT`).
     #[error("method is not 1*UPALPHA and status is not 3DIGIT")]
     NeitherMethodNorStatus,
-    /// The status code is not three digits.
+    /// The method is not `1*UPALPHA` followed by CRLF (for example `SEND` and a space).
+    #[error("method is not 1*UPALPHA followed by CRLF")]
+    BadMethod,
+    /// The status code is not three digits followed by a space or CRLF.
     #[error("status code is not 3DIGIT")]
     BadStatus,
     /// The comment after the status code holds a control character other than HTAB.
     #[error("control character in the comment")]
     ControlInComment,
+    /// The comment after the status code is not UTF-8.
+    #[error("comment is not UTF-8")]
+    CommentNotUtf8,
+    /// A LF without the CR that RFC 4975 §9 requires before it.
+    #[error("LF without CR")]
+    BareLf,
+    /// A CR not followed by LF.
+    #[error("CR without LF")]
+    CrWithoutLf,
 }
 
 /// A frame that cannot be taken, with the MSRP status an answer would carry ([`FrameError::status`]).
@@ -293,6 +311,8 @@ pub enum FrameError {
     BadStartLine {
         /// What was wrong.
         reason: StartLineProblem,
+        /// The transaction id, when the start line was read that far.
+        transaction_id: Option<TransactionId>,
     },
     /// No end-line within `max` bytes. With a transaction id, a [`FrameDecoder`] skips to that
     /// transaction's end-line and goes on; without one (the start line itself is too long) the
@@ -339,8 +359,9 @@ impl FrameError {
     /// The transaction id of the frame, when known.
     pub fn transaction_id(&self) -> Option<TransactionId> {
         match self {
-            FrameError::BadStartLine { .. } => None,
-            FrameError::TooLarge { transaction_id, .. } => *transaction_id,
+            FrameError::BadStartLine { transaction_id, .. } | FrameError::TooLarge { transaction_id, .. } => {
+                *transaction_id
+            }
             FrameError::Malformed { transaction_id, .. } => Some(*transaction_id),
         }
     }
@@ -427,6 +448,10 @@ struct Scan {
     /// The start line, once read: the length of its transaction id (which begins after `MSRP `)
     /// and the index of its CRLF.
     start: Option<(usize, usize)>,
+    /// While the start line is read: where its reading stands and, once read, the length of its
+    /// transaction id.
+    lex: StartLex,
+    tid_len: usize,
     /// Header lines seen so far.
     lines: usize,
     /// The first header line that is not `name ":" value` (0-based among header lines).
@@ -666,16 +691,8 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
     let (tid_len, start_line_end) = match scan.start {
         Some(start) => start,
         None => {
-            check_prefix(w)?;
-            let (tid_len, e) = match send_start_line(w) {
-                Some(start) => start,
-                None => {
-                    let Some(e) = find_crlf(w, scan.from) else {
-                        scan.from = w.len().saturating_sub(1);
-                        return if full { Err(too_large(None)) } else { Ok(None) };
-                    };
-                    (parse_start_line(w.get(..e).unwrap_or_default())?.0, e)
-                }
+            let Some((tid_len, e)) = read_start_line(w, scan)? else {
+                return if full { Err(too_large(None)) } else { Ok(None) };
             };
             scan.start = Some((tid_len, e));
             scan.phase = Phase::Headers { line_start: e + 2, dirty: false };
@@ -836,78 +853,133 @@ fn malformed(transaction_id: TransactionId, frame_len: usize, problem: Problem) 
     FrameError::Malformed { transaction_id, frame_len, problem }
 }
 
-/// Rejects a stream that does not begin with `MSRP ` as soon as the first bytes show it.
-fn check_prefix(w: &[u8]) -> Result<(), FrameError> {
-    const PREFIX: &[u8; 5] = b"MSRP ";
-    // The usual case, a whole prefix, as one fixed-size compare; then a shorter beginning.
-    let whole = w.get(..PREFIX.len()).map(|b| b == PREFIX);
-    if whole.unwrap_or_else(|| PREFIX.starts_with(w)) {
-        Ok(())
-    } else {
-        Err(FrameError::BadStartLine { reason: StartLineProblem::NotMsrp })
+/// Where the reading of a start line stands (RFC 4975 §9), one byte at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum StartLex {
+    /// In `MSRP `.
+    #[default]
+    Prefix,
+    /// In the transaction id.
+    Tid,
+    /// After the space that ends the transaction id.
+    AfterTid,
+    /// In the method.
+    Method,
+    /// In the status code, after this many digits.
+    Status(u8),
+    /// In the comment after the status code.
+    Comment,
+    /// After the CR that ends the line.
+    Cr,
+    /// After the LF: the line is whole.
+    Done,
+}
+
+/// Reads the start line at the start of `w`, resuming where `scan` stopped: the transaction id's
+/// length and the index of the CRLF once the line is whole; `None` while every byte seen can
+/// still begin a start line; [`FrameError::BadStartLine`] as soon as one cannot, so that a frame
+/// that can never become valid is refused at once, not after the maximum frame size.
+fn read_start_line(w: &[u8], scan: &mut Scan) -> Result<Option<(usize, usize)>, FrameError> {
+    let (mut lex, mut i) = (scan.lex, scan.from);
+    while let Some(tail @ &[b, ..]) = w.get(i..) {
+        let next = match (lex, b) {
+            // A character of the comment beyond ASCII: a whole UTF-8 sequence, maybe not yet all
+            // there.
+            (StartLex::Comment, 0x80..=0xFF) => match utf8_char_len(tail) {
+                Ok(Some(n)) => {
+                    i += n;
+                    continue;
+                }
+                Ok(None) => break,
+                Err(problem) => Err(problem),
+            },
+            _ => start_step(lex, i, b),
+        };
+        lex = match next {
+            Ok(next) => next,
+            Err(reason) => {
+                let transaction_id =
+                    (scan.tid_len > 0).then(|| TransactionId::of_start_line(w, scan.tid_len));
+                return Err(FrameError::BadStartLine { reason, transaction_id });
+            }
+        };
+        if lex == StartLex::AfterTid && scan.tid_len == 0 {
+            scan.tid_len = i - TID_AT;
+        }
+        i += 1;
+        if lex == StartLex::Done {
+            return Ok(Some((scan.tid_len, i - 2)));
+        }
     }
+    (scan.lex, scan.from) = (lex, i);
+    Ok(None)
 }
 
-/// The usual start line, `MSRP <transact-id> SEND` CRLF at the start of `w`, read where it
-/// stands in one pass: the id's length and the index of the CRLF. An ident holds no CR, so that
-/// CRLF is the first one and needs no search. `None` for any other start line, or one not yet
-/// wholly buffered ([`parse_start_line`] reads those).
-#[inline(always)]
-fn send_start_line(w: &[u8]) -> Option<(usize, usize)> {
-    const SEND: &[u8] = b" SEND\r\n";
-    let rest = w.get(TID_AT..)?;
-    let n = MessageId::ident_at(rest)?;
-    (rest.get(n..n + SEND.len())? == SEND).then_some((n, TID_AT + n + SEND.len() - CRLF.len()))
+/// The next state of a start line's reading after byte `b` at index `at` (a byte of the comment
+/// beyond ASCII is read by the caller).
+fn start_step(lex: StartLex, at: usize, b: u8) -> Result<StartLex, StartLineProblem> {
+    use StartLineProblem as P;
+    const PREFIX: &[u8; TID_AT] = b"MSRP ";
+    const IDENT: [bool; 256] = alnum_and(b".-+%=");
+    let tid_len = at.wrapping_sub(TID_AT);
+    Ok(match (lex, b) {
+        (_, b'\n') if lex != StartLex::Cr => return Err(P::BareLf),
+        (StartLex::Prefix, _) if PREFIX.get(at) != Some(&b) => return Err(P::NotMsrp),
+        (StartLex::Prefix, _) if at + 1 == TID_AT => StartLex::Tid,
+        (StartLex::Prefix, _) => StartLex::Prefix,
+        (StartLex::Tid, b' ') if tid_len >= 4 => StartLex::AfterTid,
+        (StartLex::Tid, b'\r') if tid_len >= 4 => return Err(P::MissingMethodOrStatus),
+        (StartLex::Tid, _) if tid_len == 0 && !b.is_ascii_alphanumeric() => return Err(P::BadTransactionId),
+        (StartLex::Tid, _) if !IDENT[usize::from(b)] => return Err(P::BadTransactionId),
+        (StartLex::Tid, _) if tid_len >= 32 => return Err(P::TransactionIdTooLong),
+        (StartLex::Tid, _) => StartLex::Tid,
+        (StartLex::AfterTid, b'A'..=b'Z') => StartLex::Method,
+        (StartLex::AfterTid, b'0'..=b'9') => StartLex::Status(1),
+        (StartLex::AfterTid, b'\r') => return Err(P::MissingMethodOrStatus),
+        (StartLex::AfterTid, _) => return Err(P::NeitherMethodNorStatus),
+        (StartLex::Method, b'A'..=b'Z') => StartLex::Method,
+        (StartLex::Method | StartLex::Status(3) | StartLex::Comment, b'\r') => StartLex::Cr,
+        (StartLex::Method, _) => return Err(P::BadMethod),
+        (StartLex::Status(n @ 0..=2), b'0'..=b'9') => StartLex::Status(n + 1),
+        (StartLex::Status(3), b' ') => StartLex::Comment,
+        (StartLex::Status(_), _) => return Err(P::BadStatus),
+        (StartLex::Comment, b'\t' | 0x20..=0x7E) => StartLex::Comment,
+        (StartLex::Comment, _) => return Err(P::ControlInComment),
+        (StartLex::Cr, b'\n') => StartLex::Done,
+        (StartLex::Cr, _) => return Err(P::CrWithoutLf),
+        (StartLex::Done, _) => StartLex::Done,
+    })
 }
 
-/// Parses the start line (without its CRLF): the transaction id's length and what follows it.
-fn parse_start_line(line: &[u8]) -> Result<(usize, StartLine<'_>), FrameError> {
-    let bad = |reason| FrameError::BadStartLine { reason };
-    let rest = line.strip_prefix(b"MSRP ").ok_or(bad(StartLineProblem::NotMsrp))?;
-    let space = rest.iter().position(|&c| c == b' ');
-    let (tid, rest) = match space {
-        Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..).unwrap_or_default()),
-        None => {
-            // Say "not UTF-8" before anything else, as a text parse would.
-            core::str::from_utf8(rest).map_err(|_| bad(StartLineProblem::NotUtf8))?;
-            return Err(bad(StartLineProblem::MissingMethodOrStatus));
+/// The length of the UTF-8 character at the start of `b`, `None` when `b` ends before it does.
+fn utf8_char_len(b: &[u8]) -> Result<Option<usize>, StartLineProblem> {
+    let b = b.get(..4).unwrap_or(b);
+    let text = match core::str::from_utf8(b) {
+        Ok(text) => text,
+        Err(e) => match b.get(..e.valid_up_to()).map(core::str::from_utf8) {
+            Some(Ok(text)) if !text.is_empty() => text,
+            _ if e.error_len().is_none() => return Ok(None),
+            _ => return Err(StartLineProblem::CommentNotUtf8),
+        },
+    };
+    Ok(text.chars().next().map(char::len_utf8))
+}
+
+/// What follows the transaction id on a start line that [`read_start_line`] took: a method, or a
+/// status with its comment.
+fn method_or_status(rest: &str) -> StartLine<'_> {
+    let digits = match rest.as_bytes() {
+        [a, b, c, ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => [a, b, c],
+        _ => {
+            return StartLine::Request(match rest {
+                "SEND" => RequestMethod::Send,
+                "REPORT" => RequestMethod::Report,
+                other => RequestMethod::Other(other),
+            })
         }
     };
-    let tid = core::str::from_utf8(tid).map_err(|_| bad(StartLineProblem::NotUtf8))?;
-    let rest = core::str::from_utf8(rest).map_err(|_| bad(StartLineProblem::NotUtf8))?;
-    let tid = TransactionId::parse(tid).ok_or(bad(StartLineProblem::BadTransactionId))?;
-    Ok((tid.0.as_bytes().len(), method_or_status(rest)?))
-}
-
-/// What follows the transaction id on the start line: a method or a status with its comment.
-fn method_or_status(rest: &str) -> Result<StartLine<'_>, FrameError> {
-    let bad = |reason| FrameError::BadStartLine { reason };
-    if rest == "SEND" {
-        return Ok(StartLine::Request(RequestMethod::Send));
-    }
-    let b = rest.as_bytes();
-    let is_status =
-        b.len() >= 3 && b.iter().take(3).all(u8::is_ascii_digit) && (b.len() == 3 || b.get(3) == Some(&b' '));
-    if is_status {
-        let status =
-            rest.get(..3).and_then(|s| s.parse::<u16>().ok()).ok_or(bad(StartLineProblem::BadStatus))?;
-        let comment = rest.get(4..).filter(|c| !c.is_empty());
-        if comment.is_some_and(|c| c.bytes().any(|ch| ch.is_ascii_control() && ch != b'\t')) {
-            return Err(bad(StartLineProblem::ControlInComment));
-        }
-        return Ok(StartLine::Response { status, comment });
-    }
-    if b.first().is_some_and(u8::is_ascii_digit) {
-        return Err(bad(StartLineProblem::BadStatus));
-    }
-    if rest.is_empty() || !rest.bytes().all(|c| c.is_ascii_uppercase()) {
-        return Err(bad(StartLineProblem::NeitherMethodNorStatus));
-    }
-    let method = match rest {
-        "REPORT" => RequestMethod::Report,
-        other => RequestMethod::Other(other),
-    };
-    Ok(StartLine::Request(method))
+    let status = digits.iter().fold(0u16, |n, &&d| n * 10 + u16::from(d - b'0'));
+    StartLine::Response { status, comment: rest.get(4..).filter(|c| !c.is_empty()) }
 }
 
 /// Builds the frame from what the scan found: header lines, required paths, body.
@@ -934,7 +1006,7 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     }
     let tid_end = TID_AT + at.tid_len;
     let transaction_id = text.get(TID_AT..tid_end).unwrap_or_default();
-    let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default())?;
+    let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default());
     let to_path = known_value(text, &scan.known, TO_PATH).ok_or_else(|| fail(Problem::MissingToPath))?;
     let from_path =
         known_value(text, &scan.known, FROM_PATH).ok_or_else(|| fail(Problem::MissingFromPath))?;
@@ -1351,37 +1423,6 @@ mod tests {
                 assert_eq!(find_cr(&hay), plain(&hay), "{hay:?}");
             }
         }
-    }
-
-    /// The one-pass reading of `MSRP <id> SEND` CRLF takes exactly the start lines that the
-    /// general reading takes as SEND, with the same id and CRLF, and declines every other.
-    #[test]
-    fn the_send_start_line_is_read_as_the_general_rule_reads_it() {
-        let ids = [
-            "abc",
-            "abcd",
-            "a786hjs2",
-            "a-b.c+d%e=f",
-            "-abc",
-            "ab\u{e9}cd",
-            &"x".repeat(32),
-            &"x".repeat(33),
-        ];
-        let methods = ["SEND", "SENDX", "SEN", "send", "REPORT", "200 OK", "SEND "];
-        for id in ids {
-            for method in methods {
-                for ending in ["\r\n", "\r", "", "\n", "\r\nTo-Path: x\r\n"] {
-                    let w = format!("MSRP {id} {method}{ending}");
-                    let w = w.as_bytes();
-                    let general = find_crlf(w, 0).and_then(|e| match parse_start_line(&w[..e]) {
-                        Ok((n, StartLine::Request(RequestMethod::Send))) => Some((n, e)),
-                        _ => None,
-                    });
-                    assert_eq!(send_start_line(w), general, "{:?}", String::from_utf8_lossy(w));
-                }
-            }
-        }
-        assert_eq!(send_start_line(b"MSRP a786hjs2 SEND\r\n"), Some((8, 18)));
     }
 
     /// A needle alone in filler is found wherever it begins relative to the dash spans, from
