@@ -545,150 +545,241 @@ impl<'t> EndLineNeedle<'t> {
 
 /// Finds the frame at the start of `input`, resuming `scan`. Only the first `max_frame` bytes
 /// are looked at, so the answer does not depend on how much was buffered beyond them.
+///
+/// Three steps, each resumable: the start line ([`read_start_line`]), the header lines
+/// ([`scan_headers`]), and after a blank line the body up to its end-line ([`scan_body`]).
 #[inline(always)]
 fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Located>, FrameError> {
     let w = input.get(..max_frame).unwrap_or(input);
-    let full = w.len() >= max_frame;
-    let too_large = |tid: Option<TransactionId>| FrameError::TooLarge { max: max_frame, transaction_id: tid };
-
     let (tid_len, start_line_end) = match scan.start {
         Some(start) => start,
-        None => {
-            let (tid_len, e) = match read_start_line(w, scan.read)? {
-                StartLineRead::Whole { tid_len, end } => (tid_len, end),
-                StartLineRead::Partial(read) => {
-                    scan.read = read;
-                    return if full { Err(too_large(None)) } else { Ok(None) };
-                }
-            };
-            scan.start = Some((tid_len, e));
-            scan.phase = Phase::Headers { line_start: e + 2 };
-            scan.from = e + 2;
-            (tid_len, e)
-        }
+        None => match read_start_line(w, scan.read)? {
+            StartLineRead::Whole { tid_len, end } => {
+                scan.start = Some((tid_len, end));
+                scan.phase = Phase::Headers { line_start: end + 2 };
+                scan.from = end + 2;
+                (tid_len, end)
+            }
+            StartLineRead::Partial(read) => {
+                scan.read = read;
+                // Without a whole start line there is no transaction id to skip to.
+                return if w.len() >= max_frame {
+                    Err(FrameError::TooLarge { max: max_frame, transaction_id: None })
+                } else {
+                    Ok(None)
+                };
+            }
+        },
     };
-    let tid_bytes = w.get(TID_AT..TID_AT + tid_len).unwrap_or_default();
-    let tid = || TransactionId::of_start_line(w, tid_len);
+    let win = Window { w, max_frame, tid_len, start_line_end };
+    if let Phase::Headers { line_start } = scan.phase {
+        match scan_headers(&win, scan, line_start)? {
+            HeadersEnd::Frame(found) => return Ok(Some(found)),
+            HeadersEnd::Incomplete => return win.incomplete(),
+            HeadersEnd::Body => {}
+        }
+    }
+    match scan.phase {
+        Phase::Body { headers_end, body_start } => scan_body(&win, scan, headers_end, body_start),
+        // Not reached: the start line and the headers were read above.
+        Phase::StartLine | Phase::Headers { .. } => Ok(None),
+    }
+}
 
+/// The bytes a frame is located in (at most the maximum frame size), with its start line.
+struct Window<'w> {
+    w: &'w [u8],
+    max_frame: usize,
+    /// The transaction id's length (it begins after `MSRP `).
+    tid_len: usize,
+    /// Index of the CRLF ending the start line.
+    start_line_end: usize,
+}
+
+impl Window<'_> {
+    /// The transaction id's bytes.
+    #[inline(always)]
+    fn tid_bytes(&self) -> &[u8] {
+        self.w.get(TID_AT..TID_AT + self.tid_len).unwrap_or_default()
+    }
+
+    /// The transaction id, for an error.
+    fn tid(&self) -> TransactionId {
+        TransactionId::of_start_line(self.w, self.tid_len)
+    }
+
+    /// The frame is not whole: more bytes are needed, unless the window already holds the
+    /// maximum frame size, and then the frame is too large.
+    fn incomplete(&self) -> Result<Option<Located>, FrameError> {
+        if self.w.len() >= self.max_frame {
+            Err(FrameError::TooLarge { max: self.max_frame, transaction_id: Some(self.tid()) })
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The frame found, from the end of its headers to the end of its end-line.
+    #[inline(always)]
+    fn located(
+        &self,
+        headers_end: usize,
+        body: Option<(usize, usize)>,
+        flag: Continuation,
+        frame_end: usize,
+    ) -> Located {
+        Located {
+            tid_len: self.tid_len,
+            start_line_end: self.start_line_end,
+            headers_end,
+            body,
+            flag,
+            frame_end,
+        }
+    }
+}
+
+/// How the header lines ended, as far as [`scan_headers`] could see.
+enum HeadersEnd {
+    /// An end-line right after the headers: a frame without body.
+    Frame(Located),
+    /// A blank line: the body follows ([`Phase::Body`] is set).
+    Body,
+    /// The bytes at hand end inside a header line (the scan resumes there).
+    Incomplete,
+}
+
+/// What a header line is.
+enum HeaderLine<'l> {
+    /// `name ":" value`, the value's range within the line and the slot of [`Known`] its name
+    /// fills (`usize::MAX` for none).
+    Field { slot: usize, value: (usize, usize) },
+    /// Not a header line.
+    Bad,
+    /// The blank line before a body.
+    Blank,
+    /// An end-line: what follows its dashes.
+    EndLine(&'l [u8]),
+}
+
+/// Reads header lines from `line_start`, one per CRLF, recording the known values and the first
+/// bad line in `scan`, until the headers end or the bytes at hand do.
+#[inline(always)]
+fn scan_headers(win: &Window<'_>, scan: &mut Scan, mut line_start: usize) -> Result<HeadersEnd, FrameError> {
+    // One turn per header line, in locals: the scan's state is written back only when the scan
+    // stops or the headers end.
+    let mut from = scan.from.max(line_start);
     loop {
-        match scan.phase {
-            Phase::StartLine => return Ok(None), // not reached: the start line was read above
-            Phase::Headers { mut line_start } => {
-                // One turn per header line, in locals: the scan's state is written back only
-                // when the scan stops or the headers end.
-                let mut from = scan.from.max(line_start);
-                loop {
-                    let e = match line_end(w, from) {
-                        Ok(e) => e,
-                        Err(resume) => {
-                            scan.phase = Phase::Headers { line_start };
-                            scan.from = resume.max(line_start);
-                            return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
-                        }
-                    };
-                    let line = w.get(line_start..e).unwrap_or_default();
-                    // A line holding anything but printable ASCII (a control character, a byte of
-                    // a UTF-8 sequence) is dirty: it is checked in full.
-                    let dirty = !is_printable_ascii(line);
-                    // A clean line naming one of the five is known by two word compares (and is
-                    // neither blank nor an end-line); any other line is looked at in turn.
-                    let named = match known_name(line, dirty) {
-                        Some((slot, name_len)) => {
-                            let (from, to) = unblanked(line.get(name_len..).unwrap_or_default());
-                            Some((slot, (name_len + from, name_len + to)))
-                        }
-                        None => {
-                            if line.is_empty() {
-                                // Blank line: the body follows. Search for the end-line from the
-                                // blank line's own CRLF, so an empty body written without its CRLF
-                                // is still found.
-                                scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
-                                scan.from = e;
-                                break;
-                            }
-                            if let Some(rest) = line
-                                .first()
-                                .filter(|&&b| b == b'-')
-                                .and_then(|_| line.strip_prefix(END_LINE_DASHES))
-                            {
-                                // An end-line right after the headers: a frame without body.
-                                let frame_end = e + 2;
-                                let Some((&flag, id)) = rest.split_last() else {
-                                    return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
-                                };
-                                if id != tid_bytes {
-                                    return Err(malformed(tid(), frame_end, Problem::EndLineMismatch));
-                                }
-                                let Some(flag) = Continuation::from_flag(flag) else {
-                                    return Err(malformed(tid(), frame_end, Problem::BadContinuation));
-                                };
-                                return Ok(Some(Located {
-                                    tid_len,
-                                    start_line_end,
-                                    headers_end: line_start,
-                                    body: None,
-                                    flag,
-                                    frame_end,
-                                }));
-                            }
-                            // Any other name is read through the token table.
-                            split_header(line, dirty).map(|(name, value)| (slot_of(name), value))
-                        }
-                    };
-                    match named {
-                        Some((slot, value)) => {
-                            if let Some(known @ None) = scan.known.get_mut(slot) {
-                                *known = Some((line_start + value.0, line_start + value.1));
-                            }
-                        }
-                        None => {
-                            scan.first_bad.get_or_insert(scan.lines);
-                        }
-                    }
-                    scan.lines += 1;
-                    (line_start, from) = (e + 2, e + 2);
+        let e = match line_end(win.w, from) {
+            Ok(e) => e,
+            Err(resume) => {
+                scan.phase = Phase::Headers { line_start };
+                scan.from = resume.max(line_start);
+                return Ok(HeadersEnd::Incomplete);
+            }
+        };
+        match header_line_kind(win.w.get(line_start..e).unwrap_or_default()) {
+            HeaderLine::Field { slot, value } => {
+                if let Some(known @ None) = scan.known.get_mut(slot) {
+                    *known = Some((line_start + value.0, line_start + value.1));
                 }
             }
-            Phase::Body { headers_end, body_start } => {
-                let needle = EndLineNeedle::new(tid_bytes);
-                let mut from = scan.from;
-                // The blank line's own CRLF begins the end-line only when the body is empty: once
-                // the bytes there show it does not, the search starts with the body.
-                if from + 2 == body_start {
-                    if let Some(window) = w.get(from..from + needle.len()) {
-                        if !needle.is(window) {
-                            from = body_start;
-                        }
-                    }
-                }
-                loop {
-                    let Some(i) = needle.find(w, from) else {
-                        // Keep the tail that could still start a needle.
-                        scan.from = w.len().saturating_sub(needle.len()).max(from);
-                        return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
-                    };
-                    let after = i + needle.len();
-                    let (Some(&flag), Some(tail)) = (w.get(after), w.get(after + 1..after + 3)) else {
-                        scan.from = i;
-                        return if full { Err(too_large(Some(tid()))) } else { Ok(None) };
-                    };
-                    match Continuation::from_flag(flag) {
-                        Some(flag) if tail == CRLF => {
-                            let body = (body_start, i.max(body_start));
-                            return Ok(Some(Located {
-                                tid_len,
-                                start_line_end,
-                                headers_end,
-                                body: Some(body),
-                                flag,
-                                frame_end: after + 3,
-                            }));
-                        }
-                        // Not an end-line (the body merely contains the dashes and the id).
-                        _ => from = i + 1,
-                    }
-                }
+            HeaderLine::Bad => {
+                scan.first_bad.get_or_insert(scan.lines);
             }
+            HeaderLine::Blank => {
+                // The body follows. Search for the end-line from the blank line's own CRLF, so
+                // an empty body written without its CRLF is still found.
+                scan.phase = Phase::Body { headers_end: line_start, body_start: e + 2 };
+                scan.from = e;
+                return Ok(HeadersEnd::Body);
+            }
+            HeaderLine::EndLine(rest) => {
+                return end_line_after_headers(win, rest, line_start, e + 2).map(HeadersEnd::Frame);
+            }
+        }
+        scan.lines += 1;
+        (line_start, from) = (e + 2, e + 2);
+    }
+}
+
+/// What the header line `line` (without its CRLF) is.
+#[inline(always)]
+fn header_line_kind(line: &[u8]) -> HeaderLine<'_> {
+    // A line holding anything but printable ASCII (a control character, a byte of a UTF-8
+    // sequence) is dirty: it is checked in full.
+    let dirty = !is_printable_ascii(line);
+    // A clean line naming one of the five is known by two word compares (and is neither blank
+    // nor an end-line); any other line is looked at in turn.
+    if let Some((slot, name_len)) = known_name(line, dirty) {
+        let (from, to) = line.get(name_len..).map_or((0, 0), unblanked);
+        return HeaderLine::Field { slot, value: (name_len + from, name_len + to) };
+    }
+    if line.is_empty() {
+        return HeaderLine::Blank;
+    }
+    if let Some(rest) = line.strip_prefix(END_LINE_DASHES) {
+        return HeaderLine::EndLine(rest);
+    }
+    // Any other name is read through the token table.
+    match split_header(line, dirty) {
+        Some((name, value)) => HeaderLine::Field { slot: slot_of(name), value },
+        None => HeaderLine::Bad,
+    }
+}
+
+/// The frame that ends with an end-line right after its headers (`-------` then `rest`, its CRLF
+/// ending at `frame_end`): this transaction's id and a continuation flag, or the frame is
+/// malformed.
+fn end_line_after_headers(
+    win: &Window<'_>,
+    rest: &[u8],
+    headers_end: usize,
+    frame_end: usize,
+) -> Result<Located, FrameError> {
+    let problem = match rest.split_last() {
+        Some((&flag, id)) if id == win.tid_bytes() => match Continuation::from_flag(flag) {
+            Some(flag) => return Ok(win.located(headers_end, None, flag, frame_end)),
+            None => Problem::BadContinuation,
+        },
+        _ => Problem::EndLineMismatch,
+    };
+    Err(malformed(win.tid(), frame_end, problem))
+}
+
+/// Searches the body, which begins at `body_start`, for this transaction's end-line
+/// (`CRLF "-------" transact-id flag CRLF`), resuming at `scan.from`.
+#[inline(always)]
+fn scan_body(
+    win: &Window<'_>,
+    scan: &mut Scan,
+    headers_end: usize,
+    body_start: usize,
+) -> Result<Option<Located>, FrameError> {
+    let (w, needle) = (win.w, EndLineNeedle::new(win.tid_bytes()));
+    let mut from = scan.from;
+    // The blank line's own CRLF begins the end-line only when the body is empty: once the bytes
+    // there show it does not, the search starts with the body.
+    if from + 2 == body_start && w.get(from..from + needle.len()).is_some_and(|window| !needle.is(window)) {
+        from = body_start;
+    }
+    loop {
+        let Some(i) = needle.find(w, from) else {
+            // Keep the tail that could still start a needle.
+            scan.from = w.len().saturating_sub(needle.len()).max(from);
+            return win.incomplete();
+        };
+        let after = i + needle.len();
+        let (Some(&flag), Some(tail)) = (w.get(after), w.get(after + 1..after + 3)) else {
+            scan.from = i;
+            return win.incomplete();
+        };
+        match Continuation::from_flag(flag) {
+            Some(flag) if tail == CRLF => {
+                let body = (body_start, i.max(body_start));
+                return Ok(Some(win.located(headers_end, Some(body), flag, after + 3)));
+            }
+            // Not an end-line (the body merely contains the dashes and the id).
+            _ => from = i + 1,
         }
     }
 }
