@@ -571,7 +571,15 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
             }
         },
     };
-    let win = Window { w, max_frame, tid_len, start_line_end };
+    // The start line was read through its id, so the id is in range; were it not, the frame is
+    // refused rather than read with an empty id.
+    let Some(tid) = w.get(TID_AT..TID_AT + tid_len) else {
+        return Err(FrameError::BadStartLine {
+            reason: StartLineProblem::BadTransactionId,
+            transaction_id: None,
+        });
+    };
+    let win = Window { w, max_frame, tid, start_line_end };
     if let Phase::Headers { line_start } = scan.phase {
         match scan_headers(&win, scan, line_start)? {
             HeadersEnd::Frame(found) => return Ok(Some(found)),
@@ -590,22 +598,16 @@ fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Loca
 struct Window<'w> {
     w: &'w [u8],
     max_frame: usize,
-    /// The transaction id's length (it begins after `MSRP `).
-    tid_len: usize,
+    /// The transaction id (it begins after `MSRP `).
+    tid: &'w [u8],
     /// Index of the CRLF ending the start line.
     start_line_end: usize,
 }
 
 impl Window<'_> {
-    /// The transaction id's bytes.
-    #[inline(always)]
-    fn tid_bytes(&self) -> &[u8] {
-        self.w.get(TID_AT..TID_AT + self.tid_len).unwrap_or_default()
-    }
-
     /// The transaction id, for an error.
     fn tid(&self) -> TransactionId {
-        TransactionId::of_start_line(self.w, self.tid_len)
+        TransactionId::of_start_line(self.w, self.tid.len())
     }
 
     /// The frame is not whole: more bytes are needed, unless the window already holds the
@@ -628,7 +630,7 @@ impl Window<'_> {
         frame_end: usize,
     ) -> Located {
         Located {
-            tid_len: self.tid_len,
+            tid_len: self.tid.len(),
             start_line_end: self.start_line_end,
             headers_end,
             body,
@@ -677,7 +679,8 @@ fn scan_headers(win: &Window<'_>, scan: &mut Scan, mut line_start: usize) -> Res
                 return Ok(HeadersEnd::Incomplete);
             }
         };
-        match header_line_kind(win.w.get(line_start..e).unwrap_or_default()) {
+        // `line_end` found `e` at or after `from`, itself at or after `line_start`.
+        match win.w.get(line_start..e).map_or(HeaderLine::Bad, header_line_kind) {
             HeaderLine::Field { slot, value } => {
                 if let Some(known @ None) = scan.known.get_mut(slot) {
                     *known = Some((line_start + value.0, line_start + value.1));
@@ -737,7 +740,7 @@ fn end_line_after_headers(
     frame_end: usize,
 ) -> Result<Located, FrameError> {
     let problem = match rest.split_last() {
-        Some((&flag, id)) if id == win.tid_bytes() => match Continuation::from_flag(flag) {
+        Some((&flag, id)) if id == win.tid => match Continuation::from_flag(flag) {
             Some(flag) => return Ok(win.located(headers_end, None, flag, frame_end)),
             None => Problem::BadContinuation,
         },
@@ -755,7 +758,7 @@ fn scan_body(
     headers_end: usize,
     body_start: usize,
 ) -> Result<Option<Located>, FrameError> {
-    let (w, needle) = (win.w, EndLineNeedle::new(win.tid_bytes()));
+    let (w, needle) = (win.w, EndLineNeedle::new(win.tid));
     let mut from = scan.from;
     // The blank line's own CRLF begins the end-line only when the body is empty: once the bytes
     // there show it does not, the search starts with the body.
