@@ -4,7 +4,7 @@
 
 use cpm_pf::msrp::frame::{
     parse, Frame, FrameDecoder, FrameError, Header, Parsed, Problem, RequestMethod, StartLine,
-    DEFAULT_MAX_FRAME,
+    StartLineProblem, DEFAULT_MAX_FRAME,
 };
 use cpm_pf::msrp::reassembly::{Limits, Note, Outcome, Reassembler};
 use cpm_pf::msrp::{Continuation, SendRequest};
@@ -269,18 +269,27 @@ fn response_with_comment_and_without() {
 
 #[test]
 fn start_line_errors_are_400_and_fatal() {
-    for bad in [
-        &b"HTTP/1.1 200 OK\r\n"[..],
-        b"MSRP abcd1234 send\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abcd1234$\r\n",
-        b"MSRP abc SEND\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abc$\r\n",
-        b"MSRP abcd1234\r\n",
-        b"MSRP abcd1234 20 OK\r\n",
-        b"MSRP  abcd1234 SEND\r\n",
-        b"MSRP abcd1234 SEND \r\n",
-        b"MSRP abcd1234 SE\xffND\r\n",
+    use StartLineProblem as P;
+    for (bad, reason) in [
+        (&b"HTTP/1.1 200 OK\r\n"[..], P::NotMsrp),
+        (
+            b"MSRP abcd1234 send\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abcd1234$\r\n",
+            P::NeitherMethodNorStatus,
+        ),
+        (b"MSRP abc SEND\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abc$\r\n", P::BadTransactionId),
+        (b"MSRP abcd1234\r\n", P::MissingMethodOrStatus),
+        (b"MSRP abcd1234 20 OK\r\n", P::BadStatus),
+        (b"MSRP  abcd1234 SEND\r\n", P::BadTransactionId),
+        (b"MSRP abcd1234 SEND \r\n", P::BadMethod),
+        (b"MSRP abcd1234 200 OK\x01\r\n", P::ControlInComment),
     ] {
         let e = error(bad);
         assert!(matches!(e, FrameError::BadStartLine { .. }), "{:?}: {e:?}", String::from_utf8_lossy(bad));
+        assert!(
+            matches!(e, FrameError::BadStartLine { reason: r, .. } if r == reason),
+            "{:?}: {e:?}",
+            String::from_utf8_lossy(bad)
+        );
         assert_eq!(e.status(), 400);
         assert!(e.is_fatal());
     }
@@ -291,6 +300,129 @@ fn garbage_is_refused_from_its_first_bytes() {
     // No need to wait for a CRLF: "X" cannot begin "MSRP ".
     assert!(matches!(parse(b"X", DEFAULT_MAX_FRAME), Err(FrameError::BadStartLine { .. })));
     assert_eq!(parse(b"MSR", DEFAULT_MAX_FRAME), Ok(Parsed::Incomplete));
+}
+
+/// Feeds `bytes` to a decoder one byte at a time: the index of the byte after which it reported
+/// an error, and the error. Every prefix before that byte must be `Incomplete` to `parse` too.
+fn refused_at(bytes: &[u8]) -> Option<(usize, FrameError)> {
+    let mut d = FrameDecoder::new(DEFAULT_MAX_FRAME);
+    for (i, byte) in bytes.chunks(1).enumerate() {
+        assert_eq!(d.push(byte), 1);
+        match d.next_frame() {
+            None => assert_eq!(parse(&bytes[..=i], DEFAULT_MAX_FRAME), Ok(Parsed::Incomplete), "at {i}"),
+            Some(Err(e)) => {
+                assert_eq!(parse(&bytes[..=i], DEFAULT_MAX_FRAME), Err(e), "parse and decoder agree at {i}");
+                return Some((i, e));
+            }
+            Some(Ok(frame)) => panic!("a frame at {i}: {frame:?}"),
+        }
+    }
+    None
+}
+
+/// Asserts that `line` is refused with `reason` exactly when its last byte arrives, and with the
+/// transaction id when the line got that far.
+fn refused_at_its_last_byte(line: &[u8], reason: StartLineProblem, tid: Option<&str>) {
+    let shown = String::from_utf8_lossy(line);
+    let (at, e) = refused_at(line).unwrap_or_else(|| panic!("{shown:?} never refused"));
+    assert_eq!(at, line.len() - 1, "{shown:?} refused at {at}: {e:?}");
+    let FrameError::BadStartLine { reason: got, transaction_id } = e else { panic!("{shown:?}: {e:?}") };
+    assert_eq!(got, reason, "{shown:?}");
+    assert_eq!(transaction_id.as_ref().map(|t| t.as_str()), tid, "{shown:?}");
+    assert_eq!(e.transaction_id(), transaction_id);
+    assert_eq!((e.status(), e.is_fatal()), (400, true));
+    // Whole, and with a frame's worth of bytes after it, the same error.
+    let mut longer = line.to_vec();
+    longer.extend_from_slice(b"\r\nTo-Path: t\r\nFrom-Path: f\r\n-------abcd1234$\r\n");
+    for input in [line, &longer[..]] {
+        assert_eq!(parse(input, DEFAULT_MAX_FRAME), Err(e), "{shown:?}");
+    }
+}
+
+/// RFC 4975 §9: `req-start = "MSRP" SP transact-id SP method CRLF`. After `SEND`, only CR can
+/// come; a space makes the line hopeless, so it is refused when the space arrives, not after
+/// the maximum frame size (1 MiB) with a 413.
+#[test]
+fn send_followed_by_a_space_is_refused_at_once() {
+    refused_at_its_last_byte(b"MSRP abcd1234 SEND ", StartLineProblem::BadMethod, Some("abcd1234"));
+    refused_at_its_last_byte(b"MSRP abcd1234 REPORTx", StartLineProblem::BadMethod, Some("abcd1234"));
+    // A status code is 3DIGIT, then SP or CRLF.
+    refused_at_its_last_byte(b"MSRP abcd1234 20 ", StartLineProblem::BadStatus, Some("abcd1234"));
+    refused_at_its_last_byte(b"MSRP abcd1234 2000", StartLineProblem::BadStatus, Some("abcd1234"));
+    refused_at_its_last_byte(b"MSRP abcd1234 s", StartLineProblem::NeitherMethodNorStatus, Some("abcd1234"));
+    refused_at_its_last_byte(
+        b"MSRP abcd1234 200 OK\x7f",
+        StartLineProblem::ControlInComment,
+        Some("abcd1234"),
+    );
+    refused_at_its_last_byte(
+        b"MSRP abcd1234 200 \xc3\x28",
+        StartLineProblem::CommentNotUtf8,
+        Some("abcd1234"),
+    );
+    refused_at_its_last_byte(b"MSRP abcd1234 SEND\rX", StartLineProblem::CrWithoutLf, Some("abcd1234"));
+    refused_at_its_last_byte(b"MSRQ", StartLineProblem::NotMsrp, None);
+    refused_at_its_last_byte(b"MSRP ab!", StartLineProblem::BadTransactionId, None);
+}
+
+/// RFC 4975 §9 ends every start line with CRLF: a bare LF is refused where it stands, wherever
+/// that is in the line.
+#[test]
+fn bare_lf_in_the_start_line_is_refused_at_once() {
+    refused_at_its_last_byte(b"MSRP abcd1234 SEND\n", StartLineProblem::BareLf, Some("abcd1234"));
+    refused_at_its_last_byte(b"MSRP abcd1234 200 OK\n", StartLineProblem::BareLf, Some("abcd1234"));
+    refused_at_its_last_byte(b"MSRP abcd1234 200\n", StartLineProblem::BareLf, Some("abcd1234"));
+    refused_at_its_last_byte(b"MSRP abcd1234\n", StartLineProblem::BareLf, None);
+    refused_at_its_last_byte(b"MSRP\n", StartLineProblem::BareLf, None);
+}
+
+/// `transact-id = ident` is at most 32 characters: the 33rd is refused when it arrives.
+#[test]
+fn over_long_transaction_id_is_refused_at_once() {
+    let tid = "x".repeat(33);
+    refused_at_its_last_byte(format!("MSRP {tid}").as_bytes(), StartLineProblem::TransactionIdTooLong, None);
+    // 32 are fine.
+    let frame = send_with_body(&tid[..32], b"body");
+    assert_eq!(refused_at(&frame[..frame.len() - 1]), None);
+    assert_eq!(whole(&frame).transaction_id, &tid[..32]);
+    // Shorter than 4 is refused at the space.
+    refused_at_its_last_byte(b"MSRP abc ", StartLineProblem::BadTransactionId, None);
+}
+
+/// A start line that arrives slowly is `Incomplete` at every prefix, to `parse` and to the
+/// decoder fed byte by byte, however it goes on: a method never seen before, a response whose
+/// comment holds spaces, tabs and UTF-8 (cut inside a character), no comment.
+#[test]
+fn a_valid_slow_start_line_is_incomplete_at_every_prefix() {
+    let paths = "To-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\n\
+        From-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n-------abcd$\r\n";
+    for (line, start) in [
+        ("MSRP abcd SE", None),
+        ("MSRP abcd SEND", Some(StartLine::Request(RequestMethod::Send))),
+        ("MSRP abcd FOO", Some(StartLine::Request(RequestMethod::Other("FOO")))),
+        (
+            "MSRP abcd 200 OK comment\twith  spaces",
+            Some(StartLine::Response { status: 200, comment: Some("OK comment\twith  spaces") }),
+        ),
+        (
+            "MSRP abcd 481 d\u{e9}j\u{e0} \u{1F600}",
+            Some(StartLine::Response { status: 481, comment: Some("d\u{e9}j\u{e0} \u{1F600}") }),
+        ),
+        ("MSRP abcd 200", Some(StartLine::Response { status: 200, comment: None })),
+    ] {
+        let Some(start) = start else {
+            // Cut short: nothing to refuse yet.
+            assert_eq!(refused_at(line.as_bytes()), None);
+            continue;
+        };
+        let frame = format!("{line}\r\n{paths}");
+        let bytes = frame.as_bytes();
+        assert_eq!(refused_at(&bytes[..bytes.len() - 1]), None, "{line:?}");
+        let mut d = FrameDecoder::new(DEFAULT_MAX_FRAME);
+        assert_eq!(d.push(bytes), bytes.len());
+        assert_eq!(d.next_frame().map(|f| f.map(|f| f.start)), Some(Ok(start)), "{line:?}");
+        assert_eq!(whole(bytes).start, start);
+    }
 }
 
 fn malformed(bytes: &[u8]) -> (Problem, usize) {
