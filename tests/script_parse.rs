@@ -7,20 +7,9 @@ use cpm_pf::msrp::Continuation;
 use cpm_pf::script::{ErrorKind, Script, StepInput};
 use cpm_pf::{Config, Kind, Leg, Method, ObjectRef, Policy, Preferences, Role, Side};
 
-fn parse(text: &str) -> Script {
-    match Script::parse(text) {
-        Ok(s) => s,
-        Err(e) => panic!("{text:?} should parse: {e}"),
-    }
-}
+mod common;
 
-/// The error of a script that must not parse: its line and kind.
-fn error(text: &str) -> (usize, ErrorKind) {
-    match Script::parse(text) {
-        Ok(s) => panic!("{text:?} should not parse: {s:?}"),
-        Err(e) => (e.line, e.kind),
-    }
-}
+use common::{script as parse, script_error as error};
 
 /// The configuration of a `session` line (given with its trailing newline), in a script
 /// completed by one input so that it parses.

@@ -563,81 +563,84 @@ pub(crate) const INVALID_ROUTE: &str = "invalid";
 fn validate_output(output: &OutputLine, config: Option<&Config>) -> Result<(), ErrorKind> {
     let w: Vec<&str> = output.words.iter().map(String::as_str).collect();
     match output.sigil {
-        Sigil::Send => {
-            if config.is_none() {
-                return Err(ErrorKind::NoSession("an output on a leg"));
+        Sigil::Send => validate_send(&w, config),
+        Sigil::Local => validate_local(&w, config),
+    }
+}
+
+/// A `->` line: a leg, then a request, a response or an MSRP response.
+fn validate_send(w: &[&str], config: Option<&Config>) -> Result<(), ErrorKind> {
+    if config.is_none() {
+        return Err(ErrorKind::NoSession("an output on a leg"));
+    }
+    parse_leg(w.first(), config)?;
+    match w.get(1) {
+        Some(&"MSRP") => {
+            let status = w.get(2).ok_or(expected("an MSRP status", None))?;
+            if !(status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(ErrorKind::BadStatus((*status).to_owned()));
             }
-            parse_leg(w.first(), config)?;
+            no_more(w, 3)
+        }
+        Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+            match s.parse::<u16>() {
+                Ok(n) if s.len() == 3 && (100..=699).contains(&n) => {}
+                _ => return Err(ErrorKind::BadStatus((*s).to_owned())),
+            }
+            method_in(w.get(2), &SENT_METHODS)?;
+            no_more(w, 3)
+        }
+        Some(m) if matches!(m.parse(), Ok(Method::Bye | Method::Invite | Method::Subscribe)) => no_more(w, 2),
+        other => Err(expected("BYE, INVITE, SUBSCRIBE, a status or MSRP", other)),
+    }
+}
+
+/// A `==` line: one of the local actions.
+fn validate_local(w: &[&str], config: Option<&Config>) -> Result<(), ErrorKind> {
+    let leg = |at: usize| parse_leg(w.get(at), config).map(drop);
+    let Some(&first) = w.first() else { return Err(expected("an output after the sigil", None)) };
+    match first {
+        "release-media" => leg(1).and_then(|()| no_more(w, 2)),
+        "create-folder" => folder(w.get(1)).and_then(|()| no_more(w, 2)),
+        "store" => {
+            let (_, n) = parse_object(w, 1)?;
+            if w.get(1 + n) != Some(&"in") {
+                return Err(expected("in FOLDER", w.get(1 + n)));
+            }
+            folder(w.get(2 + n))?;
+            no_more(w, 3 + n)
+        }
+        "intercept" => match w.get(1) {
+            Some(&("on" | "off")) => no_more(w, 2),
+            other => Err(expected("on or off", other)),
+        },
+        "defer" => {
+            let (_, n) = parse_object(w, 1)?;
+            no_more(w, 1 + n)
+        }
+        "deliver" => {
+            let (_, n) = parse_object(w, 1)?;
+            if w.get(1 + n) != Some(&"to") || w.get(2 + n).and_then(|l| l.parse().ok()) != Some(Leg::Client) {
+                return Err(expected("to client", w.get(1 + n)));
+            }
+            no_more(w, 3 + n)
+        }
+        "terminated" => no_more(w, 1),
+        "route" => {
             match w.get(1) {
-                Some(&"MSRP") => {
-                    let status = w.get(2).ok_or(expected("an MSRP status", None))?;
-                    if !(status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())) {
-                        return Err(ErrorKind::BadStatus((*status).to_owned()));
-                    }
-                    no_more(&w, 3)
-                }
-                Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
-                    match s.parse::<u16>() {
-                        Ok(n) if s.len() == 3 && (100..=699).contains(&n) => {}
-                        _ => return Err(ErrorKind::BadStatus((*s).to_owned())),
-                    }
-                    method_in(w.get(2), &SENT_METHODS)?;
-                    no_more(&w, 3)
-                }
-                Some(m) if matches!(m.parse(), Ok(Method::Bye | Method::Invite | Method::Subscribe)) => {
-                    no_more(&w, 2)
-                }
-                other => Err(expected("BYE, INVITE, SUBSCRIBE, a status or MSRP", other)),
+                Some(p) if *p == INVALID_ROUTE || p.parse::<Procedure>().is_ok() => {}
+                Some(p) => return Err(ErrorKind::UnknownProcedure((*p).to_owned())),
+                None => return Err(expected("a procedure", None)),
             }
-        }
-        Sigil::Local => {
-            let leg = |at: usize| parse_leg(w.get(at), config).map(drop);
-            match w[0] {
-                "release-media" => leg(1).and_then(|()| no_more(&w, 2)),
-                "create-folder" => folder(w.get(1)).and_then(|()| no_more(&w, 2)),
-                "store" => {
-                    let (_, n) = parse_object(&w, 1)?;
-                    if w.get(1 + n) != Some(&"in") {
-                        return Err(expected("in FOLDER", w.get(1 + n)));
-                    }
-                    folder(w.get(2 + n))?;
-                    no_more(&w, 3 + n)
+            let mut at = 2;
+            for flag in ["group", "skip-services"] {
+                if w.get(at) == Some(&flag) {
+                    at += 1;
                 }
-                "intercept" => match w.get(1) {
-                    Some(&("on" | "off")) => no_more(&w, 2),
-                    other => Err(expected("on or off", other)),
-                },
-                "defer" => {
-                    let (_, n) = parse_object(&w, 1)?;
-                    no_more(&w, 1 + n)
-                }
-                "deliver" => {
-                    let (_, n) = parse_object(&w, 1)?;
-                    if w.get(1 + n) != Some(&"to")
-                        || w.get(2 + n).and_then(|l| l.parse().ok()) != Some(Leg::Client)
-                    {
-                        return Err(expected("to client", w.get(1 + n)));
-                    }
-                    no_more(&w, 3 + n)
-                }
-                "terminated" => no_more(&w, 1),
-                "route" => {
-                    match w.get(1) {
-                        Some(p) if *p == INVALID_ROUTE || p.parse::<Procedure>().is_ok() => {}
-                        Some(p) => return Err(ErrorKind::UnknownProcedure((*p).to_owned())),
-                        None => return Err(expected("a procedure", None)),
-                    }
-                    let mut at = 2;
-                    for flag in ["group", "skip-services"] {
-                        if w.get(at) == Some(&flag) {
-                            at += 1;
-                        }
-                    }
-                    no_more(&w, at)
-                }
-                other => Err(ErrorKind::UnknownAction(other.to_owned())),
             }
+            no_more(w, at)
         }
+        other => Err(ErrorKind::UnknownAction(other.to_owned())),
     }
 }
 
