@@ -224,7 +224,7 @@ impl<'v> SipHeaders for [(&'v str, &'v str)] {
 
     /// One walk over the fields. A name with whitespace (or anything but a visible ASCII byte)
     /// at an end is compared as it is, then trimmed if it matched nothing; any other name is
-    /// compared only when [`NameFilter`] lets it through (its length and first byte are those
+    /// compared only when `NameFilter` lets it through (its length and first byte are those
     /// of a wanted name), so most fields are passed over after reading two bytes of their name.
     fn for_each_of<'s>(&'s self, names: &[HeaderName], f: &mut dyn FnMut(usize, &'s str) -> ControlFlow<()>) {
         pairs_for_each_of(self, names, f)

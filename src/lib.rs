@@ -68,7 +68,7 @@
 //! | [`headers`] | how a SIP stack hands headers over | RFC 3261 §7.3 |
 //! | [`invariants`] | the promises every session keeps, as a checker | SPEC.md BYE-T, LIM-1 |
 //! | [`names`] | the names of the closed sets (methods, procedures, roles, flags, objects), printed and parsed from one table each | |
-//! | [`script`] | the scenario language of `SCENARIOS.md` | |
+//! | [`script`] | the scenario language of `docs/scenarios.md` | |
 //!
 //! Requirement IDs (BYE-1d, REC-5ii, …) refer to the project's `SPEC.md`; `CONFORMANCE.md` maps
 //! each to its tests.

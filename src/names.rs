@@ -5,9 +5,9 @@
 //! - plain enums ([`Method`], [`Procedure`], [`Role`], [`Kind`], [`Side`]): one
 //!   `Variant => "name"` list each, expanded by the `names!` macro into `as_str`, a `NAMES`
 //!   constant, `Display` and `FromStr` (error: [`UnknownName`]);
-//! - flag sets ([`Preferences`], [`Policy`]): bitflags' own names, kebab-cased
-//!   (`ALLOW_OFFLINE_STORAGE` is `allow-offline-storage`), as comma lists ([`format_flags`],
-//!   [`parse_flags`]);
+//! - flag sets ([`Preferences`](crate::Preferences), [`Policy`](crate::Policy)): bitflags'
+//!   own names, kebab-cased (`ALLOW_OFFLINE_STORAGE` is `allow-offline-storage`), as comma
+//!   lists ([`format_flags`], [`parse_flags`]);
 //! - [`ObjectRef`]: its `Display` is the table; `FromStr` reads back what it prints.
 //!
 //! ```

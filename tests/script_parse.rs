@@ -247,7 +247,7 @@ fn responses() {
         input("session\n<- client 699 INVITE\n"),
         StepInput::Response { leg: Leg::Client, status: 699, method: Method::Invite }
     );
-    // The SUBSCRIBE the PF sends may be answered (SCENARIOS.md "Inputs").
+    // The SUBSCRIBE the PF sends may be answered (docs/scenarios.md "Inputs").
     assert_eq!(
         input("session\n<- remote 481 SUBSCRIBE\n"),
         StepInput::Response { leg: Leg::Remote, status: 481, method: Method::Subscribe }

@@ -98,7 +98,7 @@ pub enum ErrorKind {
     #[error("bad status {}: expected a final response, 200 to 699", quote(.0))]
     BadStatus(String),
     /// A word or a number missing or out of place.
-    #[error("expected {what}, found {}", if found.is_empty() { "the end of the line".to_owned() } else { quote(found) })]
+    #[error("expected {what}, found {}", found_or_end(found))]
     Expected {
         /// What the line needs at this place.
         what: &'static str,
@@ -155,6 +155,15 @@ pub enum ErrorKind {
     /// line, or on line 1 when there is none.
     #[error("the script has no input line (<-, @ or route): nothing would be run or checked")]
     NoInput,
+}
+
+/// What an [`ErrorKind::Expected`] found: the quoted word, or the end of the line.
+fn found_or_end(found: &str) -> String {
+    if found.is_empty() {
+        "the end of the line".to_owned()
+    } else {
+        quote(found)
+    }
 }
 
 /// A script file that cannot be checked: unreadable, or with a script error.
