@@ -166,3 +166,16 @@ fn routes() {
         "!! invalid CPM request: malformed Accept-Contact value at byte 12: unterminated quoted string"
     );
 }
+
+/// A value no script can produce (` | ` inside a Reason, from an embedder's BYE) does not read
+/// back as one header: the runner says so in a diagnostic instead of panicking or comparing a
+/// line that means something else.
+#[test]
+fn an_action_that_does_not_read_back_becomes_a_diagnostic() {
+    let action = Action::SendBye { leg: Leg::Client, reasons: smallvec!["SIP;cause=200 | x".into()] };
+    assert_eq!(action.to_string(), "-> client BYE | Reason: SIP;cause=200 | x");
+    match render_action(&action) {
+        TraceLine::Diagnostic(d) => assert!(d.starts_with("action does not read back"), "{d}"),
+        other => panic!("{other:?}"),
+    }
+}
