@@ -501,3 +501,56 @@ impl<'s, 'a> IntoIterator for &'s Actions<'a> {
         self.0.iter()
     }
 }
+
+/// The action as one line of a scenario trace, exactly as `docs/scenarios.md` ("Outputs")
+/// writes it: `-> LEG …` for what the PF sends on a leg, each header as ` | Name: value`;
+/// `== …` for what the embedder does locally; `!! text` for a [`Diagnostic`] (free wording,
+/// never compared). A stored object's content is not shown.
+///
+/// ```
+/// use cpm_pf::{Action, Folder, Leg, Method, ObjectRef};
+/// use smallvec::smallvec;
+///
+/// let bye = Action::SendBye { leg: Leg::Client, reasons: smallvec!["SIP;cause=410".into()] };
+/// assert_eq!(bye.to_string(), "-> client BYE | Reason: SIP;cause=410");
+/// let ok = Action::SendResponse { leg: Leg::Iwf(2), status: 200, method: Method::Bye, message_uid: None };
+/// assert_eq!(ok.to_string(), "-> iwf2 200 BYE");
+/// let store = Action::Store {
+///     object: ObjectRef::GroupState,
+///     folder: Folder::SessionHistory("abc".into()),
+///     content: Vec::new(),
+/// };
+/// assert_eq!(store.to_string(), "== store group-state in session-history:abc");
+/// assert_eq!(Action::Terminated.to_string(), "== terminated");
+/// ```
+impl fmt::Display for Action<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::SendBye { leg, reasons } => {
+                write!(f, "-> {leg} BYE")?;
+                reasons.iter().try_for_each(|r| write!(f, " | Reason: {r}"))
+            }
+            Action::SendResponse { leg, status, method, message_uid } => {
+                write!(f, "-> {leg} {status} {method}")?;
+                message_uid.iter().try_for_each(|uid| write!(f, " | Message-UID: {uid}"))
+            }
+            Action::SendReInvite { leg, remove_streams_of } => {
+                write!(f, "-> {leg} INVITE | remove-streams: {remove_streams_of}")
+            }
+            Action::SubscribeConference { leg } => write!(f, "-> {leg} SUBSCRIBE | Event: conference"),
+            Action::MsrpResponse { leg, status, message_id } => {
+                write!(f, "-> {leg} MSRP {status}")?;
+                message_id.iter().try_for_each(|id| write!(f, " | Message-ID: {id}"))
+            }
+            Action::ReleaseMedia { leg } => write!(f, "== release-media {leg}"),
+            Action::CreateFolder { folder } => write!(f, "== create-folder {folder}"),
+            Action::Store { object, folder, .. } => write!(f, "== store {object} in {folder}"),
+            Action::InterceptOn => f.write_str("== intercept on"),
+            Action::InterceptOff => f.write_str("== intercept off"),
+            Action::Defer { object, .. } => write!(f, "== defer {object}"),
+            Action::Deliver { object } => write!(f, "== deliver {object} to client"),
+            Action::Diagnostic(d) => write!(f, "!! {d}"),
+            Action::Terminated => f.write_str("== terminated"),
+        }
+    }
+}

@@ -51,7 +51,6 @@
 //! ([`SipHeaders::for_each_of`]): headers are visited in place, values are parsed
 //! lazily and compared while decoding.
 
-use core::fmt;
 use core::ops::ControlFlow;
 
 use crate::config::Policy;
@@ -80,27 +79,6 @@ pub enum Procedure {
     FileTransfer,
     /// Not a CPM request.
     NotCpm,
-}
-
-impl Procedure {
-    /// The name used in scenario scripts (`pager-mode`, `large-message`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Procedure::PagerMode => "pager-mode",
-            Procedure::LargeMessage => "large-message",
-            Procedure::DeferredNotification => "deferred-notification",
-            Procedure::DeferredDelivery => "deferred-delivery",
-            Procedure::SessionInvitation => "session-invitation",
-            Procedure::FileTransfer => "file-transfer",
-            Procedure::NotCpm => "not-cpm",
-        }
-    }
-}
-
-impl fmt::Display for Procedure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Where a request goes.

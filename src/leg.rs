@@ -23,12 +23,18 @@ impl Leg {
     }
 }
 
+/// The names of the legs: one table for `Display` and `FromStr`.
+const CLIENT: &str = "client";
+const REMOTE: &str = "remote";
+/// `iwfK`: the prefix, then K in decimal without leading zeros.
+const IWF_PREFIX: &str = "iwf";
+
 impl fmt::Display for Leg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Leg::Client => f.write_str("client"),
-            Leg::Remote => f.write_str("remote"),
-            Leg::Iwf(k) => write!(f, "iwf{k}"),
+            Leg::Client => f.write_str(CLIENT),
+            Leg::Remote => f.write_str(REMOTE),
+            Leg::Iwf(k) => write!(f, "{IWF_PREFIX}{k}"),
         }
     }
 }
@@ -42,10 +48,10 @@ impl FromStr for Leg {
     type Err = UnknownLeg;
     fn from_str(s: &str) -> Result<Leg, UnknownLeg> {
         match s {
-            "client" => Ok(Leg::Client),
-            "remote" => Ok(Leg::Remote),
+            CLIENT => Ok(Leg::Client),
+            REMOTE => Ok(Leg::Remote),
             _ => s
-                .strip_prefix("iwf")
+                .strip_prefix(IWF_PREFIX)
                 .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0'))
                 .and_then(|d| d.parse::<u8>().ok())
                 .map(Leg::Iwf)
@@ -77,38 +83,10 @@ pub enum Method {
 }
 
 impl Method {
-    /// The method from its name, matched case-sensitively as RFC 3261 requires.
+    /// The method from its name, matched case-sensitively as RFC 3261 requires; any name not
+    /// in the table of [`crate::names`] is [`Method::Other`].
     pub fn from_name(name: &str) -> Method {
-        match name {
-            "INVITE" => Method::Invite,
-            "BYE" => Method::Bye,
-            "UPDATE" => Method::Update,
-            "REFER" => Method::Refer,
-            "MESSAGE" => Method::Message,
-            "SUBSCRIBE" => Method::Subscribe,
-            "NOTIFY" => Method::Notify,
-            _ => Method::Other,
-        }
-    }
-
-    /// The method's name (`"OTHER"` for [`Method::Other`]).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Invite => "INVITE",
-            Method::Bye => "BYE",
-            Method::Update => "UPDATE",
-            Method::Refer => "REFER",
-            Method::Message => "MESSAGE",
-            Method::Subscribe => "SUBSCRIBE",
-            Method::Notify => "NOTIFY",
-            Method::Other => "OTHER",
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        name.parse().unwrap_or(Method::Other)
     }
 }
 

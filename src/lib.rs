@@ -67,7 +67,8 @@
 //! | [`grammar`] | header value grammars | RFC 3326, 3841, 4028, 4975, 6050, 6665 |
 //! | [`headers`] | how a SIP stack hands headers over | RFC 3261 §7.3 |
 //! | [`invariants`] | the promises every session keeps, as a checker | SPEC.md BYE-T, LIM-1 |
-//! | [`script`] | the scenario language of `SCENARIOS.md` | |
+//! | [`names`] | the names of the closed sets (methods, procedures, roles, flags, objects), printed and parsed from one table each | |
+//! | [`script`] | the scenario language of `docs/scenarios.md` | |
 //!
 //! Requirement IDs (BYE-1d, REC-5ii, …) refer to the project's `SPEC.md`; `CONFORMANCE.md` maps
 //! each to its tests.
@@ -83,6 +84,7 @@ pub mod headers;
 pub mod invariants;
 mod leg;
 pub mod msrp;
+pub mod names;
 pub mod record;
 #[cfg(feature = "rsip")]
 pub mod rsip_adapter;

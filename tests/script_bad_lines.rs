@@ -17,48 +17,68 @@ fn script_file(text: &str) -> PathBuf {
     common::script_file("bad-lines", text)
 }
 
-/// One bad line of each kind: what comes before it, the line, the `ErrorKind` variant, and a
-/// piece of the reason it must give.
-const BAD_LINES: &[(&str, &str, &str, &str)] = &[
-    ("session\n", "frobnicate now", "UnknownWord", "unknown line \"frobnicate\""),
-    ("route INVITE\n", "session", "SessionNotFirst", "must come first"),
-    ("session\n", "session", "SessionTwice", "the first is on line 1"),
-    ("# c\n", "session role", "NotKeyValue", "expected key=value"),
-    ("", "session colour=blue", "UnknownKey", "unknown session key \"colour\""),
-    ("", "session role=proxy role=b2bua", "DuplicateKey", "\"role\" given twice"),
-    ("", "session role=admin", "BadValue", "bad value \"admin\" for role"),
-    ("", "session role=proxy iwf=2", "ProxyWithIwf", "cannot have iwf=2"),
-    ("", "session max-message=0", "Config", "refuses this configuration"),
-    ("session\n", "-> remote BYE", "OutputBeforeInput", "must follow an input"),
-    ("\n\n", "<- client BYE", "NoSession", "needs a session line"),
-    ("session\n", "<- alice BYE", "UnknownLeg", "unknown leg \"alice\""),
-    ("session\n", "<- iwf3 BYE", "NoSuchLeg", "no leg iwf3"),
-    ("session\n", "<- client FROB", "BadMethod", "unexpected method \"FROB\""),
-    ("session\n", "<- client 99 BYE", "BadStatus", "bad status \"99\""),
-    ("session\n", "@ advance", "Expected", "expected whole seconds"),
-    ("session\n", "@ stored nothing uid=1", "UnknownObject", "unknown object \"nothing\""),
-    ("session\n", "@ delivered ab", "BadMessageId", "bad message id \"ab\""),
-    ("session\n", "<- client INVITE | no-colon-here", "BadHeader", "bad header \"no-colon-here\""),
-    (
-        "session\n",
-        "<- client MSRP SEND | Message-ID:| abcd | Continuation: $",
-        "BarAtValueEdge",
-        "starts or ends with '|'",
+/// One bad line of a script: what comes before it, the line, what comes after it, the
+/// `ErrorKind` variant, and a piece of the reason it must give.
+struct BadLine {
+    before: &'static str,
+    line: &'static str,
+    after: &'static str,
+    kind: &'static str,
+    why: &'static str,
+}
+
+/// A bad line between `before` and one input (`<- client BYE`).
+const fn bad(before: &'static str, line: &'static str, kind: &'static str, why: &'static str) -> BadLine {
+    BadLine { before, line, after: "<- client BYE\n", kind, why }
+}
+
+const S: &str = "session\n";
+const S_BYE: &str = "session\n<- client BYE\n";
+
+/// One bad line of each kind. To cover a new `ErrorKind`, add a row.
+const BAD_LINES: &[BadLine] = &[
+    bad(S, "frobnicate now", "UnknownWord", "unknown line \"frobnicate\""),
+    bad("route INVITE\n", "session", "SessionNotFirst", "must come first"),
+    bad(S, "session", "SessionTwice", "the first is on line 1"),
+    bad("# c\n", "session role", "NotKeyValue", "expected key=value"),
+    bad("", "session colour=blue", "UnknownKey", "unknown session key \"colour\""),
+    bad("", "session role=proxy role=b2bua", "DuplicateKey", "\"role\" given twice"),
+    bad("", "session role=admin", "BadValue", "bad value \"admin\" for role: expected b2bua or proxy"),
+    bad("", "session role=proxy iwf=2", "ProxyWithIwf", "cannot have iwf=2"),
+    bad("", "session max-message=0", "Config", "refuses this configuration"),
+    bad(S, "-> remote BYE", "OutputBeforeInput", "must follow an input"),
+    bad("\n\n", "<- client BYE", "NoSession", "needs a session line"),
+    bad(S, "<- alice BYE", "UnknownLeg", "unknown leg \"alice\""),
+    bad(S, "<- iwf3 BYE", "NoSuchLeg", "no leg iwf3"),
+    bad(
+        S,
+        "<- client FROB",
+        "BadMethod",
+        "unexpected method \"FROB\": expected BYE, INVITE, REFER or UPDATE",
     ),
-    ("session\n", "@ stored ft-history uid=|bc-1", "BarAtValueEdge", "starts or ends with '|'"),
-    ("session\n", "@ stored ft-history uid=abc|", "BarAtValueEdge", "starts or ends with '|'"),
-    ("session\n", "@ advance 3 | X: y", "NoHeadersAllowed", "takes no headers"),
-    ("session\n<- client BYE\n", "-> remote BYE | body: x", "BodyNotAllowed", "takes no body"),
-    (
-        "session\n",
-        "<- client MSRP SEND | Message-ID: abcd | Message-ID: efgh",
-        "DuplicateHeader",
-        "given twice",
-    ),
-    ("session\n", "<- client MSRP SEND | Colour: red", "UnknownMsrpHeader", "unknown MSRP header \"Colour\""),
-    ("session\n<- client BYE\n", "== explode", "UnknownAction", "unknown local action \"explode\""),
-    ("session\n<- client BYE\n", "== create-folder attic", "BadFolder", "bad folder \"attic\""),
-    ("route INVITE\n", "== route teleport", "UnknownProcedure", "unknown procedure \"teleport\""),
+    bad(S, "<- client 99 BYE", "BadStatus", "bad status \"99\""),
+    bad(S, "@ advance", "Expected", "expected whole seconds"),
+    bad(S, "@ stored nothing uid=1", "UnknownObject", "unknown object \"nothing\""),
+    bad(S, "@ delivered ab", "BadMessageId", "bad message id \"ab\""),
+    bad(S, "<- client INVITE | no-colon-here", "BadHeader", "bad header \"no-colon-here\""),
+    bad(S, "<- client MSRP SEND | Message-ID:| abcd", "BarAtValueEdge", "starts or ends with '|'"),
+    bad(S, "@ stored ft-history uid=|bc-1", "BarAtValueEdge", "starts or ends with '|'"),
+    bad(S, "@ stored ft-history uid=abc|", "BarAtValueEdge", "starts or ends with '|'"),
+    bad(S, "@ advance 3 | X: y", "NoHeadersAllowed", "takes no headers"),
+    bad(S_BYE, "-> remote BYE | body: x", "BodyNotAllowed", "takes no body"),
+    bad(S, "<- client MSRP SEND | Message-ID: abcd | Message-ID: efgh", "DuplicateHeader", "given twice"),
+    bad(S, "<- client MSRP SEND | Colour: red", "UnknownMsrpHeader", "unknown MSRP header \"Colour\""),
+    bad(S_BYE, "== explode", "UnknownAction", "unknown local action \"explode\""),
+    bad(S_BYE, "== create-folder attic", "BadFolder", "bad folder \"attic\""),
+    bad("route INVITE\n", "== route teleport", "UnknownProcedure", "unknown procedure \"teleport\""),
+    // Only comments and a session line: nothing to run, reported on the session line.
+    BadLine {
+        before: "# c\n",
+        line: "session kind=group",
+        after: "# no input\n",
+        kind: "NoInput",
+        why: "no input",
+    },
 ];
 
 /// The variants of `cpm_pf::script::ErrorKind`, read from its source so that a new kind of bad
@@ -77,39 +97,71 @@ fn error_kinds() -> BTreeSet<String> {
 
 #[test]
 fn every_kind_of_bad_line_has_an_example() {
-    let covered: BTreeSet<String> = BAD_LINES.iter().map(|(_, _, kind, _)| (*kind).to_owned()).collect();
+    let covered: BTreeSet<String> = BAD_LINES.iter().map(|b| b.kind.to_owned()).collect();
     assert_eq!(covered, error_kinds());
 }
 
 #[test]
 fn every_kind_of_bad_line_exits_2_with_file_line_and_why() {
-    for (before, line, kind, why) in BAD_LINES {
-        let text = format!("{before}{line}\n<- client BYE\n");
+    for BadLine { before, line, after, kind, why } in BAD_LINES {
+        let text = format!("{before}{line}\n{after}");
         let line_no = before.matches('\n').count() + 1;
         // The parser names the line and the kind.
         let e = Script::parse(&text).unwrap_err();
         assert_eq!(e.line, line_no, "{line:?}");
         let variant = format!("{:?}", e.kind);
         assert!(variant.starts_with(kind), "{line:?}: {variant}, not {kind}");
-
-        let path = script_file(&text);
-        let p = path.to_str().unwrap();
-        for args in [&["--check", p][..], &[p][..]] {
-            let (code, out, err) = run(args);
-            assert_eq!(code, EXIT_ERROR, "{args:?} on {line:?}");
-            let prefix = format!("{p}:{line_no}: ");
-            assert!(err.starts_with(&prefix), "{line:?}: {err:?} does not start with {prefix:?}");
-            assert!(err.contains(why), "{line:?}: {err:?} does not say {why:?}");
-            assert_eq!(err.lines().count(), 1, "one line per error: {err:?}");
-            assert!(!err.contains("panicked"), "{err}");
-            if args[0] == "--check" {
-                assert!(out.ends_with(&format!("FAIL {p}\n0 passed, 1 failed\n")), "{out}");
-            } else {
-                assert_eq!(out, "");
-            }
-        }
-        let _ = std::fs::remove_file(&path);
+        exits_2_naming(&text, line_no, why);
     }
+}
+
+/// `replay` (with and without `--check`) on a file holding `text` exits 2 with one line
+/// `FILE:LINE: …why…` on standard error; with `--check`, the file counts as failed.
+fn exits_2_naming(text: &str, line_no: usize, why: &str) {
+    let path = script_file(text);
+    let p = path.to_str().unwrap();
+    for args in [&["--check", p][..], &[p][..]] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, EXIT_ERROR, "{args:?} on {text:?}");
+        let prefix = format!("{p}:{line_no}: ");
+        assert!(err.starts_with(&prefix), "{err:?} does not start with {prefix:?}");
+        assert!(err.contains(why), "{err:?} does not say {why:?}");
+        assert_eq!(err.lines().count(), 1, "one line per error: {err:?}");
+        assert!(!err.contains("panicked"), "{err}");
+        if args[0] == "--check" {
+            assert!(out.ends_with(&format!("FAIL {p}\n0 passed, 1 failed\n")), "{out}");
+        } else {
+            assert_eq!(out, "");
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Scripts with no input line at all: a script error on line 1 (or on the session line).
+#[test]
+fn a_script_without_input_exits_2() {
+    for (text, line_no) in
+        [("", 1), ("# only a comment\n\n", 1), ("\n# c\nsession\n", 3), ("session iwf=1\n!! x\n", 1)]
+    {
+        exits_2_naming(text, line_no, "the script has no input line");
+    }
+}
+
+/// An error quotes at most 200 characters of the line, cut at a character (not a byte) and
+/// marked with `…`; the rest of the message is kept.
+#[test]
+fn errors_quote_at_most_200_characters() {
+    for (unit, n) in [("x", 500), ("é", 300), ("漢", 201), ("🦀", 1000)] {
+        let word = unit.repeat(n);
+        let text = format!("session\n{word}\n<- client BYE\n");
+        let quoted = format!("\"{}…\"", unit.repeat(200));
+        exits_2_naming(&text, 2, &format!("unknown line {quoted}: expected session"));
+        let header = format!("session\n<- client INVITE | {word}\n");
+        exits_2_naming(&header, 2, &format!("bad header {quoted}: expected Name: value"));
+    }
+    // 200 characters exactly are quoted whole.
+    let word = "y".repeat(200);
+    exits_2_naming(&format!("session\n{word}\n"), 2, &format!("unknown line \"{word}\": expected"));
 }
 
 #[test]

@@ -1,6 +1,6 @@
-//! The replay command line: exit codes, `FILE:LINE:` errors, summaries. Tested through
-//! `cpm_pf::script::replay` (what `examples/replay.rs` calls), and through the example binary
-//! itself when `cargo test` has built it.
+//! The replay command line: exit codes, `FILE:LINE:` errors, summaries, `--help`. Tested
+//! through `cpm_pf::script::replay` (what `src/bin/replay.rs` calls), and through the binary
+//! itself when the test run built it (`--features cli`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -9,7 +9,7 @@ use cpm_pf::script::{EXIT_DIFFERED, EXIT_ERROR, EXIT_OK};
 
 mod common;
 
-use common::run;
+use common::{replay_binary, run, under_ci};
 
 /// Writes `text` to a fresh file in the temporary directory.
 fn script_file(name: &str, text: &str) -> PathBuf {
@@ -41,7 +41,38 @@ fn an_unreadable_file_or_bad_usage_exits_2() {
     assert_eq!(run(&[]).0, EXIT_ERROR);
     assert_eq!(run(&["--check"]).0, EXIT_ERROR);
     assert_eq!(run(&["--frobnicate", "x.scn"]).0, EXIT_ERROR);
-    assert_eq!(run(&["--help"]).0, EXIT_OK);
+    // After `--`, a word that looks like an option is a file.
+    let (code, _, err) = run(&["--", "--check"]);
+    assert_eq!(code, EXIT_ERROR);
+    assert!(err.starts_with("--check: cannot read"), "{err}");
+}
+
+#[test]
+fn help_lists_usage_options_exit_codes_and_where_the_syntax_is() {
+    for flag in ["--help", "-h"] {
+        for args in [&[flag][..], &["--check", flag, "x.scn"][..]] {
+            let (code, out, err) = run(args);
+            assert_eq!((code, err.as_str()), (EXIT_OK, ""), "{args:?}");
+            for needle in [
+                "usage: replay FILE...",
+                "replay --check FILE...",
+                "--check ",
+                "-h, --help",
+                "docs/scenarios.md",
+                "0  every script passed",
+                "1  a step produced something other than what was expected",
+                "2  a script error (reported as FILE:LINE: why), an unreadable file, or bad usage",
+            ] {
+                assert!(out.contains(needle), "{args:?}: no {needle:?} in\n{out}");
+            }
+            // Only options that exist are listed.
+            assert!(!out.contains("--store-dir"), "{out}");
+        }
+    }
+    // Bad usage prints the same text, on standard error, and exits 2.
+    let (code, out, err) = run(&["--frobnicate"]);
+    assert_eq!((code, out.as_str()), (EXIT_ERROR, ""));
+    assert!(err.starts_with("unknown option --frobnicate\nusage: replay"), "{err}");
 }
 
 // `@ advance` with no deadline pending produces nothing, so these run without the session
@@ -76,26 +107,22 @@ fn printing_a_trace() {
     assert_eq!(out, "session kind=group\n@ advance 10\n@ advance 5\n");
 }
 
-/// The example binary, when `cargo test` built it next to this test (`target/*/examples`).
-fn example_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?.join("examples");
-    let path = dir.join(format!("replay{}", std::env::consts::EXE_SUFFIX));
-    path.is_file().then_some(path)
-}
-
 #[test]
-fn the_example_binary_exits_2_on_a_syntax_error() {
-    let Some(bin) = example_binary() else {
-        eprintln!("skipped: the replay example is not built (run the whole `cargo test`)");
+fn the_binary_exits_2_on_a_syntax_error_and_0_on_help() {
+    let Some(bin) = replay_binary() else {
+        assert!(!under_ci(), "CI=true: the replay binary must be built (cargo test --all-features)");
+        eprintln!("skipped: the replay binary is not built (cargo test --features cli)");
         return;
     };
     let path = script_file("binary", SYNTAX_ERROR);
     let p = path.to_str().unwrap();
-    let output = Command::new(bin).args(["--check", p]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    let output = Command::new(&bin).args(["--check", p]).output().unwrap();
+    assert_eq!(output.status.code(), Some(EXIT_ERROR));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.starts_with(&format!("{p}:4: ")), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.lines().last() == Some("0 passed, 1 failed"), "{stdout}");
+    let help = Command::new(&bin).arg("--help").output().unwrap();
+    assert_eq!(help.status.code(), Some(EXIT_OK));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("docs/scenarios.md"));
 }

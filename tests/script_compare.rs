@@ -1,34 +1,10 @@
 //! Comparison without a session: expected lines against synthetic produced lines, as multisets.
 
-use cpm_pf::script::{compare, compare_outputs, OutputLine, Script, StepTrace, Trace, TraceLine};
+use cpm_pf::script::{compare, compare_outputs, Script, Trace};
 
-fn lines(v: &[&str]) -> Vec<OutputLine> {
-    v.iter().map(|l| l.parse().unwrap()).collect()
-}
+mod common;
 
-/// A trace for `script` whose steps produced `produced[i]` (`!!` lines become diagnostics).
-fn trace(script: &Script, produced: &[&[&str]]) -> Trace {
-    Trace {
-        session: script.session.as_ref().map(|s| s.text.clone()),
-        steps: script
-            .steps
-            .iter()
-            .zip(produced)
-            .map(|(step, lines)| StepTrace {
-                line: step.line,
-                input: step.text.clone(),
-                lines: lines
-                    .iter()
-                    .map(|l| match l.strip_prefix("!! ") {
-                        Some(d) => TraceLine::Diagnostic(d.to_owned()),
-                        None => TraceLine::Output(l.parse().unwrap()),
-                    })
-                    .collect(),
-                violations: Vec::new(),
-            })
-            .collect(),
-    }
-}
+use common::{output_lines as lines, trace_of as trace};
 
 const SCRIPT: &str = "session iwf=2\n\
                       <- client BYE\n\

@@ -5,21 +5,16 @@ use std::time::Duration;
 use cpm_pf::grammar::message_id::MessageId;
 use cpm_pf::msrp::Continuation;
 use cpm_pf::script::{ErrorKind, Script, StepInput};
-use cpm_pf::{Kind, Leg, Method, ObjectRef, Policy, Preferences, Role, Side};
+use cpm_pf::{Config, Kind, Leg, Method, ObjectRef, Policy, Preferences, Role, Side};
 
-fn parse(text: &str) -> Script {
-    match Script::parse(text) {
-        Ok(s) => s,
-        Err(e) => panic!("{text:?} should parse: {e}"),
-    }
-}
+mod common;
 
-/// The error of a script that must not parse: its line and kind.
-fn error(text: &str) -> (usize, ErrorKind) {
-    match Script::parse(text) {
-        Ok(s) => panic!("{text:?} should not parse: {s:?}"),
-        Err(e) => (e.line, e.kind),
-    }
+use common::{script as parse, script_error as error};
+
+/// The configuration of a `session` line (given with its trailing newline), in a script
+/// completed by one input so that it parses.
+fn config(session_line: &str) -> Config {
+    parse(&format!("{session_line}@ advance 0\n")).session.expect("a session line").config
 }
 
 fn input(text: &str) -> StepInput {
@@ -44,16 +39,19 @@ fn blank_comment_and_diagnostic_lines_are_ignored() {
 }
 
 #[test]
-fn empty_script_has_no_steps() {
-    let s = parse("# nothing\n");
-    assert!(s.session.is_none());
-    assert!(s.steps.is_empty());
+fn a_script_without_input_is_an_error_on_its_session_line_or_line_1() {
+    assert_eq!(error(""), (1, ErrorKind::NoInput));
+    assert_eq!(error("# nothing\n"), (1, ErrorKind::NoInput));
+    assert_eq!(error("session\n"), (1, ErrorKind::NoInput));
+    assert_eq!(error("# c\n\nsession kind=group\n# x\n!! y\n"), (3, ErrorKind::NoInput));
+    // One input of any kind is enough.
+    assert_eq!(parse("session\n@ advance 0\n").steps.len(), 1);
+    assert_eq!(parse("route MESSAGE\n").steps.len(), 1);
 }
 
 #[test]
 fn session_defaults() {
-    let s = parse("session\n");
-    let c = &s.session.unwrap().config;
+    let c = &config("session\n");
     assert_eq!(c.role, Role::B2bua);
     assert_eq!(c.kind, Kind::OneToOne);
     assert_eq!(c.side, Side::Originating);
@@ -81,7 +79,8 @@ fn every_session_key() {
          policy=long-lived-restart,iwf-bye-closes-streams,live-recording,skip-services-on-iari \
          contribution-id=abc conversation-id=conv-1 peer=sip:bob@example.com history-folder=exists \
          ft-in-session=yes \
-         session-expires=90 max-message=10 max-partial=2 max-buffered=20 store-timeout=7\n",
+         session-expires=90 max-message=10 max-partial=2 max-buffered=20 store-timeout=7\n\
+         @ advance 0\n",
     );
     let line = s.session.unwrap();
     assert_eq!(line.line, 1);
@@ -101,15 +100,14 @@ fn every_session_key() {
     assert_eq!((c.limits.max_message, c.limits.max_partial, c.limits.max_buffered), (10, 2, 20));
     assert_eq!(c.store_timeout, Duration::from_secs(7));
 
-    let c = parse("session role=proxy kind=group side=originating history-folder=absent ft-in-session=no session-expires=none\n")
-        .session
-        .unwrap()
-        .config;
+    let c = config(
+        "session role=proxy kind=group side=originating history-folder=absent ft-in-session=no \
+         session-expires=none\n",
+    );
     assert_eq!(c.role, Role::Proxy);
     assert_eq!(c.kind, Kind::Group);
     assert_eq!(c.session_expires, None);
-    let c =
-        parse("session kind=one-to-one prefs=allow-defer policy=live-recording\n").session.unwrap().config;
+    let c = config("session kind=one-to-one prefs=allow-defer policy=live-recording\n");
     assert_eq!(c.prefs, Preferences::ALLOW_DEFER);
     assert_eq!(c.policy, Policy::LIVE_RECORDING);
 }
@@ -151,7 +149,7 @@ fn session_key_errors() {
 fn proxy_with_iwf_is_an_error() {
     assert_eq!(error("session role=proxy iwf=2\n"), (1, ErrorKind::ProxyWithIwf(2)));
     assert_eq!(error("session iwf=1 role=proxy\n"), (1, ErrorKind::ProxyWithIwf(1)));
-    parse("session role=proxy iwf=0\n");
+    assert_eq!(config("session role=proxy iwf=0\n").role, Role::Proxy);
 }
 
 #[test]
@@ -159,7 +157,7 @@ fn session_must_be_first_and_once() {
     assert_eq!(error("session\n<- client BYE\nsession\n"), (3, ErrorKind::SessionTwice(1)));
     assert_eq!(error("route MESSAGE\nsession\n"), (2, ErrorKind::SessionNotFirst));
     // Comments and diagnostics before it are fine.
-    parse("# x\n!! y\nsession\n");
+    assert_eq!(parse("# x\n!! y\nsession\n<- client BYE\n").session.map(|s| s.line), Some(3));
 }
 
 #[test]
@@ -249,7 +247,7 @@ fn responses() {
         input("session\n<- client 699 INVITE\n"),
         StepInput::Response { leg: Leg::Client, status: 699, method: Method::Invite }
     );
-    // The SUBSCRIBE the PF sends may be answered (SCENARIOS.md "Inputs").
+    // The SUBSCRIBE the PF sends may be answered (docs/scenarios.md "Inputs").
     assert_eq!(
         input("session\n<- remote 481 SUBSCRIBE\n"),
         StepInput::Response { leg: Leg::Remote, status: 481, method: Method::Subscribe }

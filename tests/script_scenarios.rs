@@ -1,22 +1,14 @@
 //! Every scenario file runs in `cargo test`: the project's own (`tests/scenarios/*.scn`, one or
 //! more per requirement ID, named after it) and the shared ones (`../shared/scenarios/*.scn`,
-//! when that folder exists) except those listed in `tests/PENDING`.
+//! when that folder exists; under `CI=true` it must) except those listed in `tests/PENDING`.
 
 use std::path::{Path, PathBuf};
 
 use cpm_pf::script::{check, check_file, load, Script};
 
-fn scn_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "scn"))
-        .collect();
-    files.sort();
-    files
-}
+mod common;
+
+use common::{scn_files, shared_scenarios};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -51,14 +43,11 @@ fn every_project_scenario_passes() {
     assert!(failures.is_empty(), "\n{failures}");
 }
 
+/// Skipped (saying so) when `../shared/scenarios` is missing, except under `CI=true`, where it
+/// fails.
 #[test]
 fn every_shared_scenario_not_pending_passes() {
-    let dir = manifest_dir().join("../shared/scenarios");
-    let files = scn_files(&dir);
-    if files.is_empty() {
-        eprintln!("skipped: {} not found", dir.display());
-        return;
-    }
+    let Some((dir, files)) = shared_scenarios() else { return };
     let pending = pending();
     for name in &pending {
         assert!(dir.join(name).exists(), "tests/PENDING names {name}, which is not a shared scenario");
@@ -71,9 +60,11 @@ fn every_shared_scenario_not_pending_passes() {
     assert!(failures.is_empty(), "\n{failures}");
 }
 
+/// Skipped (saying so) when `../shared/scenarios` is missing, except under `CI=true`.
 #[test]
 fn every_shared_scenario_parses() {
-    for path in scn_files(&manifest_dir().join("../shared/scenarios")) {
+    let Some((_, files)) = shared_scenarios() else { return };
+    for path in files {
         let script = load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(!script.steps.is_empty(), "{} has no steps", path.display());
     }

@@ -1,15 +1,31 @@
-//! The command line of `examples/replay.rs`, as a function so that it can be tested without
-//! building the example.
+//! The command line of the `replay` binary (`src/bin/replay.rs`, feature `cli`), as a function
+//! so that it can be tested without building the binary.
 
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::diff::{check, load};
+use super::parse::Script;
 use super::run::run;
 
-/// The usage text.
-pub const USAGE: &str = "usage: replay FILE...          print the trace of each script\n       \
-                         replay --check FILE...  compare each script with its expectations";
+/// The usage text: what `--help` prints, and what bad usage prints after its error.
+pub const USAGE: &str = "\
+usage: replay FILE...          print the trace of each script
+       replay --check FILE...  compare each script with its expectations
+
+Runs cpm-pf scenario scripts; the language is documented in docs/scenarios.md.
+
+options:
+  --check      compare each step's outputs with the script's expectations, then print
+               `ok FILE` or `FAIL FILE` per file and `N passed, M failed`
+  -h, --help   print this help and exit 0
+  --           every argument after it is a file
+
+exit codes:
+  0  every script passed (with --check), or every trace was printed
+  1  a step produced something other than what was expected (or broke an invariant,
+     or the library panicked)
+  2  a script error (reported as FILE:LINE: why), an unreadable file, or bad usage";
 
 /// Exit code: every file passed (or every trace was printed).
 pub const EXIT_OK: i32 = 0;
@@ -30,78 +46,109 @@ pub const EXIT_ERROR: i32 = 2;
 ///
 /// Exit codes: [`EXIT_OK`], [`EXIT_DIFFERED`], [`EXIT_ERROR`] (the highest that applies).
 pub fn replay(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let mut check_mode = false;
-    let mut files = Vec::new();
-    for arg in args {
-        match arg.as_str() {
-            "--check" => check_mode = true,
-            "-h" | "--help" => {
-                let _ = writeln!(out, "{USAGE}");
-                return EXIT_OK;
-            }
-            "--" => {}
-            a if a.starts_with('-') && a.len() > 1 => {
-                let _ = writeln!(err, "unknown option {a}\n{USAGE}");
-                return EXIT_ERROR;
-            }
-            a => files.push(a),
+    let (check_mode, files) = match parse_args(args) {
+        Args::Run { check, files } => (check, files),
+        Args::Help => {
+            let _ = writeln!(out, "{USAGE}");
+            return EXIT_OK;
         }
-    }
-    if files.is_empty() {
-        let _ = writeln!(err, "{USAGE}");
-        return EXIT_ERROR;
-    }
+        Args::Bad(why) => {
+            let _ = writeln!(err, "{why}{USAGE}");
+            return EXIT_ERROR;
+        }
+    };
     let mut code = EXIT_OK;
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
-        let script = match load(file) {
-            Ok(s) => s,
+        let file_code = match load(file) {
             Err(e) => {
                 let _ = writeln!(err, "{e}");
-                code = EXIT_ERROR;
                 if check_mode {
-                    failed += 1;
                     let _ = writeln!(out, "FAIL {file}");
                 }
-                continue;
+                EXIT_ERROR
             }
+            Ok(script) if check_mode => check_one(file, &script, out, err),
+            Ok(script) => print_one(file, &script, files.len() > 1, out, err),
         };
-        if check_mode {
-            match catch_unwind(AssertUnwindSafe(|| check(&script))) {
-                Ok(report) if report.is_ok() => {
-                    passed += 1;
-                    let _ = writeln!(out, "ok {file}");
-                }
-                Ok(report) => {
-                    failed += 1;
-                    code = code.max(EXIT_DIFFERED);
-                    let _ = write!(out, "{}", report.with_file(*file));
-                    let _ = writeln!(out, "FAIL {file}");
-                }
-                Err(_) => {
-                    failed += 1;
-                    code = code.max(EXIT_DIFFERED);
-                    let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
-                    let _ = writeln!(out, "FAIL {file}");
-                }
-            }
-        } else {
-            match catch_unwind(AssertUnwindSafe(|| run(&script))) {
-                Ok(trace) => {
-                    if files.len() > 1 {
-                        let _ = writeln!(out, "# {file}");
-                    }
-                    let _ = write!(out, "{trace}");
-                }
-                Err(_) => {
-                    code = code.max(EXIT_DIFFERED);
-                    let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
-                }
-            }
+        if check_mode && file_code == EXIT_OK {
+            passed += 1;
+        } else if check_mode {
+            failed += 1;
         }
+        code = code.max(file_code);
     }
     if check_mode {
         let _ = writeln!(out, "{passed} passed, {failed} failed");
     }
     code
+}
+
+/// What the command line asks for.
+enum Args<'a> {
+    /// Print (or, with `check`, check) these files.
+    Run { check: bool, files: Vec<&'a str> },
+    /// `-h` or `--help`.
+    Help,
+    /// Bad usage: why, as a line ending with a newline (or empty).
+    Bad(String),
+}
+
+fn parse_args(args: &[String]) -> Args<'_> {
+    let mut check = false;
+    let mut files = Vec::new();
+    let mut options_done = false;
+    for arg in args {
+        match arg.as_str() {
+            a if options_done => files.push(a),
+            "--check" => check = true,
+            "-h" | "--help" => return Args::Help,
+            "--" => options_done = true,
+            a if a.starts_with('-') && a.len() > 1 => return Args::Bad(format!("unknown option {a}\n")),
+            a => files.push(a),
+        }
+    }
+    if files.is_empty() {
+        return Args::Bad(String::new());
+    }
+    Args::Run { check, files }
+}
+
+/// Checks one loaded script: prints its differing steps and `ok FILE` or `FAIL FILE`; returns
+/// its exit code.
+fn check_one(file: &str, script: &Script, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match catch_unwind(AssertUnwindSafe(|| check(script))) {
+        Ok(report) if report.is_ok() => {
+            let _ = writeln!(out, "ok {file}");
+            EXIT_OK
+        }
+        Ok(report) => {
+            let _ = write!(out, "{}", report.with_file(file));
+            let _ = writeln!(out, "FAIL {file}");
+            EXIT_DIFFERED
+        }
+        Err(_) => {
+            let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
+            let _ = writeln!(out, "FAIL {file}");
+            EXIT_DIFFERED
+        }
+    }
+}
+
+/// Prints the trace of one loaded script (after a `# FILE` line when there are several files);
+/// returns its exit code.
+fn print_one(file: &str, script: &Script, several: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match catch_unwind(AssertUnwindSafe(|| run(script))) {
+        Ok(trace) => {
+            if several {
+                let _ = writeln!(out, "# {file}");
+            }
+            let _ = write!(out, "{trace}");
+            EXIT_OK
+        }
+        Err(_) => {
+            let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
+            EXIT_DIFFERED
+        }
+    }
 }

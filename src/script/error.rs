@@ -4,7 +4,9 @@ use core::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::ConfigError;
+use crate::dispatch::Procedure;
 use crate::grammar::GrammarError;
+use crate::names::{object_names, one_of, quote};
 use crate::Leg;
 
 /// A script that cannot be run: the line (1-based) and what is wrong with it.
@@ -34,7 +36,7 @@ impl ScriptError {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The line starts with a word that is not a line kind.
-    #[error("unknown line {0:?}: expected session, <-, @, route, ->, == or !!")]
+    #[error("unknown line {}: expected session, <-, @, route, ->, == or !!", quote(.0))]
     UnknownWord(String),
     /// A `session` line after another line.
     #[error("the session line must come first")]
@@ -43,23 +45,23 @@ pub enum ErrorKind {
     #[error("a script has one session line; the first is on line {0}")]
     SessionTwice(usize),
     /// A `session` word that is not `key=value`.
-    #[error("expected key=value, found {0:?}")]
+    #[error("expected key=value, found {}", quote(.0))]
     NotKeyValue(String),
     /// A `session` key that does not exist.
-    #[error("unknown session key {0:?}")]
+    #[error("unknown session key {}", quote(.0))]
     UnknownKey(String),
     /// A `session` key given twice.
-    #[error("session key {0:?} given twice")]
+    #[error("session key {} given twice", quote(.0))]
     DuplicateKey(String),
     /// A `session` value the key does not take.
-    #[error("bad value {value:?} for {key}: expected {expected}")]
+    #[error("bad value {} for {key}: expected {expected}", quote(.value))]
     BadValue {
         /// The key.
         key: String,
         /// The value written.
         value: String,
         /// What the key takes.
-        expected: &'static str,
+        expected: String,
     },
     /// `role=proxy` together with `iwf=N`, N > 0.
     #[error("a proxy has no IWF legs: role=proxy cannot have iwf={0}")]
@@ -74,7 +76,7 @@ pub enum ErrorKind {
     #[error("{0} needs a session line at the top of the script")]
     NoSession(&'static str),
     /// A word that is not a leg name.
-    #[error("unknown leg {0:?}: expected client, remote or iwfK")]
+    #[error("unknown leg {}: expected client, remote or iwfK", quote(.0))]
     UnknownLeg(String),
     /// A leg the session does not have.
     #[error("the session has no leg {leg} ({why})")]
@@ -85,18 +87,18 @@ pub enum ErrorKind {
         why: &'static str,
     },
     /// A method the line does not take.
-    #[error("unexpected method {found:?}: expected {expected}")]
+    #[error("unexpected method {}: expected {expected}", quote(.found))]
     BadMethod {
         /// The word written.
         found: String,
         /// What the line takes.
-        expected: &'static str,
+        expected: String,
     },
     /// A status that is not a final response.
-    #[error("bad status {0:?}: expected a final response, 200 to 699")]
+    #[error("bad status {}: expected a final response, 200 to 699", quote(.0))]
     BadStatus(String),
     /// A word or a number missing or out of place.
-    #[error("expected {what}, found {}", if found.is_empty() { "the end of the line" } else { found.as_str() })]
+    #[error("expected {what}, found {}", found_or_end(found))]
     Expected {
         /// What the line needs at this place.
         what: &'static str,
@@ -104,12 +106,10 @@ pub enum ErrorKind {
         found: String,
     },
     /// A Message Store object name that does not exist.
-    #[error(
-        "unknown object {0:?}: expected session-info, group-state, ft-history, chat-message ID or imdn ID"
-    )]
+    #[error("unknown object {}: expected {}", quote(.0), object_names())]
     UnknownObject(String),
     /// A Message-ID that does not follow RFC 4975.
-    #[error("bad message id {id:?}: {error}")]
+    #[error("bad message id {}: {error}", quote(.id))]
     BadMessageId {
         /// The id written.
         id: String,
@@ -117,11 +117,11 @@ pub enum ErrorKind {
         error: GrammarError,
     },
     /// A header segment that is not `Name: value`.
-    #[error("bad header {0:?}: expected Name: value")]
+    #[error("bad header {}: expected Name: value", quote(.0))]
     BadHeader(String),
     /// A header value that starts or ends with `|`: it could not be printed back unambiguously,
     /// since ` | ` separates headers.
-    #[error("header value {0:?} starts or ends with '|', which the ` | ` separator makes ambiguous")]
+    #[error("header value {} starts or ends with '|', which the ` | ` separator makes ambiguous", quote(.0))]
     BarAtValueEdge(String),
     /// Headers on a line that takes none.
     #[error("this line takes no headers")]
@@ -130,25 +130,40 @@ pub enum ErrorKind {
     #[error("this line takes no body")]
     BodyNotAllowed,
     /// A header given twice where once is the most.
-    #[error("header {0} given twice")]
+    #[error("header {} given twice", quote(.0))]
     DuplicateHeader(String),
     /// A header an MSRP SEND line does not take.
     #[error(
-        "unknown MSRP header {0:?}: expected Message-ID, Byte-Range, Continuation, Content-Type or body"
+        "unknown MSRP header {}: expected Message-ID, Byte-Range, Continuation, Content-Type or body",
+        quote(.0)
     )]
     UnknownMsrpHeader(String),
     /// A local action (`==`) that does not exist.
     #[error(
-        "unknown local action {0:?}: expected release-media, create-folder, store, intercept, defer, \
-         deliver, terminated or route"
+        "unknown local action {}: expected release-media, create-folder, store, intercept, defer, \
+         deliver, terminated or route",
+        quote(.0)
     )]
     UnknownAction(String),
     /// A folder that is neither `conversation:PEER` nor `session-history:ID`.
-    #[error("bad folder {0:?}: expected conversation:PEER or session-history:CONTRIBUTION-ID")]
+    #[error("bad folder {}: expected conversation:PEER or session-history:CONTRIBUTION-ID", quote(.0))]
     BadFolder(String),
     /// A routing procedure that does not exist.
-    #[error("unknown procedure {0:?}")]
+    #[error("unknown procedure {}: expected {} or invalid", quote(.0), one_of(Procedure::NAMES))]
     UnknownProcedure(String),
+    /// A script with no input line: nothing would be run or checked. Reported on the session
+    /// line, or on line 1 when there is none.
+    #[error("the script has no input line (<-, @ or route): nothing would be run or checked")]
+    NoInput,
+}
+
+/// What an [`ErrorKind::Expected`] found: the quoted word, or the end of the line.
+fn found_or_end(found: &str) -> String {
+    if found.is_empty() {
+        "the end of the line".to_owned()
+    } else {
+        quote(found)
+    }
 }
 
 /// A script file that cannot be checked: unreadable, or with a script error.

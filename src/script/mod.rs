@@ -1,7 +1,7 @@
 //! The scenario language: drive a [`Session`](crate::Session) with a plain-text script, render
 //! what the library decides, and compare it with what the script expects.
 //!
-//! The language is specified in `SCENARIOS.md`; in short, every non-blank line that does not
+//! The language is specified in `docs/scenarios.md`; in short, every non-blank line that does not
 //! start with `#` is one of:
 //!
 //! | starts with | what it is |
@@ -25,7 +25,9 @@
 //! on every run.
 //!
 //! The runner holds no protocol logic: [`Script::parse`] builds typed inputs, [`run`] calls the
-//! library and [`render_action`] renders its actions. Comparison ([`compare`],
+//! library and [`render_action`] renders its actions with their `Display`
+//! ([`Action`](crate::Action)); every name a line uses (legs, methods, objects, procedures,
+//! session values) is read and printed with the library's own tables ([`crate::names`]). Comparison ([`compare`],
 //! [`compare_outputs`]) works on rendered lines and needs no session.
 //!
 //! ```
@@ -57,6 +59,10 @@
 //! assert_eq!(report.to_string(), "bye.scn:2: <- client BYE\n  missing: -> iwf1 BYE\n");
 //! # let _: Option<OutputLine> = None;
 //! ```
+//!
+//! A script needs at least one input line (`<-`, `@` or `route`); one without is a script
+//! error. The command line is [`replay`] (binary `replay`, feature `cli`:
+//! `cargo run --features cli --bin replay -- --help`).
 //!
 //! Test authors run scenario files with [`check_file`]:
 //!

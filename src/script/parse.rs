@@ -1,11 +1,13 @@
-//! Script text to [`Script`]: every line kind of SCENARIOS.md, checked before anything runs.
+//! Script text to [`Script`]: every line kind of docs/scenarios.md, checked before anything runs.
 
 use std::time::Duration;
 
-use crate::config::{Config, Kind, Policy, Preferences, Role, Side};
+use crate::config::{Config, Policy, Role};
+use crate::dispatch::Procedure;
 use crate::grammar::message_id::MessageId;
 use crate::headers::names;
 use crate::msrp::Continuation;
+use crate::names::{one_of, parse_flags, ObjectRefError, UnknownName};
 use crate::{Leg, Method, ObjectRef, Session};
 
 use super::error::{ErrorKind, ScriptError};
@@ -141,7 +143,9 @@ pub enum StepInput {
 }
 
 impl Script {
-    /// Parses a script. Never panics; the first problem found is returned with its line.
+    /// Parses a script. Never panics; the first problem found is returned with its line. A
+    /// script without any input line (only a `session` line, comments, or nothing) is an error
+    /// too: it would check nothing.
     ///
     /// ```
     /// use cpm_pf::script::{Script, StepInput};
@@ -166,6 +170,10 @@ impl Script {
             let parsed = script.parse_line(text, seen_other).map_err(|kind| ScriptError::new(line, kind))?;
             script.push(line, text, parsed)?;
             seen_other = true;
+        }
+        if script.steps.is_empty() {
+            let line = script.session.as_ref().map_or(1, |s| s.line);
+            return Err(ScriptError::new(line, ErrorKind::NoInput));
         }
         Ok(script)
     }
@@ -271,6 +279,8 @@ fn no_headers(parts: &Parts<'_>) -> Result<(), ErrorKind> {
     Ok(())
 }
 
+/// The `session` line's words: each `key=value`, each key at most once, then the checks that
+/// concern several keys.
 fn parse_session(rest: &str) -> Result<Config, ErrorKind> {
     let mut config = Config::default();
     let mut seen: Vec<&str> = Vec::new();
@@ -282,109 +292,73 @@ fn parse_session(rest: &str) -> Result<Config, ErrorKind> {
             return Err(ErrorKind::DuplicateKey(key.to_owned()));
         }
         seen.push(key);
-        let bad = |expected: &'static str| ErrorKind::BadValue {
-            key: key.to_owned(),
-            value: value.to_owned(),
-            expected,
-        };
-        match key {
-            "role" => {
-                config.role = match value {
-                    "b2bua" => Role::B2bua,
-                    "proxy" => Role::Proxy,
-                    _ => return Err(bad("b2bua or proxy")),
-                }
-            }
-            "kind" => {
-                config.kind = match value {
-                    "one-to-one" => Kind::OneToOne,
-                    "group" => Kind::Group,
-                    "file-transfer" => Kind::FileTransfer,
-                    _ => return Err(bad("one-to-one, group or file-transfer")),
-                }
-            }
-            "side" => {
-                config.side = match value {
-                    "originating" => Side::Originating,
-                    "terminating" => Side::Terminating,
-                    _ => return Err(bad("originating or terminating")),
-                }
-            }
-            "iwf" => config.iwfs = value.parse().map_err(|_| bad("a number of IWFs from 0 to 255"))?,
-            "prefs" => {
-                const NAMES: [(&str, Preferences); 3] = [
-                    ("allow-offline-storage", Preferences::ALLOW_OFFLINE_STORAGE),
-                    ("allow-store", Preferences::ALLOW_STORE),
-                    ("allow-defer", Preferences::ALLOW_DEFER),
-                ];
-                config.prefs = flag_list(value, &NAMES)
-                    .ok_or(bad("a comma list of allow-offline-storage, allow-store, allow-defer"))?;
-            }
-            "policy" => {
-                const NAMES: [(&str, Policy); 4] = [
-                    ("long-lived-restart", Policy::LONG_LIVED_RESTART),
-                    ("iwf-bye-closes-streams", Policy::IWF_BYE_CLOSES_STREAMS),
-                    ("live-recording", Policy::LIVE_RECORDING),
-                    ("skip-services-on-iari", Policy::SKIP_SERVICES_ON_IARI),
-                ];
-                config.policy = flag_list(value, &NAMES).ok_or(bad(
-                    "a comma list of long-lived-restart, iwf-bye-closes-streams, live-recording, \
-                     skip-services-on-iari",
-                ))?;
-            }
-            "contribution-id" => {
-                if value.is_empty() {
-                    return Err(bad("a token"));
-                }
-                config.contribution_id = Some(value.into());
-            }
-            "conversation-id" => {
-                if value.is_empty() {
-                    return Err(bad("a token"));
-                }
-                config.conversation_id = Some(value.into());
-            }
-            "peer" => {
-                if value.is_empty() {
-                    return Err(bad("a URI"));
-                }
-                config.peer = Some(value.into());
-            }
-            "history-folder" => {
-                config.history_folder_exists = match value {
-                    "exists" => true,
-                    "absent" => false,
-                    _ => return Err(bad("exists or absent")),
-                }
-            }
-            "ft-in-session" => {
-                config.ft_in_session = match value {
-                    "yes" => true,
-                    "no" => false,
-                    _ => return Err(bad("yes or no")),
-                }
-            }
-            "session-expires" => {
-                config.session_expires = match value {
-                    "none" => None,
-                    _ => Some(Duration::from_secs(value.parse().map_err(|_| bad("seconds or none"))?)),
-                }
-            }
-            "max-message" => config.limits.max_message = value.parse().map_err(|_| bad("bytes"))?,
-            "max-partial" => {
-                config.limits.max_partial = value.parse().map_err(|_| bad("a number of messages"))?
-            }
-            "max-buffered" => config.limits.max_buffered = value.parse().map_err(|_| bad("bytes"))?,
-            "store-timeout" => {
-                config.store_timeout = Duration::from_secs(value.parse().map_err(|_| bad("seconds"))?)
-            }
-            _ => return Err(ErrorKind::UnknownKey(key.to_owned())),
-        }
+        set_key(&mut config, key, value)?;
     }
     if config.role == Role::Proxy && config.iwfs > 0 {
         return Err(ErrorKind::ProxyWithIwf(config.iwfs));
     }
     Ok(config)
+}
+
+/// A `session` value the key does not take.
+fn bad_value(key: &str, value: &str, expected: impl Into<String>) -> ErrorKind {
+    ErrorKind::BadValue { key: key.to_owned(), value: value.to_owned(), expected: expected.into() }
+}
+
+/// Sets one `session` key: a name from one of the library's tables ([`crate::names`]), an
+/// identity, a yes/no switch or a number.
+fn set_key(config: &mut Config, key: &str, value: &str) -> Result<(), ErrorKind> {
+    let named = |e: UnknownName| bad_value(key, value, e.expected);
+    match key {
+        "role" => config.role = value.parse().map_err(named)?,
+        "kind" => config.kind = value.parse().map_err(named)?,
+        "side" => config.side = value.parse().map_err(named)?,
+        "prefs" => config.prefs = parse_flags(value).map_err(named)?,
+        "policy" => config.policy = parse_flags(value).map_err(named)?,
+        "contribution-id" => config.contribution_id = Some(identity(key, value, "a token")?),
+        "conversation-id" => config.conversation_id = Some(identity(key, value, "a token")?),
+        "peer" => config.peer = Some(identity(key, value, "a URI")?),
+        "history-folder" => config.history_folder_exists = switch(key, value, ["exists", "absent"])?,
+        "ft-in-session" => config.ft_in_session = switch(key, value, ["yes", "no"])?,
+        _ => set_number(config, key, value)?,
+    }
+    Ok(())
+}
+
+/// A non-empty identity value.
+fn identity(key: &str, value: &str, expected: &str) -> Result<Box<str>, ErrorKind> {
+    if value.is_empty() {
+        return Err(bad_value(key, value, expected));
+    }
+    Ok(value.into())
+}
+
+/// `on` or `off` as `true` or `false`.
+fn switch(key: &str, value: &str, [on, off]: [&str; 2]) -> Result<bool, ErrorKind> {
+    match value {
+        v if v == on => Ok(true),
+        v if v == off => Ok(false),
+        _ => Err(bad_value(key, value, format!("{on} or {off}"))),
+    }
+}
+
+/// The keys that take a number (`iwf`, the limits, the timers); any other key is unknown.
+fn set_number(config: &mut Config, key: &str, value: &str) -> Result<(), ErrorKind> {
+    let bad = |expected: &str| bad_value(key, value, expected);
+    let seconds = |expected| value.parse().map(Duration::from_secs).map_err(|_| bad(expected));
+    match key {
+        "iwf" => config.iwfs = value.parse().map_err(|_| bad("a number of IWFs from 0 to 255"))?,
+        "session-expires" if value == "none" => config.session_expires = None,
+        "session-expires" => config.session_expires = Some(seconds("seconds or none")?),
+        "store-timeout" => config.store_timeout = seconds("seconds")?,
+        "max-message" => config.limits.max_message = value.parse().map_err(|_| bad("bytes"))?,
+        "max-partial" => {
+            config.limits.max_partial = value.parse().map_err(|_| bad("a number of messages"))?
+        }
+        "max-buffered" => config.limits.max_buffered = value.parse().map_err(|_| bad("bytes"))?,
+        _ => return Err(ErrorKind::UnknownKey(key.to_owned())),
+    }
+    Ok(())
 }
 
 /// A leg name, checked against the legs the session has.
@@ -404,26 +378,21 @@ fn parse_leg(word: Option<&&str>, config: Option<&Config>) -> Result<Leg, ErrorK
     }
 }
 
-const REQUEST_METHODS: &str = "BYE, INVITE, REFER or UPDATE";
+/// The methods of the requests a leg may send the PF (`<- LEG METHOD`).
+const RECEIVED_METHODS: [Method; 4] = [Method::Bye, Method::Invite, Method::Refer, Method::Update];
 
-fn request_method(word: &str) -> Option<Method> {
-    match word {
-        "BYE" => Some(Method::Bye),
-        "INVITE" => Some(Method::Invite),
-        "REFER" => Some(Method::Refer),
-        "UPDATE" => Some(Method::Update),
-        _ => None,
-    }
-}
+/// The methods of the requests the PF sends or forwards: those it receives, and the SUBSCRIBE of
+/// BYE-4i (its response may be written, docs/scenarios.md "Inputs").
+const SENT_METHODS: [Method; 5] =
+    [Method::Bye, Method::Invite, Method::Refer, Method::Update, Method::Subscribe];
 
-/// The method of a request the PF sends or forwards: those it receives, and the SUBSCRIBE of
-/// BYE-4i (its response may be written, SCENARIOS.md "Inputs").
-fn sent_method(word: Option<&&str>) -> Result<Method, ErrorKind> {
-    const EXPECTED: &str = "BYE, INVITE, REFER, UPDATE or SUBSCRIBE";
-    let Some(word) = word else { return Err(expected(EXPECTED, None)) };
-    match *word {
-        "SUBSCRIBE" => Ok(Method::Subscribe),
-        w => request_method(w).ok_or(ErrorKind::BadMethod { found: w.to_owned(), expected: EXPECTED }),
+/// `word` as one of `methods`, named by the library's table of methods.
+fn method_in(word: Option<&&str>, methods: &[Method]) -> Result<Method, ErrorKind> {
+    let expected = || one_of(&methods.iter().map(|m| m.as_str()).collect::<Vec<_>>());
+    let Some(word) = word else { return Err(ErrorKind::Expected { what: "a method", found: String::new() }) };
+    match word.parse::<Method>() {
+        Ok(m) if methods.contains(&m) => Ok(m),
+        _ => Err(ErrorKind::BadMethod { found: (*word).to_owned(), expected: expected() }),
     }
 }
 
@@ -443,7 +412,7 @@ fn parse_received(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
     };
     if second.bytes().all(|b| b.is_ascii_digit()) {
         let status = parse_status(second)?;
-        let method = sent_method(w.get(2))?;
+        let method = method_in(w.get(2), &SENT_METHODS)?;
         no_more(w, 3)?;
         no_headers(&parts)?;
         return Ok(StepInput::Response { leg, status, method });
@@ -455,8 +424,7 @@ fn parse_received(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
         no_more(w, 3)?;
         return parse_msrp(leg, parts);
     }
-    let method = request_method(second)
-        .ok_or(ErrorKind::BadMethod { found: (*second).to_owned(), expected: REQUEST_METHODS })?;
+    let method = method_in(Some(second), &RECEIVED_METHODS)?;
     no_more(w, 2)?;
     if method == Method::Bye {
         let reasons =
@@ -515,17 +483,16 @@ fn parse_message_id(word: Option<&&str>) -> Result<MessageId, ErrorKind> {
     MessageId::parse(word).map_err(|error| ErrorKind::BadMessageId { id: (*word).to_owned(), error })
 }
 
-/// An object name at `words[at..]`; returns it and how many words it took.
+/// An object name at `words[at..]`, read by the library's own table ([`ObjectRef::from_words`]);
+/// returns it and how many words it took.
 fn parse_object(words: &[&str], at: usize) -> Result<(ObjectRef, usize), ErrorKind> {
-    match words.get(at) {
-        None => Err(expected("an object", None)),
-        Some(&"session-info") => Ok((ObjectRef::SessionInfo, 1)),
-        Some(&"group-state") => Ok((ObjectRef::GroupState, 1)),
-        Some(&"ft-history") => Ok((ObjectRef::FtHistory, 1)),
-        Some(&"chat-message") => Ok((ObjectRef::ChatMessage(parse_message_id(words.get(at + 1))?), 2)),
-        Some(&"imdn") => Ok((ObjectRef::Imdn(parse_message_id(words.get(at + 1))?), 2)),
-        Some(other) => Err(ErrorKind::UnknownObject((*other).to_owned())),
-    }
+    let word = |i: usize| words.get(i).copied();
+    ObjectRef::from_words(word(at), word(at + 1)).map_err(|e| match e {
+        ObjectRefError::UnknownObject(name) => ErrorKind::UnknownObject(name),
+        ObjectRefError::BadMessageId { id, error } => ErrorKind::BadMessageId { id, error },
+        ObjectRefError::MissingId(_) => expected("a message id", None),
+        _ => expected("an object", None),
+    })
 }
 
 fn parse_at(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
@@ -544,7 +511,7 @@ fn parse_at(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
         }
         Some(&"timeout") => {
             let leg = parse_leg(w.get(1), Some(config))?;
-            let method = sent_method(w.get(2))?;
+            let method = method_in(w.get(2), &SENT_METHODS)?;
             no_more(w, 3)?;
             Ok(StepInput::Timeout { leg, method })
         }
@@ -588,93 +555,92 @@ fn parse_route(rest: &str) -> Result<StepInput, ErrorKind> {
     Ok(StepInput::Route { method, headers: owned_headers(&parts) })
 }
 
-const PROCEDURES: [&str; 8] = [
-    "pager-mode",
-    "large-message",
-    "deferred-notification",
-    "deferred-delivery",
-    "session-invitation",
-    "file-transfer",
-    "not-cpm",
-    "invalid",
-];
+/// The procedure of `== route invalid` (a malformed CPM header), beside [`Procedure`]'s names.
+pub(crate) const INVALID_ROUTE: &str = "invalid";
 
-/// Checks an expected output line against the forms SCENARIOS.md lists, so that a typo is a
+/// Checks an expected output line against the forms docs/scenarios.md lists, so that a typo is a
 /// script error rather than a difference that can never go away.
 fn validate_output(output: &OutputLine, config: Option<&Config>) -> Result<(), ErrorKind> {
     let w: Vec<&str> = output.words.iter().map(String::as_str).collect();
     match output.sigil {
-        Sigil::Send => {
-            if config.is_none() {
-                return Err(ErrorKind::NoSession("an output on a leg"));
+        Sigil::Send => validate_send(&w, config),
+        Sigil::Local => validate_local(&w, config),
+    }
+}
+
+/// A `->` line: a leg, then a request, a response or an MSRP response.
+fn validate_send(w: &[&str], config: Option<&Config>) -> Result<(), ErrorKind> {
+    if config.is_none() {
+        return Err(ErrorKind::NoSession("an output on a leg"));
+    }
+    parse_leg(w.first(), config)?;
+    match w.get(1) {
+        Some(&"MSRP") => {
+            let status = w.get(2).ok_or(expected("an MSRP status", None))?;
+            if !(status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(ErrorKind::BadStatus((*status).to_owned()));
             }
-            parse_leg(w.first(), config)?;
+            no_more(w, 3)
+        }
+        Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+            match s.parse::<u16>() {
+                Ok(n) if s.len() == 3 && (100..=699).contains(&n) => {}
+                _ => return Err(ErrorKind::BadStatus((*s).to_owned())),
+            }
+            method_in(w.get(2), &SENT_METHODS)?;
+            no_more(w, 3)
+        }
+        Some(m) if matches!(m.parse(), Ok(Method::Bye | Method::Invite | Method::Subscribe)) => no_more(w, 2),
+        other => Err(expected("BYE, INVITE, SUBSCRIBE, a status or MSRP", other)),
+    }
+}
+
+/// A `==` line: one of the local actions.
+fn validate_local(w: &[&str], config: Option<&Config>) -> Result<(), ErrorKind> {
+    let leg = |at: usize| parse_leg(w.get(at), config).map(drop);
+    let Some(&first) = w.first() else { return Err(expected("an output after the sigil", None)) };
+    match first {
+        "release-media" => leg(1).and_then(|()| no_more(w, 2)),
+        "create-folder" => folder(w.get(1)).and_then(|()| no_more(w, 2)),
+        "store" => {
+            let (_, n) = parse_object(w, 1)?;
+            if w.get(1 + n) != Some(&"in") {
+                return Err(expected("in FOLDER", w.get(1 + n)));
+            }
+            folder(w.get(2 + n))?;
+            no_more(w, 3 + n)
+        }
+        "intercept" => match w.get(1) {
+            Some(&("on" | "off")) => no_more(w, 2),
+            other => Err(expected("on or off", other)),
+        },
+        "defer" => {
+            let (_, n) = parse_object(w, 1)?;
+            no_more(w, 1 + n)
+        }
+        "deliver" => {
+            let (_, n) = parse_object(w, 1)?;
+            if w.get(1 + n) != Some(&"to") || w.get(2 + n).and_then(|l| l.parse().ok()) != Some(Leg::Client) {
+                return Err(expected("to client", w.get(1 + n)));
+            }
+            no_more(w, 3 + n)
+        }
+        "terminated" => no_more(w, 1),
+        "route" => {
             match w.get(1) {
-                Some(&"MSRP") => {
-                    let status = w.get(2).ok_or(expected("an MSRP status", None))?;
-                    if !(status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())) {
-                        return Err(ErrorKind::BadStatus((*status).to_owned()));
-                    }
-                    no_more(&w, 3)
-                }
-                Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
-                    match s.parse::<u16>() {
-                        Ok(n) if s.len() == 3 && (100..=699).contains(&n) => {}
-                        _ => return Err(ErrorKind::BadStatus((*s).to_owned())),
-                    }
-                    sent_method(w.get(2))?;
-                    no_more(&w, 3)
-                }
-                Some(&("BYE" | "INVITE" | "SUBSCRIBE")) => no_more(&w, 2),
-                other => Err(expected("BYE, INVITE, SUBSCRIBE, a status or MSRP", other)),
+                Some(p) if *p == INVALID_ROUTE || p.parse::<Procedure>().is_ok() => {}
+                Some(p) => return Err(ErrorKind::UnknownProcedure((*p).to_owned())),
+                None => return Err(expected("a procedure", None)),
             }
-        }
-        Sigil::Local => {
-            let leg = |at: usize| parse_leg(w.get(at), config).map(drop);
-            match w[0] {
-                "release-media" => leg(1).and_then(|()| no_more(&w, 2)),
-                "create-folder" => folder(w.get(1)).and_then(|()| no_more(&w, 2)),
-                "store" => {
-                    let (_, n) = parse_object(&w, 1)?;
-                    if w.get(1 + n) != Some(&"in") {
-                        return Err(expected("in FOLDER", w.get(1 + n)));
-                    }
-                    folder(w.get(2 + n))?;
-                    no_more(&w, 3 + n)
+            let mut at = 2;
+            for flag in ["group", "skip-services"] {
+                if w.get(at) == Some(&flag) {
+                    at += 1;
                 }
-                "intercept" => match w.get(1) {
-                    Some(&("on" | "off")) => no_more(&w, 2),
-                    other => Err(expected("on or off", other)),
-                },
-                "defer" => {
-                    let (_, n) = parse_object(&w, 1)?;
-                    no_more(&w, 1 + n)
-                }
-                "deliver" => {
-                    let (_, n) = parse_object(&w, 1)?;
-                    if w.get(1 + n) != Some(&"to") || w.get(2 + n) != Some(&"client") {
-                        return Err(expected("to client", w.get(1 + n)));
-                    }
-                    no_more(&w, 3 + n)
-                }
-                "terminated" => no_more(&w, 1),
-                "route" => {
-                    match w.get(1) {
-                        Some(p) if PROCEDURES.contains(p) => {}
-                        Some(p) => return Err(ErrorKind::UnknownProcedure((*p).to_owned())),
-                        None => return Err(expected("a procedure", None)),
-                    }
-                    let mut at = 2;
-                    for flag in ["group", "skip-services"] {
-                        if w.get(at) == Some(&flag) {
-                            at += 1;
-                        }
-                    }
-                    no_more(&w, at)
-                }
-                other => Err(ErrorKind::UnknownAction(other.to_owned())),
             }
+            no_more(w, at)
         }
+        other => Err(ErrorKind::UnknownAction(other.to_owned())),
     }
 }
 
@@ -685,11 +651,4 @@ fn folder(word: Option<&&str>) -> Result<(), ErrorKind> {
         Some(n) if !n.is_empty() => Ok(()),
         _ => Err(ErrorKind::BadFolder((*word).to_owned())),
     }
-}
-
-/// The union of the flags named in a comma list (`None` when a name is not in `names`).
-fn flag_list<F: bitflags::Flags + Copy>(value: &str, names: &[(&str, F)]) -> Option<F> {
-    value.split(',').try_fold(F::empty(), |all, item| {
-        names.iter().find(|(name, _)| *name == item).map(|&(_, flag)| all.union(flag))
-    })
 }

@@ -1,11 +1,13 @@
-//! Library outputs to script lines (SCENARIOS.md "Outputs"): one line per [`Action`].
+//! Library outputs to script lines (docs/scenarios.md "Outputs"): one line per [`Action`], the
+//! text of its `Display`.
 
 use core::fmt;
 
 use crate::dispatch::{DispatchError, Route};
 use crate::Action;
 
-use super::line::{Header, OutputLine, Sigil};
+use super::line::{OutputLine, Sigil};
+use super::parse::INVALID_ROUTE;
 
 /// One line of a trace: an output, compared with the expected lines, or a diagnostic, never
 /// compared.
@@ -36,15 +38,16 @@ impl fmt::Display for TraceLine {
     }
 }
 
-fn send(words: &[&str], headers: Vec<Header>) -> TraceLine {
-    TraceLine::Output(OutputLine::new(Sigil::Send, words, headers))
-}
-
 fn local(words: &[&str]) -> TraceLine {
     TraceLine::Output(OutputLine::new(Sigil::Local, words, Vec::new()))
 }
 
-/// The line for one action, exactly as SCENARIOS.md "Outputs" writes it.
+/// The line for one action: its [`Display`](core::fmt::Display) text (docs/scenarios.md
+/// "Outputs"), read back into the canonical form outputs are compared in; a diagnostic stays
+/// free text.
+///
+/// An action whose text does not read back as an output line (a value with ` | ` inside, which
+/// no script can produce) becomes a diagnostic saying so rather than a wrong comparison.
 ///
 /// ```
 /// use cpm_pf::script::render_action;
@@ -53,42 +56,13 @@ fn local(words: &[&str]) -> TraceLine {
 /// assert_eq!(line.to_string(), "== release-media iwf2");
 /// ```
 pub fn render_action(action: &Action<'_>) -> TraceLine {
-    // `Action` is `#[non_exhaustive]`: inside this crate the match is exhaustive, and the last
-    // arm keeps a future variant from panicking the runner until it gets a rendering.
-    #[allow(unreachable_patterns)]
-    match action {
-        Action::SendBye { leg, reasons } => {
-            let leg = leg.to_string();
-            send(&[&leg, "BYE"], reasons.iter().map(|r| Header::new("Reason", r.as_ref())).collect())
-        }
-        Action::SendResponse { leg, status, method, message_uid } => {
-            let (leg, status) = (leg.to_string(), status.to_string());
-            let headers = message_uid.iter().map(|uid| Header::new("Message-UID", uid.as_str())).collect();
-            send(&[&leg, &status, method.as_str()], headers)
-        }
-        Action::SendReInvite { leg, remove_streams_of } => send(
-            &[&leg.to_string(), "INVITE"],
-            vec![Header::new("remove-streams", remove_streams_of.to_string())],
-        ),
-        Action::SubscribeConference { leg } => {
-            send(&[&leg.to_string(), "SUBSCRIBE"], vec![Header::new("Event", "conference")])
-        }
-        Action::MsrpResponse { leg, status, message_id } => send(
-            &[&leg.to_string(), "MSRP", &status.to_string()],
-            message_id.iter().map(|id| Header::new("Message-ID", id.as_ref())).collect(),
-        ),
-        Action::ReleaseMedia { leg } => local(&["release-media", &leg.to_string()]),
-        Action::CreateFolder { folder } => local(&["create-folder", &folder.to_string()]),
-        Action::Store { object, folder, .. } => {
-            local(&["store", &object.to_string(), "in", &folder.to_string()])
-        }
-        Action::InterceptOn => local(&["intercept", "on"]),
-        Action::InterceptOff => local(&["intercept", "off"]),
-        Action::Defer { object, .. } => local(&["defer", &object.to_string()]),
-        Action::Deliver { object } => local(&["deliver", &object.to_string(), "to", "client"]),
-        Action::Diagnostic(d) => TraceLine::Diagnostic(d.to_string()),
-        Action::Terminated => local(&["terminated"]),
-        other => TraceLine::Diagnostic(format!("unrenderable action {other:?}")),
+    if let Action::Diagnostic(d) = action {
+        return TraceLine::Diagnostic(d.to_string());
+    }
+    let text = action.to_string();
+    match OutputLine::parse(&text) {
+        Ok(line) => TraceLine::Output(line),
+        Err(e) => TraceLine::Diagnostic(format!("action does not read back as an output line ({e}): {text}")),
     }
 }
 
@@ -106,6 +80,6 @@ pub fn render_route(outcome: &Result<Route, DispatchError>) -> Vec<TraceLine> {
             }
             vec![local(&words)]
         }
-        Err(e) => vec![local(&["route", "invalid"]), TraceLine::Diagnostic(e.to_string())],
+        Err(e) => vec![local(&["route", INVALID_ROUTE]), TraceLine::Diagnostic(e.to_string())],
     }
 }

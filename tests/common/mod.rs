@@ -87,3 +87,92 @@ pub fn typed<'a>(mut send: SendRequest<'a>, content_type: &'a str) -> SendReques
     send.content_type = Some(content_type);
     send
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scenario scripts (tests/script_*.rs): one set of builders, so that a new script test starts
+// from these rather than from a copy.
+
+/// Parses `text`, which must be a valid script.
+pub fn script(text: &str) -> cpm_pf::script::Script {
+    match cpm_pf::script::Script::parse(text) {
+        Ok(s) => s,
+        Err(e) => panic!("{text:?} should parse: {e}"),
+    }
+}
+
+/// The line and kind of the error of `text`, which must not parse.
+pub fn script_error(text: &str) -> (usize, cpm_pf::script::ErrorKind) {
+    match cpm_pf::script::Script::parse(text) {
+        Ok(s) => panic!("{text:?} should not parse: {s:?}"),
+        Err(e) => (e.line, e.kind),
+    }
+}
+
+/// Output lines (`->`, `==`) from their text, each of which must parse.
+pub fn output_lines(texts: &[&str]) -> Vec<cpm_pf::script::OutputLine> {
+    texts.iter().map(|l| l.parse().unwrap_or_else(|e| panic!("{l:?}: {e}"))).collect()
+}
+
+/// One trace line from its text: `!! text` is a diagnostic, anything else an output line.
+pub fn trace_line(text: &str) -> cpm_pf::script::TraceLine {
+    use cpm_pf::script::TraceLine;
+    match text.strip_prefix("!! ") {
+        Some(d) => TraceLine::Diagnostic(d.to_owned()),
+        None => TraceLine::Output(text.parse().unwrap_or_else(|e| panic!("{text:?}: {e}"))),
+    }
+}
+
+/// A trace for `script` whose step `i` produced the lines `produced[i]` (see [`trace_line`]),
+/// built by hand: comparison needs no session.
+pub fn trace_of(script: &cpm_pf::script::Script, produced: &[&[&str]]) -> cpm_pf::script::Trace {
+    use cpm_pf::script::{StepTrace, Trace};
+    let steps = script.steps.iter().zip(produced).map(|(step, lines)| StepTrace {
+        line: step.line,
+        input: step.text.clone(),
+        lines: lines.iter().map(|l| trace_line(l)).collect(),
+        violations: Vec::new(),
+    });
+    Trace { session: script.session.as_ref().map(|s| s.text.clone()), steps: steps.collect() }
+}
+
+/// The `*.scn` files of `dir`, sorted (none when it cannot be read).
+pub fn scn_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "scn"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `true` when the tests run under CI (`CI=true`), where nothing may be skipped.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The shared scenario folder (`../shared/scenarios`, or `$CPM_PF_SHARED_SCENARIOS` when set,
+/// e.g. from a git worktree) and its `*.scn` files. When it is missing or empty: `None` after
+/// printing `skipped: …`, or, under `CI=true`, a panic, since CI runs with `../shared` beside
+/// the checkout and must not pass by skipping.
+pub fn shared_scenarios() -> Option<(PathBuf, Vec<PathBuf>)> {
+    let dir = match std::env::var_os("CPM_PF_SHARED_SCENARIOS") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/scenarios"),
+    };
+    let files = scn_files(&dir);
+    if files.is_empty() {
+        let why = format!("{} not found or holds no *.scn", dir.display());
+        assert!(!under_ci(), "CI=true: {why}; the shared scenarios must be checked");
+        eprintln!("skipped: {why}");
+        return None;
+    }
+    Some((dir, files))
+}
+
+/// The `replay` binary, when this test run built it (`--features cli`, as `--all-features`).
+pub fn replay_binary() -> Option<PathBuf> {
+    option_env!("CARGO_BIN_EXE_replay").map(PathBuf::from)
+}

@@ -1,8 +1,9 @@
-//! Replays scenario scripts (SCENARIOS.md) against cpm-pf.
+//! Replays scenario scripts (docs/scenarios.md) against cpm-pf.
 //!
 //! ```text
-//! cargo run --example replay -- FILE...          print each script's trace
-//! cargo run --example replay -- --check FILE...  compare each script with its expectations
+//! cargo run --features cli --bin replay -- FILE...          print each script's trace
+//! cargo run --features cli --bin replay -- --check FILE...  compare each script with its expectations
+//! cargo run --features cli --bin replay -- --help           usage, options and exit codes
 //! ```
 //!
 //! Exit codes: 0 all passed, 1 a step differed, 2 a script error, an unreadable file or bad
