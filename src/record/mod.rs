@@ -443,8 +443,8 @@ impl Recorder {
         let h = cx.headers(&id, now);
         let sdp = cx.info.and_then(|i| i.sdp.as_deref());
         let participants = cx.info.map_or(&[][..], |i| &i.invited_participants[..]);
-        let files = [objects::FileObject { cid: None, sdp }];
-        objects::render_ft_history(&h, objects::SessionType::OneToOne, participants, &files)
+        let file = objects::FileObject { cid: None, sdp, content: None };
+        objects::render_ft_history(&h, objects::SessionType::OneToOne, participants, &file, 0)
     }
 }
 
@@ -529,9 +529,16 @@ impl<'a> Context<'a> {
     fn headers(&self, imdn_message_id: &'a str, now: Time) -> objects::ObjectHeaders<'a> {
         let (served, other) = self.parties();
         let contribution_id = self.ids.contribution_id.unwrap_or("");
+        // MS-2: a session object is `sent` when the served user started the session.
+        let direction = match self.side {
+            Side::Originating => objects::Direction::Sent,
+            Side::Terminating => objects::Direction::Received,
+        };
         let mut h = match self.info {
-            Some(info) => info.object_headers(contribution_id, imdn_message_id, now),
-            None => objects::ObjectHeaders::new(served, other, now, contribution_id, imdn_message_id),
+            Some(info) => info.object_headers(contribution_id, imdn_message_id, now, direction),
+            None => {
+                objects::ObjectHeaders::new(served, other, now, contribution_id, imdn_message_id, direction)
+            }
         };
         h.from = served;
         h.to = other;
@@ -564,7 +571,7 @@ fn render_message(
     h.date = now;
     let (served, other) = cx.parties();
     let sent = message.leg == Leg::Client;
-    h.direction = Some(if sent { objects::Direction::Sent } else { objects::Direction::Received });
+    h.direction = if sent { objects::Direction::Sent } else { objects::Direction::Received };
     let (from, to) = if sent { (served, other) } else { (other, served) };
     h.from = payload.from.unwrap_or(from);
     h.to = payload.to.unwrap_or(to);

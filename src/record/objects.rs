@@ -50,22 +50,39 @@
 //!   follows the OMA example (elements without a root).
 //! - The multipart boundary is `cpm` unless the content holds `--cpm`; then `cpm-N`.
 
+mod address;
 mod capture;
+mod conference;
 mod cpim;
 mod date;
 mod fold;
 mod ids;
+mod mailbox;
+mod profile;
 mod render;
+mod sdp;
+mod xml;
 
+pub use address::{identity, phone_number, ANONYMOUS_URI};
 pub use capture::{SessionInfo, MAX_ACCEPT_CONTACT, MAX_PARTICIPANTS, MAX_SDP_LEN, MAX_VALUE_LEN};
+pub use conference::{
+    parse_conference_info, ConferenceError, ConferenceInfo, ConferenceUser, Endpoint, ItemState,
+    MAX_ENDPOINTS,
+};
 pub use cpim::{
     cpim_imdn_message_id, inspect_payload, is_disposition_notification, media_type_is, PayloadInfo,
     MAX_HEADER_BYTES, MAX_NAMESPACES,
 };
 pub use date::{iso8601_date, rfc5322_date};
-pub use fold::{sanitize_value, write_header, TransferEncoding, HARD_LINE_LIMIT, SOFT_LINE_LIMIT};
-pub use ids::{IdGenerator, ID_LEN};
-pub use render::{
-    render_chat_message, render_ft_history, render_group_state, render_notification, render_session_info,
-    Direction, FileObject, GroupParticipant, GroupState, GroupType, ObjectHeaders, SessionType,
+pub use fold::{
+    sanitize_value, write_header, write_header_folded_at, TransferEncoding, HARD_LINE_LIMIT, SOFT_LINE_LIMIT,
 };
+pub use ids::{IdGenerator, ID_LEN};
+pub use mailbox::{mailbox, modified_utf7, MailboxKind, RCS_ROOT, SEPARATOR_STAND_IN};
+pub use profile::{Profile, UnknownProfile};
+pub use render::{
+    derived_message_id, render_chat_message, render_ft_history, render_group_state, render_notification,
+    render_session_info, Direction, FileObject, GroupParticipant, GroupState, GroupType, ObjectHeaders,
+    SessionType, DERIVED_ID_DOMAIN, FILE_NOT_KEPT,
+};
+pub use sdp::{file_description, FileSelector};
