@@ -1,5 +1,6 @@
-//! RFC 5322 header lines: sanitizing values taken from the network, folding, and describing a
-//! body's transfer encoding (RFC 5322 §2.1.1, §2.2.3; RFC 2045 §6).
+//! RFC 5322 header lines: sanitizing values taken from the network, folding, and a body's
+//! transfer encoding, base64 when it is not UTF-8 CRLF text (RFC 5322 §2.1.1, §2.2.3; RFC 2045
+//! §6; MS-7).
 //!
 //! Rules applied to every header this module writes:
 //! - each line ends in CRLF;
@@ -9,9 +10,10 @@
 //! - runs of white space become one space and the value is trimmed (unfolding `CRLF WSP` gives
 //!   back the same text; RFC 5322 gives such runs no meaning in the headers written here);
 //! - lines are folded before a space so that they stay within 78 characters where a word allows
-//!   it (§2.1.1 SHOULD); a single word longer than a line is kept whole up to the hard limit of
-//!   998 octets and only then split (with `CRLF SP`, at a character boundary), so no line ever
-//!   exceeds 998 octets (§2.1.1 MUST).
+//!   it (§2.1.1 SHOULD; [`write_header`]), or within a limit the caller gives
+//!   ([`write_header_folded_at`]: the `rcs` profile folds only past 998 octets, MS-7); a single
+//!   word longer than a line is kept whole up to the hard limit of 998 octets and only then split
+//!   (with `CRLF SP`, at a character boundary), so no line ever exceeds 998 octets (§2.1.1 MUST).
 //!
 //! Non-ASCII text (UTF-8) is written as is (RFC 6532 internationalized headers).
 
