@@ -125,7 +125,7 @@ mod xml;
 pub use address::{identity, phone_number, ANONYMOUS_URI};
 pub use capture::{SessionInfo, MAX_ACCEPT_CONTACT, MAX_PARTICIPANTS, MAX_SDP_LEN, MAX_VALUE_LEN};
 pub use conference::{
-    parse_conference_info, ConferenceError, ConferenceInfo, ConferenceUser, Endpoint, ItemState,
+    parse_conference_info, ConferenceError, ConferenceInfo, ConferenceUser, Endpoint, ItemState, MAX_DEPTH,
     MAX_ENDPOINTS,
 };
 pub use cpim::{

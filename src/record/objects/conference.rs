@@ -118,7 +118,7 @@ pub enum ConferenceError {
     /// A user with more than [`MAX_ENDPOINTS`] endpoints.
     #[error("a user has more than {MAX_ENDPOINTS} endpoints")]
     TooManyEndpoints,
-    /// Elements nested deeper than [`MAX_DEPTH`](crate::record::objects::MAX_DEPTH).
+    /// Elements nested deeper than [`MAX_DEPTH`].
     #[error("elements nested deeper than {MAX_DEPTH}")]
     TooDeep,
     /// An update whose version is not above the held one.
