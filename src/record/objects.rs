@@ -6,7 +6,8 @@
 //!   parse) or `oma` (OMA CPM Message Storage 2.x). Every renderer takes it in
 //!   [`ObjectHeaders::profile`].
 //! - [`rfc5322_date`], [`iso8601_date`]: the `Date` header and the CPIM `DateTime` /
-//!   group state `timestamp` forms of a [`Time`](crate::Time).
+//!   group state `timestamp` forms of a [`Time`](crate::Time); [`parse_cpim_date_time`]: a CPIM
+//!   `DateTime` read back (MS-4).
 //! - [`IdGenerator`]: IMDN-Message-IDs from a caller-provided seed; [`derived_message_id`]: the
 //!   RFC 5322 `Message-ID` made from one.
 //! - [`inspect_payload`]: is a complete MSRP message a disposition notification (REC-IMDN), and
@@ -132,7 +133,7 @@ pub use cpim::{
     cpim_imdn_message_id, inspect_payload, is_disposition_notification, media_type_is, PayloadInfo,
     MAX_HEADER_BYTES, MAX_NAMESPACES,
 };
-pub use date::{iso8601_date, rfc5322_date};
+pub use date::{iso8601_date, parse_cpim_date_time, rfc5322_date};
 pub use fold::{
     sanitize_value, write_header, write_header_folded_at, TransferEncoding, HARD_LINE_LIMIT, SOFT_LINE_LIMIT,
 };
