@@ -6,24 +6,86 @@ use std::borrow::Cow;
 use smallvec::SmallVec;
 
 use crate::grammar::message_id::MessageId;
+use crate::record::objects::{mailbox, MailboxKind, Profile};
 use crate::grammar::GrammarError;
 use crate::msrp::reassembly::{Message, Note};
 use crate::{Leg, Method};
 
-/// A Message Store folder (SPEC.md "Folders", REC-F).
+/// A Message Store folder (SPEC.md "Folders", REC-F), with what names its IMAP mailbox (MS-8).
+///
+/// `Display` gives the folder as scenario files write it (`conversation:PEER`,
+/// `session-history:CONTRIBUTION-ID`); [`Folder::mailbox`] the IMAP mailbox path of a profile.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Folder {
-    /// The conversation folder of the other user (1-1 and file transfer), named by its URI.
-    Conversation(String),
-    /// The session history folder of a group session, named by its Contribution-ID.
-    SessionHistory(String),
+    /// The conversation folder of the other user (1-1 and file transfer).
+    Conversation {
+        /// The other user's URI.
+        peer: Box<str>,
+        /// The session's Conversation-ID, when known (names the folder in the `oma` profile).
+        conversation_id: Option<Box<str>>,
+    },
+    /// The session history folder of a group session (or of a file transfer inside one).
+    SessionHistory {
+        /// The session's Contribution-ID.
+        contribution_id: Box<str>,
+        /// The session's Conversation-ID, when known (the parent level of the mailbox).
+        conversation_id: Option<Box<str>>,
+    },
+}
+
+impl Folder {
+    /// A conversation folder of `peer`, Conversation-ID unknown.
+    pub fn conversation(peer: impl Into<Box<str>>) -> Folder {
+        Folder::Conversation { peer: peer.into(), conversation_id: None }
+    }
+
+    /// A session history folder of `contribution_id`, Conversation-ID unknown.
+    pub fn session_history(contribution_id: impl Into<Box<str>>) -> Folder {
+        Folder::SessionHistory { contribution_id: contribution_id.into(), conversation_id: None }
+    }
+
+    /// The same folder with this Conversation-ID.
+    pub fn with_conversation_id(self, id: Option<impl Into<Box<str>>>) -> Folder {
+        let conversation_id = id.map(Into::into);
+        match self {
+            Folder::Conversation { peer, .. } => Folder::Conversation { peer, conversation_id },
+            Folder::SessionHistory { contribution_id, .. } => {
+                Folder::SessionHistory { contribution_id, conversation_id }
+            }
+        }
+    }
+
+    /// The IMAP mailbox path of this folder in `profile` (MS-8): `rcs`: `Default/<peer>` (a
+    /// phone number as `tel:+E164`) or `Default/<Conversation-ID>/<Contribution-ID>`; `oma`: the
+    /// conversation folder named by the Conversation-ID, the session history folder its child.
+    /// In IMAP modified UTF-7, with a `/` inside an ID escaped so that it never adds a level.
+    ///
+    /// ```
+    /// use cpm_pf::{Folder, Profile};
+    /// let group = Folder::session_history("contrib-1").with_conversation_id(Some("conv-1"));
+    /// assert_eq!(group.mailbox(Profile::Rcs), "Default/conv-1/contrib-1");
+    /// assert_eq!(group.mailbox(Profile::Oma), "conv-1/contrib-1");
+    /// let peer = Folder::conversation("sip:+33612345678@ims.example.com;user=phone");
+    /// assert_eq!(peer.mailbox(Profile::Rcs), "Default/tel:+33612345678");
+    /// ```
+    pub fn mailbox(&self, profile: Profile) -> String {
+        let kind = match self {
+            Folder::Conversation { peer, conversation_id } => {
+                MailboxKind::Conversation { peer, conversation_id: conversation_id.as_deref() }
+            }
+            Folder::SessionHistory { contribution_id, conversation_id } => {
+                MailboxKind::SessionHistory { conversation_id: conversation_id.as_deref(), contribution_id }
+            }
+        };
+        mailbox(kind, profile)
+    }
 }
 
 impl fmt::Display for Folder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Folder::Conversation(peer) => write!(f, "conversation:{peer}"),
-            Folder::SessionHistory(id) => write!(f, "session-history:{id}"),
+            Folder::Conversation { peer, .. } => write!(f, "conversation:{peer}"),
+            Folder::SessionHistory { contribution_id, .. } => write!(f, "session-history:{contribution_id}"),
         }
     }
 }
@@ -246,6 +308,12 @@ pub enum Diagnostic {
         /// The value received.
         received: String,
     },
+    /// A conference-info body (MS-5) could not be used: it did not parse, or it would take the
+    /// participants over `Config::max_participants`. The participants are unchanged.
+    ConferenceInfoRefused {
+        /// What was wrong.
+        error: crate::record::objects::ConferenceError,
+    },
     /// FT-1c: the store of the File Transfer History object did not complete in time; the 200 OK
     /// goes without Message-UID.
     StoreTimedOut,
@@ -289,6 +357,9 @@ impl fmt::Display for Diagnostic {
                 f,
                 "configured Contribution-ID {configured:?} differs from the INVITE's {received:?}; the configured one is used"
             ),
+            Diagnostic::ConferenceInfoRefused { error } => {
+                write!(f, "conference-info ignored, participants unchanged: {error}")
+            }
             Diagnostic::StoreTimedOut => f.write_str(
                 "File Transfer History store did not complete in time; 200 OK sent without Message-UID",
             ),

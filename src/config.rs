@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::msrp::reassembly::Limits;
+use crate::record::objects::Profile;
 
 /// Whether the Participating Function is in the media path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,6 +105,15 @@ pub struct Config {
     /// from the first INVITE (or REFER): its `To` on the originating side, its `From` on the
     /// terminating side (EMB-1).
     pub peer: Option<Box<str>>,
+    /// The group's focus URI (the `remote` leg's Contact with `isfocus`), which the group state
+    /// object names as `lastfocussessionid` (MS-5). `None`: taken from the INVITE's answer when
+    /// the embedder hands it over, else left out of the object (never the Conference-Factory URI).
+    pub focus: Option<Box<str>>,
+    /// The Message Store object profile (MS-1): `rcs` (default) or `oma`.
+    pub profile: Profile,
+    /// Most participants the group state keeps from the conference event package (MS-5); a
+    /// NOTIFY that would take it over is reported and changes nothing. Default 256.
+    pub max_participants: usize,
     /// The session history folder exists already (no `create-folder` needed).
     pub history_folder_exists: bool,
     /// A file transfer started inside a CPM session (FT-1b).
@@ -133,6 +143,9 @@ impl Default for Config {
             contribution_id: None,
             conversation_id: None,
             peer: None,
+            focus: None,
+            profile: Profile::Rcs,
+            max_participants: 256,
             history_folder_exists: false,
             ft_in_session: false,
             session_expires: None,

@@ -88,10 +88,10 @@ fn emb1_a_group_takes_its_identities_from_the_first_invite() {
     let stored = stores(&actions);
     assert_eq!(stored.len(), 2, "session info and group state: {actions:?}");
     assert!(
-        actions.contains(&Action::CreateFolder { folder: Folder::SessionHistory("from-invite-999".into()) })
+        actions.contains(&Action::CreateFolder { folder: Folder::session_history("from-invite-999") })
     );
     for (object, folder, content) in &stored {
-        assert_eq!(folder, &Folder::SessionHistory("from-invite-999".into()), "{object}");
+        assert_eq!(folder, &Folder::session_history("from-invite-999"), "{object}");
         assert_eq!(header(content, "Contribution-ID"), Some("from-invite-999"), "{object}: {content}");
         assert_eq!(header(content, "Conversation-ID"), Some("conv-from-invite"), "{object}: {content}");
         assert!(!content.contains("c1") && !content.contains("peer@example.com"), "{object}: {content}");
@@ -111,7 +111,7 @@ fn emb1_the_conversation_folder_is_the_other_party_of_the_first_invite() {
         invite(&mut s, &INVITE);
         let stored = stores(&remote_ends(&mut s));
         assert_eq!(stored.len(), 1, "{side:?}: {stored:?}");
-        assert_eq!(stored[0].1, Folder::Conversation(peer.into()), "{side:?}");
+        assert_eq!(stored[0].1, Folder::conversation(peer), "{side:?}");
     }
 }
 
@@ -157,7 +157,7 @@ fn emb1_configured_identities_win_and_gaps_are_reported() {
         received: "from-invite-999".into(),
     })));
     let stored = stores(&remote_ends(&mut s));
-    assert!(stored.iter().all(|(_, f, c)| f == &Folder::SessionHistory("configured-1".into())
+    assert!(stored.iter().all(|(_, f, c)| f == &Folder::session_history("configured-1")
         && header(c, "Contribution-ID") == Some("configured-1")));
 
     // No Conversation-ID anywhere: objects go without it, and each such store is reported.

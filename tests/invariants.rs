@@ -369,7 +369,7 @@ fn a_repeated_message_id_is_confirmed_and_stored_in_completion_order() {
     });
     let store = |folder: &str| Action::Store {
         object: chat("rep-0001"),
-        folder: cpm_pf::Folder::Conversation(folder.into()),
+        folder: cpm_pf::Folder::conversation(folder),
         content: Vec::new(),
     };
     checker.observe(&[complete.clone(), complete], 0);

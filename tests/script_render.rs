@@ -46,27 +46,27 @@ fn cases() -> Vec<(Action<'static>, &'static str)> {
         (Action::MsrpResponse { leg: client, status: 400, message_id: None }, "-> client MSRP 400"),
         (Action::ReleaseMedia { leg: Leg::Iwf(1) }, "== release-media iwf1"),
         (
-            Action::CreateFolder { folder: Folder::SessionHistory("abc".into()) },
+            Action::CreateFolder { folder: Folder::session_history("abc") },
             "== create-folder session-history:abc",
         ),
         (
-            store(ObjectRef::ChatMessage(mid("m1-000")), Folder::Conversation("sip:bob@example.com".into())),
+            store(ObjectRef::ChatMessage(mid("m1-000")), Folder::conversation("sip:bob@example.com")),
             "== store chat-message m1-000 in conversation:sip:bob@example.com",
         ),
         (
-            store(ObjectRef::SessionInfo, Folder::SessionHistory("abc".into())),
+            store(ObjectRef::SessionInfo, Folder::session_history("abc")),
             "== store session-info in session-history:abc",
         ),
         (
-            store(ObjectRef::GroupState, Folder::SessionHistory("t1".into())),
+            store(ObjectRef::GroupState, Folder::session_history("t1")),
             "== store group-state in session-history:t1",
         ),
         (
-            store(ObjectRef::FtHistory, Folder::Conversation("sip:b@x".into())),
+            store(ObjectRef::FtHistory, Folder::conversation("sip:b@x")),
             "== store ft-history in conversation:sip:b@x",
         ),
         (
-            store(ObjectRef::Imdn(mid("n-002")), Folder::Conversation("sip:b@x".into())),
+            store(ObjectRef::Imdn(mid("n-002")), Folder::conversation("sip:b@x")),
             "== store imdn n-002 in conversation:sip:b@x",
         ),
         (Action::InterceptOn, "== intercept on"),

@@ -101,6 +101,8 @@ pub(crate) struct Recorder {
     info_at: Option<Time>,
     /// Seeded on first use, once the identities from the first INVITE are known (EMB-2).
     ids: Option<objects::IdGenerator>,
+    /// The group's participants from the conference event package (MS-5), once a NOTIFY came.
+    conference: Option<Box<objects::ConferenceInfo>>,
 }
 
 /// Which object a complete message becomes: a disposition notification (REC-IMDN), recognised
@@ -127,6 +129,7 @@ impl Recorder {
             started,
             info_at: None,
             ids: None,
+            conference: None,
         }
     }
 
@@ -142,11 +145,12 @@ impl Recorder {
     /// The folder this session records into, when its name is known (REC-F, EMB-1).
     fn folder(&self, config: &Config) -> Option<Folder> {
         let ids = self.identities(config);
-        if uses_history_folder(config) {
-            ids.contribution_id.map(|c| Folder::SessionHistory(c.to_owned()))
+        let folder = if uses_history_folder(config) {
+            ids.contribution_id.map(Folder::session_history)
         } else {
-            ids.peer.map(|p| Folder::Conversation(p.to_owned()))
-        }
+            ids.peer.map(Folder::conversation)
+        };
+        folder.map(|f| f.with_conversation_id(ids.conversation_id))
     }
 
     /// Anything recordable is stored at once: live recording (REC-4b) or after the
@@ -304,6 +308,10 @@ impl Recorder {
         if !matches!(self.info, Info::Captured(_)) && !fresh {
             return;
         }
+        // MS-3 (decision, in `objects`): deployed RCS clients read session info of groups only.
+        if config.kind == Kind::OneToOne && !config.profile.stores_one_to_one_session_info() {
+            return;
+        }
         // MS-4: dated when the session began, not when it is stored.
         let content = self.render_session_info(config, self.info_at.unwrap_or(self.started));
         self.store(config, ObjectRef::SessionInfo, content, out);
@@ -346,6 +354,18 @@ impl Recorder {
         true
     }
 
+    /// MS-5: a conference-info body (RFC 4575) from a NOTIFY on the `remote` leg, full or
+    /// partial state. A body that cannot be parsed, or that would take the participants over
+    /// the bound, is reported and changes nothing.
+    pub(crate) fn conference_notify(&mut self, config: &Config, body: &[u8], out: &mut Actions<'_>) {
+        let max = config.max_participants;
+        let update = objects::parse_conference_info(body, max);
+        let state = self.conference.get_or_insert_with(|| Box::new(objects::ConferenceInfo::new(max)));
+        if let Err(error) = update.and_then(|u| state.apply(&u)) {
+            out.push(Action::Diagnostic(Diagnostic::ConferenceInfoRefused { error }));
+        }
+    }
+
     /// EMB-3, at the end of the session: every message to the client still awaiting its
     /// delivery confirmation is reported as not stored.
     pub(crate) fn report_unconfirmed(&mut self, out: &mut Actions<'_>) {
@@ -359,7 +379,13 @@ impl Recorder {
     // ----- rendering (REC-1) -------------------------------------------------------------
 
     fn context<'a>(&'a self, config: &'a Config) -> Context<'a> {
-        Context { info: self.info(), side: config.side, ids: self.identities(config) }
+        Context {
+            info: self.info(),
+            side: config.side,
+            ids: self.identities(config),
+            profile: config.profile,
+            one_to_one: config.kind != Kind::Group,
+        }
     }
 
     /// The next generated IMDN-Message-ID. The generator is seeded on first use (EMB-2): with
@@ -403,6 +429,8 @@ impl Recorder {
             info: self.info.get(),
             side: config.side,
             ids: Identities::resolve(config, self.info.get()),
+            profile: config.profile,
+            one_to_one: config.kind != Kind::Group,
         };
         let ids = self.ids.get_or_insert_with(|| objects::IdGenerator::new(0));
         (ids, cx)
@@ -429,12 +457,14 @@ impl Recorder {
         let id = self.next_id(config);
         let cx = self.context(config);
         let h = cx.headers(&id, now);
+        let participants = self.conference.as_deref().map(|c| c.connected_participants()).unwrap_or_default();
         let state = objects::GroupState {
             timestamp: now,
-            // The last valid Group Session Identity: the group's URI, the remote end here.
-            last_focus_session_id: cx.ids.peer.unwrap_or(""),
+            // MS-5: the focus the clients re-join, never the Conference-Factory URI; left empty
+            // (and so out of the object) when neither configured nor learnt.
+            last_focus_session_id: config.focus.as_deref().unwrap_or(""),
             group_type: objects::GroupType::Closed,
-            participants: &[],
+            participants: &participants,
         };
         objects::render_group_state(&h, &state)
     }
@@ -445,8 +475,8 @@ impl Recorder {
         let h = cx.headers(&id, now);
         let sdp = cx.info.and_then(|i| i.sdp.as_deref());
         let participants = cx.info.map_or(&[][..], |i| &i.invited_participants[..]);
-        let files = [objects::FileObject { cid: None, sdp }];
-        objects::render_ft_history(&h, objects::SessionType::OneToOne, participants, &files)
+        let file = objects::FileObject { cid: None, sdp, content: None };
+        objects::render_ft_history(&h, objects::SessionType::OneToOne, participants, &file, 0)
     }
 }
 
@@ -509,6 +539,8 @@ struct Context<'a> {
     info: Option<&'a objects::SessionInfo>,
     side: Side,
     ids: Identities<'a>,
+    profile: objects::Profile,
+    one_to_one: bool,
 }
 
 impl<'a> Context<'a> {
@@ -531,13 +563,21 @@ impl<'a> Context<'a> {
     fn headers(&self, imdn_message_id: &'a str, now: Time) -> objects::ObjectHeaders<'a> {
         let (served, other) = self.parties();
         let contribution_id = self.ids.contribution_id.unwrap_or("");
+        // MS-2: a session object is `sent` when the served user started the session.
+        let direction = match self.side {
+            Side::Originating => objects::Direction::Sent,
+            Side::Terminating => objects::Direction::Received,
+        };
         let mut h = match self.info {
-            Some(info) => info.object_headers(contribution_id, imdn_message_id, now),
-            None => objects::ObjectHeaders::new(served, other, now, contribution_id, imdn_message_id),
+            Some(info) => info.object_headers(contribution_id, imdn_message_id, now, direction),
+            None => {
+                objects::ObjectHeaders::new(served, other, now, contribution_id, imdn_message_id, direction)
+            }
         };
         h.from = served;
         h.to = other;
         h.conversation_id = self.ids.conversation_id;
+        h.profile = self.profile;
         h
     }
 }
@@ -563,11 +603,14 @@ fn render_message(
             generated.as_str()
         }
     };
-    let mut h = cx.headers(imdn_message_id, arrived);
-    h.date = arrived;
+    // MS-4: the CPIM DateTime of the message when it has one, else when it arrived.
+    let date = payload.date_time.and_then(objects::parse_cpim_date_time).unwrap_or(arrived);
+    let mut h = cx.headers(imdn_message_id, date);
+    h.date = date;
+    h.one_to_one_chat = cx.one_to_one;
     let (served, other) = cx.parties();
     let sent = message.leg == Leg::Client;
-    h.direction = Some(if sent { objects::Direction::Sent } else { objects::Direction::Received });
+    h.direction = if sent { objects::Direction::Sent } else { objects::Direction::Received };
     let (from, to) = if sent { (served, other) } else { (other, served) };
     h.from = payload.from.unwrap_or(from);
     h.to = payload.to.unwrap_or(to);

@@ -6,18 +6,24 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::diff::{check, load};
 use super::parse::Script;
-use super::run::run;
+use super::run::{run, run_storing, StoredObject};
 
 /// The usage text: what `--help` prints, and what bad usage prints after its error.
 pub const USAGE: &str = "\
 usage: replay FILE...          print the trace of each script
        replay --check FILE...  compare each script with its expectations
+       replay [--check] --store-dir DIR FILE...
 
 Runs cpm-pf scenario scripts; the language is documented in docs/scenarios.md.
 
 options:
   --check      compare each step's outputs with the script's expectations, then print
                `ok FILE` or `FAIL FILE` per file and `N passed, M failed`
+  --store-dir DIR
+               also write the content of every object the session stored to
+               DIR/NN-OBJECT.eml (NN from 01 in store order, spaces in OBJECT as `_`) and one
+               line per store to DIR/manifest.tsv: file, object, folder, IMAP mailbox; with
+               several files, each file's objects go to DIR/<file name without .scn>/
   -h, --help   print this help and exit 0
   --           every argument after it is a file
 
@@ -46,8 +52,8 @@ pub const EXIT_ERROR: i32 = 2;
 ///
 /// Exit codes: [`EXIT_OK`], [`EXIT_DIFFERED`], [`EXIT_ERROR`] (the highest that applies).
 pub fn replay(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (check_mode, files) = match parse_args(args) {
-        Args::Run { check, files } => (check, files),
+    let (check_mode, store_dir, files) = match parse_args(args) {
+        Args::Run { check, store_dir, files } => (check, store_dir, files),
         Args::Help => {
             let _ = writeln!(out, "{USAGE}");
             return EXIT_OK;
@@ -68,8 +74,17 @@ pub fn replay(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 
                 }
                 EXIT_ERROR
             }
-            Ok(script) if check_mode => check_one(file, &script, out, err),
-            Ok(script) => print_one(file, &script, files.len() > 1, out, err),
+            Ok(script) => {
+                let code = if check_mode {
+                    check_one(file, &script, out, err)
+                } else {
+                    print_one(file, &script, files.len() > 1, out, err)
+                };
+                match store_dir {
+                    Some(dir) => code.max(store_one(file, &script, dir, files.len() > 1, err)),
+                    None => code,
+                }
+            }
         };
         if check_mode && file_code == EXIT_OK {
             passed += 1;
@@ -86,8 +101,8 @@ pub fn replay(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 
 
 /// What the command line asks for.
 enum Args<'a> {
-    /// Print (or, with `check`, check) these files.
-    Run { check: bool, files: Vec<&'a str> },
+    /// Print (or, with `check`, check) these files, storing objects under `store_dir`.
+    Run { check: bool, store_dir: Option<&'a str>, files: Vec<&'a str> },
     /// `-h` or `--help`.
     Help,
     /// Bad usage: why, as a line ending with a newline (or empty).
@@ -96,12 +111,18 @@ enum Args<'a> {
 
 fn parse_args(args: &[String]) -> Args<'_> {
     let mut check = false;
+    let mut store_dir = None;
     let mut files = Vec::new();
     let mut options_done = false;
-    for arg in args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             a if options_done => files.push(a),
             "--check" => check = true,
+            "--store-dir" => match args.next() {
+                Some(dir) => store_dir = Some(dir.as_str()),
+                None => return Args::Bad("--store-dir needs a directory\n".to_owned()),
+            },
             "-h" | "--help" => return Args::Help,
             "--" => options_done = true,
             a if a.starts_with('-') && a.len() > 1 => return Args::Bad(format!("unknown option {a}\n")),
@@ -111,7 +132,45 @@ fn parse_args(args: &[String]) -> Args<'_> {
     if files.is_empty() {
         return Args::Bad(String::new());
     }
-    Args::Run { check, files }
+    Args::Run { check, store_dir, files }
+}
+
+/// `--store-dir`: writes what `script` stores under `dir` (under `dir/<stem>/` when `several`
+/// files run); returns its exit code.
+fn store_one(file: &str, script: &Script, dir: &str, several: bool, err: &mut dyn Write) -> i32 {
+    let Ok((_, stored)) = catch_unwind(AssertUnwindSafe(|| run_storing(script))) else {
+        let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
+        return EXIT_DIFFERED;
+    };
+    let mut dir = std::path::PathBuf::from(dir);
+    if several {
+        let stem = std::path::Path::new(file).file_stem().map_or_else(|| file.into(), |s| s.to_owned());
+        dir.push(stem);
+    }
+    let profile = script.session.as_ref().map(|s| s.config.profile).unwrap_or_default();
+    match write_store_dir(&dir, &stored, profile) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(err, "{file}: --store-dir {}: {e}", dir.display());
+            EXIT_ERROR
+        }
+    }
+}
+
+fn write_store_dir(
+    dir: &std::path::Path,
+    stored: &[StoredObject],
+    profile: crate::Profile,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut manifest = String::new();
+    for (i, s) in stored.iter().enumerate() {
+        let name = format!("{:02}-{}.eml", i + 1, s.object.to_string().replace(' ', "_"));
+        std::fs::write(dir.join(&name), &s.content)?;
+        let mailbox = s.folder.mailbox(profile);
+        manifest.push_str(&format!("{name}\t{}\t{}\t{mailbox}\n", s.object, s.folder));
+    }
+    std::fs::write(dir.join("manifest.tsv"), manifest)
 }
 
 /// Checks one loaded script: prints its differing steps and `ok FILE` or `FAIL FILE`; returns

@@ -85,7 +85,7 @@ pub use error::{ErrorKind, FileError, FileErrorKind, ScriptError};
 pub use line::{Header, OutputLine, Sigil};
 pub use parse::{Expected, Script, SessionLine, Step, StepInput};
 pub use render::{render_action, render_route, TraceLine};
-pub use run::{run, StepTrace, Trace};
+pub use run::{run, run_storing, StepTrace, StoredObject, Trace};
 
 use crate::Time;
 

@@ -73,7 +73,7 @@ pub enum StepInput {
     Request {
         /// The leg.
         leg: Leg,
-        /// INVITE, REFER or UPDATE.
+        /// INVITE, REFER, UPDATE or NOTIFY.
         method: Method,
         /// Every header in the order written.
         headers: Vec<(String, String)>,
@@ -318,6 +318,8 @@ fn set_key(config: &mut Config, key: &str, value: &str) -> Result<(), ErrorKind>
         "contribution-id" => config.contribution_id = Some(identity(key, value, "a token")?),
         "conversation-id" => config.conversation_id = Some(identity(key, value, "a token")?),
         "peer" => config.peer = Some(identity(key, value, "a URI")?),
+        "focus" => config.focus = Some(identity(key, value, "a URI")?),
+        "profile" => config.profile = value.parse().map_err(|_| bad_value(key, value, "rcs or oma"))?,
         "history-folder" => config.history_folder_exists = switch(key, value, ["exists", "absent"])?,
         "ft-in-session" => config.ft_in_session = switch(key, value, ["yes", "no"])?,
         _ => set_number(config, key, value)?,
@@ -378,8 +380,10 @@ fn parse_leg(word: Option<&&str>, config: Option<&Config>) -> Result<Leg, ErrorK
     }
 }
 
-/// The methods of the requests a leg may send the PF (`<- LEG METHOD`).
-const RECEIVED_METHODS: [Method; 4] = [Method::Bye, Method::Invite, Method::Refer, Method::Update];
+/// The methods of the requests a leg may send the PF (`<- LEG METHOD`; NOTIFY carries the
+/// conference event package, MS-5).
+const RECEIVED_METHODS: [Method; 5] =
+    [Method::Bye, Method::Invite, Method::Refer, Method::Update, Method::Notify];
 
 /// The methods of the requests the PF sends or forwards: those it receives, and the SUBSCRIBE of
 /// BYE-4i (its response may be written, docs/scenarios.md "Inputs").

@@ -57,17 +57,34 @@ impl fmt::Display for Trace {
     }
 }
 
+/// One object the session asked to store while a script ran (`replay --store-dir`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Which object.
+    pub object: crate::ObjectRef,
+    /// The folder it was stored in.
+    pub folder: crate::Folder,
+    /// Its RFC 5322 bytes.
+    pub content: Vec<u8>,
+}
+
 /// Runs `script` against one new [`Session`] (created at [`START`]) and returns what the
 /// library produced for each input.
 ///
 /// A panic in the library propagates: it is a bug in the library, never a reaction to a
 /// script.
 pub fn run(script: &Script) -> Trace {
+    run_storing(script).0
+}
+
+/// [`run`], also returning every object the session asked to store, in store order.
+pub fn run_storing(script: &Script) -> (Trace, Vec<StoredObject>) {
     let mut now = START;
     let mut session = script.session.as_ref().map(|s| Session::new(s.config.clone(), START));
     let mut checker = script.session.as_ref().map(|s| InvariantChecker::new(&s.config));
     let policy = script.policy();
     let mut trace = Trace { session: script.session.as_ref().map(|s| s.text.clone()), steps: Vec::new() };
+    let mut stored = Vec::new();
     for step in &script.steps {
         let mut lines = Vec::new();
         let mut violations = Vec::new();
@@ -78,7 +95,7 @@ pub fn run(script: &Script) -> Trace {
             match (session.as_mut(), checker.as_mut()) {
                 (Some(Ok(session)), Some(checker)) => {
                     let before = checker.violations().len();
-                    drive(session, checker, &step.input, &mut now, &mut lines);
+                    drive(session, checker, &step.input, &mut now, &mut (&mut lines, &mut stored));
                     violations.extend(checker.violations()[before..].iter().map(ToString::to_string));
                 }
                 // Script::parse refuses both; kept so that a hand-built Script cannot panic.
@@ -88,7 +105,19 @@ pub fn run(script: &Script) -> Trace {
         }
         trace.steps.push(StepTrace { line: step.line, input: step.text.clone(), lines, violations });
     }
-    trace
+    (trace, stored)
+}
+
+/// Where [`drive`] puts what a step produced: the rendered lines and the stored objects.
+type Sink<'a> = (&'a mut Vec<TraceLine>, &'a mut Vec<StoredObject>);
+
+fn collect(actions: &crate::Actions<'_>, out: &mut Sink<'_>) {
+    for action in actions {
+        out.0.push(render_action(action));
+        if let crate::Action::Store { object, folder, content } = action {
+            out.1.push(StoredObject { object: *object, folder: folder.clone(), content: content.clone() });
+        }
+    }
 }
 
 /// Feeds one session input to the library (and to the invariant checker) and renders the
@@ -98,13 +127,13 @@ fn drive(
     checker: &mut InvariantChecker,
     input: &StepInput,
     now: &mut Time,
-    out: &mut Vec<TraceLine>,
+    out: &mut Sink<'_>,
 ) {
     let mut handle = |session: &mut Session, input: Input<'_>, now: Time| {
         checker.input(&input);
         let actions = session.handle(input, now);
         checker.actions(&actions, session);
-        out.extend(actions.iter().map(render_action));
+        collect(&actions, out);
     };
     match input {
         StepInput::Bye { leg, reasons } => {
@@ -139,7 +168,7 @@ fn drive(
             *now = *now + Duration::from_secs(*seconds);
             let actions = session.handle_timeout(*now);
             checker.actions(&actions, session);
-            out.extend(actions.iter().map(render_action));
+            collect(&actions, out);
         }
         StepInput::Timeout { leg, method } => {
             handle(session, Input::TransactionTimeout { leg: *leg, method: *method }, *now);

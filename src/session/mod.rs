@@ -119,8 +119,8 @@ enum Phase {
 /// assert!(bye.iter().any(|a| matches!(a, Action::SendBye { leg: Leg::Remote, .. })));
 /// let end = s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t);
 /// // The session info object goes into bob's conversation folder, then the 200 OK, then the end.
-/// assert!(end.iter().any(|a| matches!(a, Action::Store { folder: Folder::Conversation(p), .. }
-///                                        if p == "sip:bob@example.com")));
+/// assert!(end.iter().any(|a| matches!(a, Action::Store { folder: Folder::Conversation { peer, .. }, .. }
+///                                        if peer == "sip:bob@example.com")));
 /// assert!(matches!(end.as_slice().last(), Some(Action::Terminated)));
 /// # Ok::<(), cpm_pf::ConfigError>(())
 /// ```
@@ -146,7 +146,8 @@ enum Phase {
 ///     Action::CreateFolder { .. } => Some("create"), Action::Store { .. } => Some("store"),
 ///     Action::SendBye { .. } => Some("bye"), _ => None }).collect();
 /// assert_eq!(kinds, ["create", "store", "store", "bye"]);
-/// assert!(bye.iter().any(|a| matches!(a, Action::CreateFolder { folder: Folder::SessionHistory(id) } if id == "grp-7")));
+/// assert!(bye.iter().any(|a| matches!(a, Action::CreateFolder {
+///     folder: Folder::SessionHistory { contribution_id, .. } } if contribution_id == "grp-7")));
 /// let end = s.handle(Input::ResponseReceived { leg: Leg::Client, status: 200, method: Method::Bye }, t);
 /// assert!(matches!(end.as_slice().last(), Some(Action::Terminated)));
 /// # Ok::<(), cpm_pf::ConfigError>(())
@@ -667,6 +668,9 @@ impl Session {
             }
             return;
         }
+        if method == Method::Notify {
+            return self.on_notify(leg, headers, body, out);
+        }
         match method {
             // ST-0: a refresh restarts the timer even when its value cannot be used.
             Method::Invite | Method::Update => {
@@ -675,6 +679,21 @@ impl Session {
             }
             Method::Refer => {}
             _ => ignored(out, IgnoredInput::Request, IgnoredWhy::NotHandled),
+        }
+    }
+
+    /// MS-5: a NOTIFY of the conference event package on the `remote` leg carries the group's
+    /// participants (RFC 4575); the recorder keeps them for the group state object.
+    fn on_notify(&mut self, leg: Leg, headers: &dyn SipHeaders, body: &[u8], out: &mut Actions<'_>) {
+        let conference = headers
+            .first(&names::EVENT)
+            .and_then(|e| crate::grammar::event::event_type(e).ok())
+            .is_some_and(|t| t.eq_ignore_ascii_case("conference"));
+        if leg != Leg::Remote || !conference || self.config.kind != Kind::Group {
+            return ignored(out, IgnoredInput::Request, IgnoredWhy::NotHandled);
+        }
+        if let Some((r, c)) = self.recorder() {
+            r.conference_notify(c, body, out);
         }
     }
 

@@ -15,7 +15,9 @@ use core::ops::ControlFlow;
 
 use super::cpim::media_type_is;
 use super::date::parse_sip_date;
-use super::render::ObjectHeaders;
+use super::profile::Profile;
+use super::render::{Direction, ObjectHeaders};
+use super::xml::resource_list_entries;
 use crate::headers::{names, SipHeaders};
 use crate::{Method, Time};
 
@@ -116,7 +118,7 @@ impl SessionInfo {
             self.add_participants(body);
         } else if content_type.trim_start().get(..10).is_some_and(|m| m.eq_ignore_ascii_case("multipart/")) {
             let Some(boundary) = parameter(content_type, "boundary") else { return };
-            for (part_type, part) in multipart_parts(body, boundary).take(MAX_PARTS) {
+            for (part_type, part) in multipart_parts(body, &boundary).take(MAX_PARTS) {
                 match part_type {
                     Some(t) if media_type_is(t, "application/sdp") && self.sdp.is_none() => {
                         self.sdp = Some(capped_sdp(part));
@@ -130,35 +132,28 @@ impl SessionInfo {
         }
     }
 
-    /// Adds the `uri` attribute of every `<entry` element of a resource list (RFC 4826 §3.2),
-    /// XML entities for `& < > " '` resolved.
+    /// Adds the `uri` of every `entry` element of a resource list (RFC 4826 §3.2, read with
+    /// `quick-xml`: any namespace prefix, entity and numeric character references resolved), up
+    /// to [`MAX_PARTICIPANTS`] in all. A list that is not UTF-8 or not well-formed XML adds
+    /// nothing.
     fn add_participants(&mut self, xml: &[u8]) {
-        let xml = String::from_utf8_lossy(xml);
-        let mut rest: &str = &xml;
-        while let Some(pos) = rest.find("<entry") {
-            rest = &rest[pos + "<entry".len()..];
-            let tag_end = rest.find('>').unwrap_or(rest.len());
-            let tag = &rest[..tag_end];
-            if let Some(uri) = attribute(tag, "uri") {
-                if self.invited_participants.len() == MAX_PARTICIPANTS {
-                    return;
-                }
-                let uri = unescape_xml(uri);
-                if !uri.trim().is_empty() {
-                    self.invited_participants.push(capped(uri.trim()));
-                }
-            }
+        let room = MAX_PARTICIPANTS.saturating_sub(self.invited_participants.len());
+        let Ok(text) = core::str::from_utf8(xml) else { return };
+        if let Ok(uris) = resource_list_entries(text, room) {
+            self.invited_participants.extend(uris.iter().map(|u| capped(u)));
         }
     }
 
     /// The header data for objects of this session: a non-empty `contribution_id` (the
     /// configured one) wins over the request's (EMB-1), `now` stands in for a missing Date, and
-    /// an empty From/To is rendered as `anonymous`.
+    /// an empty From/To is rendered as the withheld identity; the profile is the default
+    /// (`rcs`) and the `Message-ID` derived, for the caller to replace.
     pub fn object_headers<'a>(
         &'a self,
         contribution_id: &'a str,
         imdn_message_id: &'a str,
         now: Time,
+        direction: Direction,
     ) -> ObjectHeaders<'a> {
         ObjectHeaders {
             from: self.from.as_deref().unwrap_or(""),
@@ -173,7 +168,10 @@ impl SessionInfo {
                 .unwrap_or(""),
             in_reply_to_contribution_id: self.in_reply_to_contribution_id.as_deref(),
             imdn_message_id,
-            direction: None,
+            direction,
+            profile: Profile::default(),
+            message_id: None,
+            one_to_one_chat: false,
             accept_contact: &self.accept_contact,
             p_asserted_service: self.p_asserted_service.as_deref(),
         }
@@ -256,42 +254,37 @@ fn refer_target(v: &str) -> String {
     out
 }
 
-/// The value of parameter `name` of a `Content-Type`, unquoted.
-fn parameter<'a>(content_type: &'a str, name: &str) -> Option<&'a str> {
-    content_type.split(';').skip(1).find_map(|p| {
-        let (n, v) = p.split_once('=')?;
-        n.trim().eq_ignore_ascii_case(name).then(|| v.trim().trim_matches('"')).filter(|v| !v.is_empty())
-    })
-}
-
-/// The value of attribute `name` in the inside of a start tag (`'…'` or `"…"`).
-fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let mut rest = tag;
-    while let Some(pos) = rest.find(name) {
-        let before_ok = pos == 0 || rest.as_bytes()[pos - 1].is_ascii_whitespace();
-        let after = rest[pos + name.len()..].trim_start();
-        rest = &rest[pos + name.len()..];
-        if !before_ok {
-            continue;
-        }
-        let Some(after) = after.strip_prefix('=') else { continue };
+/// The value of parameter `name` of a `Content-Type` (RFC 2045 §5.1): a token, or a quoted
+/// string unquoted (`\` escapes resolved); a `;` inside quotes does not end it.
+fn parameter(content_type: &str, name: &str) -> Option<String> {
+    let mut rest = content_type.split_once(';')?.1;
+    loop {
+        let (n, after) = rest.split_once('=')?;
         let after = after.trim_start();
-        let quote = after.chars().next()?;
-        if quote != '"' && quote != '\'' {
-            continue;
+        let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = quoted.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                    '"' => {
+                        end = i + 1;
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            (value, quoted[end..].split_once(';').map_or("", |(_, r)| r))
+        } else {
+            let (v, r) = after.split_once(';').unwrap_or((after, ""));
+            (v.trim().to_owned(), r)
+        };
+        if n.trim().eq_ignore_ascii_case(name) && !value.is_empty() {
+            return Some(value);
         }
-        let value = &after[1..];
-        return value.find(quote).map(|end| &value[..end]);
+        rest = next;
     }
-    None
-}
-
-fn unescape_xml(v: &str) -> String {
-    v.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
 }
 
 /// The parts of a multipart body (RFC 2046 §5.1.1) as (Content-Type, content), in order.
@@ -379,16 +372,32 @@ mod tests {
 
     #[test]
     fn content_type_parameters() {
-        assert_eq!(parameter("multipart/mixed; boundary=\"b1\"", "boundary"), Some("b1"));
-        assert_eq!(parameter("multipart/mixed;BOUNDARY=b2;x=y", "boundary"), Some("b2"));
-        assert_eq!(parameter("multipart/mixed", "boundary"), None);
+        let p = |ct, name| parameter(ct, name);
+        assert_eq!(p("multipart/mixed; boundary=\"b1\"", "boundary").as_deref(), Some("b1"));
+        assert_eq!(p("multipart/mixed;BOUNDARY=b2;x=y", "boundary").as_deref(), Some("b2"));
+        assert_eq!(p("multipart/mixed", "boundary"), None);
+        // RFC 2045 §5.1: a quoted string may hold `;` and `=`, and quoted-pairs.
+        assert_eq!(
+            p("multipart/mixed; x=\"a;boundary=no\"; boundary=\"b;3\"", "boundary").as_deref(),
+            Some("b;3")
+        );
+        assert_eq!(p("multipart/mixed; boundary=\"a\\\"b\"", "boundary").as_deref(), Some("a\"b"));
+        assert_eq!(
+            p("multipart/mixed; boundary=\"unterminated", "boundary").as_deref(),
+            Some("unterminated")
+        );
     }
 
     #[test]
-    fn attributes() {
-        assert_eq!(attribute(" uri=\"sip:a@x\"/", "uri"), Some("sip:a@x"));
-        assert_eq!(attribute(" xuri=\"no\" uri = 'sip:b@x'", "uri"), Some("sip:b@x"));
-        assert_eq!(attribute(" uri=unquoted", "uri"), None);
+    fn resource_lists_with_prefixes_and_character_references() {
+        let mut info = SessionInfo::default();
+        info.add_participants(
+            b"<rl:resource-lists xmlns:rl=\"urn:ietf:params:xml:ns:resource-lists\"><rl:list>\
+              <rl:entry uri=\"sip:bob&#64;example.com\"/><rl:entry uri=\"tel:+1&#x2D;2\"/></rl:list></rl:resource-lists>",
+        );
+        assert_eq!(info.invited_participants, ["sip:bob@example.com", "tel:+1-2"]);
+        info.add_participants(b"<list><entry uri=\"sip:c@x\"></list>");
+        assert_eq!(info.invited_participants.len(), 2, "a malformed list adds nothing");
     }
 
     #[test]

@@ -208,6 +208,69 @@ pub(crate) fn parse_sip_date(s: &str) -> Option<Time> {
     u64::try_from(utc).ok().filter(|&u| u <= MAX_SECS).map(Time::from_unix_secs)
 }
 
+/// Parses a CPIM `DateTime` (RFC 3862 §4.6.4: RFC 3339 `date-time`, e.g.
+/// `2008-04-04T12:16:49-05:00` or `2016-02-11T13:00:49.250Z`) into a [`Time`], for MS-4: a
+/// message's object is dated by its CPIM `DateTime` when it has one.
+///
+/// Accepts `T` or `t` or a space between date and time, `Z`/`z` or `±hh:mm`; fractional seconds
+/// are kept to the millisecond. `None` for anything else, for dates before 1970 and years after
+/// 9999. Bounded: looks at no more than the first 64 bytes.
+///
+/// ```
+/// use cpm_pf::record::objects::{parse_cpim_date_time, rfc5322_date};
+/// let t = parse_cpim_date_time("2008-04-04T12:16:49-05:00").unwrap();
+/// assert_eq!(rfc5322_date(t), "Fri, 04 Apr 2008 17:16:49 +0000");
+/// ```
+pub fn parse_cpim_date_time(s: &str) -> Option<Time> {
+    let s = s.trim();
+    if s.len() > 64 || !s.is_ascii() || s.len() < 20 {
+        return None;
+    }
+    let (date, rest) = s.split_at(10);
+    let mut ymd = date.split('-');
+    let year: u32 = number(ymd.next()?, 4, 4)?;
+    let month: u32 = number(ymd.next()?, 2, 2)?;
+    let day: u32 = number(ymd.next()?, 2, 2)?;
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let hour: u32 = number(rest.get(0..2)?, 2, 2)?;
+    let minute: u32 = number(rest.get(3..5)?, 2, 2)?;
+    let second: u32 = number(rest.get(6..8)?, 2, 2)?;
+    if rest.get(2..3)? != ":" || rest.get(5..6)? != ":" || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &rest[8..];
+    let mut millis = 0u64;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let ms = format!("{:0<3}", &frac[..digits.min(3)]);
+        millis = number(&ms, 3, 3)?;
+        rest = &frac[digits..];
+    }
+    let offset_secs: i64 = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (hh, mm) = rest[1..].split_once(':')?;
+            let (hh, mm): (i64, i64) = (number(hh, 2, 2)?, number(mm, 2, 2)?);
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            sign * (hh * 3600 + mm * 60)
+        }
+    };
+    let days = days_from_civil(year, month, day)?;
+    let local = days * 86_400 + u64::from(hour) * 3600 + u64::from(minute) * 60 + u64::from(second.min(59));
+    let utc = u64::try_from(i64::try_from(local).ok()?.checked_sub(offset_secs)?).ok()?;
+    (utc <= MAX_SECS).then(|| Time::from_unix_millis(utc * 1000 + millis))
+}
+
 /// A decimal number of `min..=max` ASCII digits.
 fn number<T: TryFrom<u64>>(s: &str, min: usize, max: usize) -> Option<T> {
     if s.len() < min || s.len() > max || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -265,6 +328,31 @@ mod tests {
     }
 
     #[test]
+    fn cpim_date_times_parse() {
+        // RFC 5438 §7.1.1 / STANDARDS §5 vector 2.
+        assert_eq!(parse_cpim_date_time("2008-04-04T12:16:49-05:00"), Some(at(1_207_329_409)));
+        assert_eq!(parse_cpim_date_time("2016-02-11T13:00:49Z"), Some(at(1_455_195_649)));
+        assert_eq!(parse_cpim_date_time("2016-02-11t14:00:49+01:00"), Some(at(1_455_195_649)));
+        assert_eq!(
+            parse_cpim_date_time("2016-02-11T13:00:49.25Z"),
+            Some(Time::from_unix_millis(1_455_195_649_250))
+        );
+        for bad in [
+            "",
+            "2016-02-11",
+            "2016-02-11T13:00:49",
+            "2016-02-11T13:00:49+0100",
+            "2016-13-11T13:00:49Z",
+            "2016-02-11T24:00:00Z",
+            "2016-02-11T13:00:49.Z",
+            "1969-12-31T23:59:59Z",
+            "2016-02-11T13-00-49Z",
+        ] {
+            assert_eq!(parse_cpim_date_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn sip_dates_parse() {
         assert_eq!(parse_sip_date("Sat, 13 Nov 2010 23:29:00 GMT"), Some(at(1_289_690_940)));
         assert_eq!(parse_sip_date("Thu, 11 Feb 2016 14:00:49 +0100"), Some(at(1_455_195_649)));
@@ -314,6 +402,7 @@ mod tests {
 
         #[test]
         fn parse_never_panics(s in ".{0,80}") {
+            let _ = parse_cpim_date_time(&s);
             let _ = parse_sip_date(&s);
         }
     }

@@ -1,5 +1,6 @@
-//! RFC 5322 header lines: sanitizing values taken from the network, folding, and describing a
-//! body's transfer encoding (RFC 5322 §2.1.1, §2.2.3; RFC 2045 §6).
+//! RFC 5322 header lines: sanitizing values taken from the network, folding, and a body's
+//! transfer encoding, base64 when it is not UTF-8 CRLF text (RFC 5322 §2.1.1, §2.2.3; RFC 2045
+//! §6; MS-7).
 //!
 //! Rules applied to every header this module writes:
 //! - each line ends in CRLF;
@@ -9,9 +10,10 @@
 //! - runs of white space become one space and the value is trimmed (unfolding `CRLF WSP` gives
 //!   back the same text; RFC 5322 gives such runs no meaning in the headers written here);
 //! - lines are folded before a space so that they stay within 78 characters where a word allows
-//!   it (§2.1.1 SHOULD); a single word longer than a line is kept whole up to the hard limit of
-//!   998 octets and only then split (with `CRLF SP`, at a character boundary), so no line ever
-//!   exceeds 998 octets (§2.1.1 MUST).
+//!   it (§2.1.1 SHOULD; [`write_header`]), or within a limit the caller gives
+//!   ([`write_header_folded_at`]: the `rcs` profile folds only past 998 octets, MS-7); a single
+//!   word longer than a line is kept whole up to the hard limit of 998 octets and only then split
+//!   (with `CRLF SP`, at a character boundary), so no line ever exceeds 998 octets (§2.1.1 MUST).
 //!
 //! Non-ASCII text (UTF-8) is written as is (RFC 6532 internationalized headers).
 
@@ -54,6 +56,15 @@ fn is_unsafe(b: u8) -> bool {
 /// assert_eq!(out, b"Subject: line one Bcc: victim@example.com\r\n");
 /// ```
 pub fn write_header(out: &mut Vec<u8>, name: &str, value: &str) {
+    write_header_folded_at(out, name, value, SOFT_LINE_LIMIT);
+}
+
+/// [`write_header`] folding only before a word that would take the line past `fold_at`
+/// octets (clamped to [`HARD_LINE_LIMIT`]). The `rcs` profile passes [`HARD_LINE_LIMIT`]: a
+/// line is then folded only when it would exceed 998 octets (MS-7), as deployed clients
+/// unfold by removing CRLF and the space after it.
+pub fn write_header_folded_at(out: &mut Vec<u8>, name: &str, value: &str, fold_at: usize) {
+    let fold_at = fold_at.min(HARD_LINE_LIMIT);
     let value = sanitize_value(value);
     out.extend_from_slice(name.as_bytes());
     out.push(b':');
@@ -62,7 +73,7 @@ pub fn write_header(out: &mut Vec<u8>, name: &str, value: &str) {
     for word in value.split_ascii_whitespace() {
         // Fold before this word when it would pass the soft limit and the line already holds
         // a word (never leave the field name alone on its line without need).
-        if words_on_line > 0 && line_len + 1 + word.len() > SOFT_LINE_LIMIT {
+        if words_on_line > 0 && line_len + 1 + word.len() > fold_at {
             out.extend_from_slice(b"\r\n");
             line_len = 0;
             words_on_line = 0;
@@ -96,20 +107,22 @@ pub fn write_header(out: &mut Vec<u8>, name: &str, value: &str) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// How a body's octets must be declared in `Content-Transfer-Encoding` (RFC 2045 §2.7–2.9).
+/// How a body is written so that an IMAP server returns it octet for octet (RFC 2045 §2.7–2.8,
+/// §6.8; MS-7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransferEncoding {
-    /// US-ASCII lines of at most 998 octets, CRLF only, no NUL: no header needed.
+    /// US-ASCII lines of at most 998 octets, CRLF only, no NUL: written as is, no header.
     SevenBit,
-    /// The same with octets above 127: `8bit`.
+    /// The same in UTF-8 with octets above 127: written as is, `8bit`.
     EightBit,
-    /// Anything else (bare CR or LF, NUL, longer lines): `binary`. The octets are stored as
-    /// received; an embedder whose store cannot take binary content must encode the part.
-    Binary,
+    /// Anything else (not UTF-8, bare CR or LF, NUL, a line over 998 octets): `base64`, in
+    /// lines of 76 characters (RFC 2045 §6.8).
+    Base64,
 }
 
 impl TransferEncoding {
-    /// The smallest encoding that truthfully describes `body`.
+    /// The encoding `body` needs: 7bit or 8bit when it is UTF-8 text with CRLF line ends,
+    /// else base64.
     pub fn of(body: &[u8]) -> TransferEncoding {
         let mut eight_bit = false;
         let mut line = 0usize;
@@ -121,20 +134,22 @@ impl TransferEncoding {
                     i += 2;
                     continue;
                 }
-                b'\r' | b'\n' | 0 => return TransferEncoding::Binary,
+                b'\r' | b'\n' | 0 => return TransferEncoding::Base64,
                 b if b >= 0x80 => eight_bit = true,
                 _ => {}
             }
             line += 1;
             if line > HARD_LINE_LIMIT {
-                return TransferEncoding::Binary;
+                return TransferEncoding::Base64;
             }
             i += 1;
         }
-        if eight_bit {
+        if !eight_bit {
+            TransferEncoding::SevenBit
+        } else if core::str::from_utf8(body).is_ok() {
             TransferEncoding::EightBit
         } else {
-            TransferEncoding::SevenBit
+            TransferEncoding::Base64
         }
     }
 
@@ -143,8 +158,30 @@ impl TransferEncoding {
         match self {
             TransferEncoding::SevenBit => None,
             TransferEncoding::EightBit => Some("8bit"),
-            TransferEncoding::Binary => Some("binary"),
+            TransferEncoding::Base64 => Some("base64"),
         }
+    }
+}
+
+/// Appends `Content-Transfer-Encoding` when `body` needs one, the blank line ending a header
+/// section, and `body` in that encoding (MS-7).
+pub(crate) fn write_encoded_body(out: &mut Vec<u8>, body: &[u8]) {
+    let encoding = TransferEncoding::of(body);
+    if let Some(cte) = encoding.header_value() {
+        write_header(out, "Content-Transfer-Encoding", cte);
+    }
+    out.extend_from_slice(b"\r\n");
+    if encoding != TransferEncoding::Base64 {
+        out.extend_from_slice(body);
+        return;
+    }
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(body);
+    for (i, line) in encoded.as_bytes().chunks(76).enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(line);
     }
 }
 
@@ -247,12 +284,13 @@ mod tests {
         assert_eq!(TransferEncoding::of(b""), TransferEncoding::SevenBit);
         assert_eq!(TransferEncoding::of(b"a\r\nb"), TransferEncoding::SevenBit);
         assert_eq!(TransferEncoding::of("é\r\n".as_bytes()), TransferEncoding::EightBit);
-        assert_eq!(TransferEncoding::of(b"a\nb"), TransferEncoding::Binary);
-        assert_eq!(TransferEncoding::of(b"a\rb"), TransferEncoding::Binary);
-        assert_eq!(TransferEncoding::of(b"a\r"), TransferEncoding::Binary);
-        assert_eq!(TransferEncoding::of(b"a\0b"), TransferEncoding::Binary);
+        assert_eq!(TransferEncoding::of(b"a\nb"), TransferEncoding::Base64);
+        assert_eq!(TransferEncoding::of(b"a\rb"), TransferEncoding::Base64);
+        assert_eq!(TransferEncoding::of(b"a\r"), TransferEncoding::Base64);
+        assert_eq!(TransferEncoding::of(b"a\0b"), TransferEncoding::Base64);
+        assert_eq!(TransferEncoding::of(&[0xC3, 0x28]), TransferEncoding::Base64);
         assert_eq!(TransferEncoding::of(&[b'a'; 998]), TransferEncoding::SevenBit);
-        assert_eq!(TransferEncoding::of(&[b'a'; 999]), TransferEncoding::Binary);
+        assert_eq!(TransferEncoding::of(&[b'a'; 999]), TransferEncoding::Base64);
     }
 
     #[test]
