@@ -1,20 +1,7 @@
 //! A CPM Participating Function over UDP: cpm-pf embedded in a small rsip-based B2BUA.
 //!
-//! ```text
-//! cargo run --example pf_udp --features rsip -- [FLAGS]
-//!
-//!   --listen ADDR            where the PF listens, for both legs   (default 127.0.0.1:5070)
-//!   --remote ADDR            the remote CPM entity (CF or peer PF) (default 127.0.0.1:5080)
-//!   --client ADDR            the served client, for INVITEs coming from the remote (optional)
-//!   --kind KIND              one-to-one | group | file-transfer     (default one-to-one)
-//!   --prefs LIST             allow-offline-storage,allow-store,allow-defer
-//!   --policy LIST            long-lived-restart,iwf-bye-closes-streams,live-recording,...
-//!   --session-expires SECS   session interval from configuration (ST-0)
-//!   --time-scale N           the session's clock runs N times faster than real time
-//!   --store-dir DIR          write stored Message Store objects there
-//!   --log FILE               the action log (default: standard output)
-//!   --calls N                exit once N sessions have terminated
-//! ```
+//! The flags, as `--help` prints them (one text, `pf_udp.usage.txt`, for both):
+#![doc = concat!("```text\n", include_str!("pf_udp.usage.txt"), "```")]
 //!
 //! Datagrams from `--remote` are the remote leg; any other sender is the client leg. An INVITE
 //! starts a call: the PF relays it to the other leg as a new dialog (B2BUA), relays the final
@@ -24,19 +11,28 @@
 //! (`-> remote BYE | Reason: ...`, `== release-media client`). What this example cannot do for
 //! real (media, SUBSCRIBE, interception) is logged only.
 //!
+//! Message Store: every `Action::Store` is answered with `Input::Stored` (or `StoreFailed`).
+//! With `--imap` the object is APPENDed to the folder's mailbox of a real IMAP server, and the
+//! UID is the one the server assigned (APPENDUID, RFC 4315), so a file transfer's 200 OK
+//! carries the Message Store's own `Message-UID` (FT-1c); without it, UIDs are counted.
+//!
 //! It is an example, not a server: no retransmission timers (loopback does not lose
 //! datagrams; retransmissions received are absorbed), no DNS, no authentication, no CANCEL.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::{self, Write};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cpm_pf::headers::{names, HeaderName, SipHeaders};
 use cpm_pf::rsip_adapter::{self as adapter, Dialog};
 use cpm_pf::script::{render_action, render_route};
-use cpm_pf::{Action, Actions, Config, Input, Kind, Leg, Method, Policy, Preferences, Session, Side, Time};
+use cpm_pf::{
+    Action, Actions, Config, Folder, Input, Kind, Leg, Method, ObjectRef, Policy, Preferences, Session, Side,
+    Time,
+};
 use rsip::{Header, Request, Response, SipMessage};
 
 /// Timer F / H of RFC 3261: how long a BYE the PF sent may go unanswered (64 × T1).
@@ -46,9 +42,13 @@ const LINGER: Duration = Duration::from_secs(32);
 
 fn main() {
     let args = match Args::parse(std::env::args().skip(1)) {
-        Ok(args) => args,
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{USAGE}");
+            return;
+        }
         Err(e) => {
-            eprintln!("pf_udp: {e}\n{}", USAGE);
+            eprintln!("pf_udp: {e}\n\n{USAGE}");
             std::process::exit(2);
         }
     };
@@ -65,7 +65,8 @@ fn run(args: Args) -> io::Result<()> {
         None => Box::new(io::stdout()),
     };
     eprintln!("pf_udp: listening on {}, remote leg {}", args.listen, args.remote);
-    let mut io = Io { clock: Clock::new(args.time_scale), socket, log, counter: 0, last_call: 0, args };
+    let imap = args.imap.clone().map(Imap::new);
+    let mut io = Io { clock: Clock::new(args.time_scale), socket, log, counter: 0, last_call: 0, args, imap };
     let mut calls: Vec<Call> = Vec::new();
     let mut ended = 0;
     let mut buf = vec![0u8; 65_535];
@@ -100,7 +101,11 @@ fn run(args: Args) -> io::Result<()> {
         match SipMessage::try_from(&buf[..n]) {
             Ok(SipMessage::Request(req)) => on_request(&mut io, &mut calls, req, from),
             Ok(SipMessage::Response(resp)) => on_response(&mut io, &mut calls, resp),
-            Err(e) => eprintln!("pf_udp: dropped a datagram from {from} that rsip cannot parse: {e}"),
+            Err(e) => eprintln!(
+                "pf_udp: dropped a datagram of {n} bytes from {from} that rsip cannot parse: {}; it begins {:?}",
+                quote(&e.to_string()).escape_debug(),
+                quote(&String::from_utf8_lossy(&buf[..n])),
+            ),
         }
         io.flush();
     }
@@ -392,7 +397,8 @@ fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response) {
 
 // ----- the actions cpm-pf returns -----------------------------------------------------------
 
-/// Carries out `actions` in order, logging each; a `Store` is reported back as `Stored`.
+/// Carries out `actions` in order, logging each; a `Store` is reported back as `Stored` (or
+/// `StoreFailed`) once all are carried out.
 fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
     let mut stored = Vec::new();
     for action in actions {
@@ -424,18 +430,10 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
                 }
             }
             Action::Store { object, folder, content } => {
-                io.counter += 1;
-                let uid = io.counter.to_string();
-                if let Some(dir) = &io.args.store_dir {
-                    let path = dir.join(format!("{uid}.eml"));
-                    if let Err(e) = fs::write(&path, &content) {
-                        io.note(call.id, &format!("cannot write {}: {e}", path.display()));
-                    }
-                }
-                io.note(call.id, &format!("stored {object} in {folder} as UID {uid}"));
+                let uid = io.store(call.id, object, &folder, &content);
                 stored.push((object, uid));
             }
-            Action::CreateFolder { folder } => io.note(call.id, &format!("folder {folder} created")),
+            Action::CreateFolder { folder } => io.create_folder(call.id, &folder),
             Action::Terminated => call.ended = Some(now),
             Action::Diagnostic(_) => {}
             // No media relay, conference subscription or deferred-delivery store here.
@@ -443,9 +441,15 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
         }
     }
     for (object, uid) in stored {
-        io.input(call.id, &format!("@ stored {object} uid={uid}"));
-        let actions = call.session.handle(Input::Stored { object, uid: &uid }, now);
-        carry_out(io, call, actions, now);
+        if let Some(uid) = uid {
+            io.input(call.id, &format!("@ stored {object} uid={uid}"));
+            let actions = call.session.handle(Input::Stored { object, uid: &uid }, now);
+            carry_out(io, call, actions, now);
+        } else {
+            io.input(call.id, &format!("@ store-failed {object}"));
+            let actions = call.session.handle(Input::StoreFailed { object }, now);
+            carry_out(io, call, actions, now);
+        }
     }
 }
 
@@ -458,6 +462,8 @@ struct Io {
     log: Box<dyn Write>,
     counter: u64,
     last_call: u64,
+    /// The Message Store, with `--imap`.
+    imap: Option<Imap>,
 }
 
 impl Io {
@@ -495,6 +501,45 @@ impl Io {
 
     fn note(&mut self, call: u64, what: &str) {
         eprintln!("pf_udp: call {call}: {what}");
+    }
+
+    /// Creates a folder's mailbox in the Message Store (with `--imap`). The session has no input
+    /// for a failure: it shows as the `StoreFailed` of the first object stored there.
+    fn create_folder(&mut self, call: u64, folder: &Folder) {
+        let mailbox = mailbox(folder);
+        let Some(imap) = &mut self.imap else {
+            return self.note(call, &format!("folder {folder} created"));
+        };
+        match imap.create(&mailbox) {
+            Ok(()) => self.note(call, &format!("folder {folder} created: mailbox {mailbox}")),
+            Err(e) => self.note(call, &format!("folder {folder}: cannot create mailbox {mailbox}: {e}")),
+        }
+    }
+
+    /// Stores an object: into `--store-dir` as `N.eml`, and into the `--imap` Message Store.
+    /// Returns its UID (the server's with `--imap`, else `N`), or `None` when the store failed.
+    fn store(&mut self, call: u64, object: ObjectRef, folder: &Folder, content: &[u8]) -> Option<String> {
+        self.counter += 1;
+        let n = self.counter;
+        if let Some(dir) = &self.args.store_dir {
+            let path = dir.join(format!("{n}.eml"));
+            if let Err(e) = fs::write(&path, content) {
+                self.note(call, &format!("cannot write {}: {e}", path.display()));
+            }
+        }
+        let mailbox = mailbox(folder);
+        let uid = match &mut self.imap {
+            None => n.to_string(),
+            Some(imap) => match imap.append(&mailbox, content) {
+                Ok(uid) => uid.to_string(),
+                Err(e) => {
+                    self.note(call, &format!("cannot store {object} in mailbox {mailbox}: {e}"));
+                    return None;
+                }
+            },
+        };
+        self.note(call, &format!("stored {object} in {folder} (mailbox {mailbox}) as UID {uid}"));
+        Some(uid)
     }
 
     fn flush(&mut self) {
@@ -629,11 +674,158 @@ impl LegSide {
     }
 }
 
+/// At most [`QUOTE_MAX`] bytes of `text`, cut at a character boundary, `…` marking the cut: what
+/// the example quotes of a datagram it cannot parse (and of an error that may hold all of it).
+fn quote(text: &str) -> Cow<'_, str> {
+    if text.len() <= QUOTE_MAX {
+        return Cow::Borrowed(text);
+    }
+    let mut end = QUOTE_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", &text[..end]))
+}
+
+const QUOTE_MAX: usize = 200;
+
+// ----- the Message Store over IMAP (--imap) ----------------------------------------------------
+
+/// The IMAP mailbox of a folder, as the library names it in the `rcs` profile (MS-8).
+fn mailbox(folder: &Folder) -> String {
+    folder.mailbox(cpm_pf::Profile::Rcs)
+}
+
+/// `--imap imap://USER:PASS@HOST:PORT` (RFC 5092; `%XX` escapes in USER and PASS).
+#[derive(Clone)]
+struct ImapUrl {
+    addr: SocketAddr,
+    user: String,
+    password: String,
+}
+
+impl ImapUrl {
+    fn parse(url: &str) -> Result<ImapUrl, String> {
+        let rest = url.strip_prefix("imap://").ok_or("not an imap:// URL")?;
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let (userinfo, host) = rest.rsplit_once('@').ok_or("no USER:PASS@ in the URL")?;
+        let (user, password) = userinfo.split_once(':').ok_or("no :PASS after the user")?;
+        let addr: SocketAddr = match host.parse() {
+            Ok(addr) => addr,
+            Err(_) => {
+                format!("{host}:143").parse().map_err(|_| "HOST:PORT must be an IP address and port")?
+            }
+        };
+        // No TLS here (the crate is built without it): the password must not leave the host.
+        if !addr.ip().is_loopback() {
+            return Err("plaintext IMAP: only a loopback address (127.0.0.1) is accepted".into());
+        }
+        Ok(ImapUrl { addr, user: percent_decode(user)?, password: percent_decode(password)? })
+    }
+}
+
+fn percent_decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or("bad % escape in the URL")?;
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "the URL's user or password is not UTF-8".into())
+}
+
+/// A connection to the IMAP Message Store, opened when first needed and opened again after it
+/// broke. The protocol is spoken by the `imap` crate; commands block, at most `IMAP_TIMEOUT`.
+struct Imap {
+    url: ImapUrl,
+    session: Option<imap::Session<TcpStream>>,
+}
+
+const IMAP_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Imap {
+    fn new(url: ImapUrl) -> Imap {
+        Imap { url, session: None }
+    }
+
+    fn session(&mut self) -> Result<&mut imap::Session<TcpStream>, String> {
+        if self.session.is_none() {
+            let stream = TcpStream::connect_timeout(&self.url.addr, IMAP_TIMEOUT)
+                .map_err(|e| format!("cannot connect to {}: {e}", self.url.addr))?;
+            stream.set_read_timeout(Some(IMAP_TIMEOUT)).map_err(|e| e.to_string())?;
+            stream.set_write_timeout(Some(IMAP_TIMEOUT)).map_err(|e| e.to_string())?;
+            let mut client = imap::Client::new(stream);
+            // Once per new client (the crate asserts that).
+            client.read_greeting().map_err(|e| format!("no IMAP greeting: {e}"))?;
+            let session =
+                client.login(&self.url.user, &self.url.password).map_err(|(e, _)| format!("LOGIN: {e}"))?;
+            self.session = Some(session);
+        }
+        self.session.as_mut().ok_or_else(|| "no IMAP session".to_owned())
+    }
+
+    /// Forgets a connection that an error other than a server's NO or BAD may have broken.
+    fn failed(&mut self, what: &str, e: imap::Error) -> String {
+        if !matches!(e, imap::Error::No(_) | imap::Error::Bad(_)) {
+            self.session = None;
+        }
+        format!("{what}: {e}")
+    }
+
+    /// CREATE; a mailbox that exists already is no error (RFC 5530 ALREADYEXISTS).
+    fn create(&mut self, mailbox: &str) -> Result<(), String> {
+        let result = self.session()?.create(mailbox);
+        match result {
+            Ok(()) => Ok(()),
+            Err(imap::Error::No(no)) if no.information.contains("ALREADYEXISTS") => Ok(()),
+            Err(e) => Err(self.failed("CREATE", e)),
+        }
+    }
+
+    /// APPEND, returning the UID the server gave the message: its APPENDUID response code
+    /// (RFC 4315 UIDPLUS), which the crate returns as `Appended::uids`. A server without
+    /// UIDPLUS gives none, and the store is reported failed rather than guessed at.
+    ///
+    /// The library asks for a session history folder to be created (`CreateFolder`), but takes
+    /// a conversation folder to exist. When it does not, the server refuses the APPEND (RFC 3501
+    /// 6.3.11: `NO [TRYCREATE]`, which the crate reports as `Error::Append`, the code dropped,
+    /// when the refusal comes before the message is sent): the mailbox is created and the
+    /// APPEND tried once more, as RFC 3501 suggests.
+    fn append(&mut self, mailbox: &str, content: &[u8]) -> Result<u32, String> {
+        // The crate writes the mailbox as a quoted string without escaping it: refuse what
+        // would end the string or the line (the peer's URI comes from the INVITE).
+        if mailbox.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+            return Err(format!("mailbox name {mailbox:?} cannot be quoted"));
+        }
+        let first = self.session()?.append(mailbox, content).finish();
+        let appended = match first {
+            Ok(appended) => appended,
+            Err(imap::Error::Append) => {
+                self.create(mailbox).map_err(|e| format!("APPEND refused, then {e}"))?;
+                let again = self.session()?.append(mailbox, content).finish();
+                again.map_err(|e| self.failed("APPEND after CREATE", e))?
+            }
+            Err(e) => return Err(self.failed("APPEND", e)),
+        };
+        match appended.uids.as_deref() {
+            Some([imap_proto::UidSetMember::Uid(uid)]) => Ok(*uid),
+            _ => Err("the server's answer to APPEND has no APPENDUID (RFC 4315 UIDPLUS)".into()),
+        }
+    }
+}
+
 // ----- flags --------------------------------------------------------------------------------
 
-const USAGE: &str = "usage: pf_udp [--listen ADDR] [--remote ADDR] [--client ADDR] [--kind KIND] \
-[--prefs LIST] [--policy LIST] [--session-expires SECS] [--time-scale N] [--store-dir DIR] \
-[--log FILE] [--calls N]";
+/// The usage text `--help` prints, which is also the flags' part of this file's documentation.
+const USAGE: &str = include_str!("pf_udp.usage.txt");
 
 struct Args {
     listen: SocketAddr,
@@ -645,12 +837,14 @@ struct Args {
     session_expires: Option<Duration>,
     time_scale: u32,
     store_dir: Option<PathBuf>,
+    imap: Option<ImapUrl>,
     log: Option<PathBuf>,
     calls: Option<usize>,
 }
 
 impl Args {
-    fn parse(mut words: impl Iterator<Item = String>) -> Result<Args, String> {
+    /// The flags, or `None` for `--help`.
+    fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         let mut args = Args {
             listen: SocketAddr::from(([127, 0, 0, 1], 5070)),
             remote: SocketAddr::from(([127, 0, 0, 1], 5080)),
@@ -661,6 +855,7 @@ impl Args {
             session_expires: None,
             time_scale: 1,
             store_dir: None,
+            imap: None,
             log: None,
             calls: None,
         };
@@ -673,10 +868,10 @@ impl Args {
                 "--client" => args.client = Some(value()?.parse().map_err(|_| bad("not an address"))?),
                 "--kind" => {
                     args.kind = match value()?.as_str() {
-                        "one-to-one" => Kind::OneToOne,
+                        "one-to-one" | "1-1" => Kind::OneToOne,
                         "group" => Kind::Group,
-                        "file-transfer" => Kind::FileTransfer,
-                        _ => return Err(bad("one-to-one, group or file-transfer")),
+                        "file-transfer" | "ft" => Kind::FileTransfer,
+                        _ => return Err(bad("one-to-one (1-1), group or file-transfer (ft)")),
                     }
                 }
                 "--prefs" => args.prefs = prefs(&value()?).map_err(|f| bad(&format!("unknown {f}")))?,
@@ -690,13 +885,14 @@ impl Args {
                         value()?.parse().ok().filter(|n| *n >= 1).ok_or(bad("a whole number >= 1"))?
                 }
                 "--store-dir" => args.store_dir = Some(value()?.into()),
+                "--imap" => args.imap = Some(ImapUrl::parse(&value()?).map_err(|e| bad(&e))?),
                 "--log" => args.log = Some(value()?.into()),
                 "--calls" => args.calls = Some(value()?.parse().map_err(|_| bad("a number"))?),
-                "-h" | "--help" => return Err("help".into()),
+                "-h" | "--help" => return Ok(None),
                 _ => return Err(format!("unknown flag {flag}")),
             }
         }
-        Ok(args)
+        Ok(Some(args))
     }
 }
 

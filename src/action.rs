@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use smallvec::SmallVec;
 
 use crate::grammar::message_id::MessageId;
-use crate::record::objects::{mailbox, MailboxKind, Profile};
 use crate::grammar::GrammarError;
 use crate::msrp::reassembly::{Message, Note};
+use crate::record::objects::{mailbox, MailboxKind, Profile};
 use crate::{Leg, Method};
 
 /// A Message Store folder (SPEC.md "Folders", REC-F), with what names its IMAP mailbox (MS-8).
@@ -588,7 +588,7 @@ impl<'s, 'a> IntoIterator for &'s Actions<'a> {
 /// assert_eq!(ok.to_string(), "-> iwf2 200 BYE");
 /// let store = Action::Store {
 ///     object: ObjectRef::GroupState,
-///     folder: Folder::SessionHistory("abc".into()),
+///     folder: Folder::session_history("abc"),
 ///     content: Vec::new(),
 /// };
 /// assert_eq!(store.to_string(), "== store group-state in session-history:abc");

@@ -96,9 +96,9 @@ pub use action::{
     Action, Actions, Diagnostic, Folder, Identity, IgnoredInput, IgnoredWhy, NotStoredWhy, ObjectRef,
 };
 pub use config::{Config, ConfigError, Kind, LimitName, Policy, Preferences, Role, Side};
-pub use record::objects::Profile;
 pub use dispatch::{route, Procedure, Route};
 pub use leg::{Leg, Method, UnknownLeg};
+pub use record::objects::Profile;
 pub use session::input::Input;
 pub use session::Session;
 pub use time::Time;

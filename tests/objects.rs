@@ -120,8 +120,14 @@ const PROFILES: [Profile; 2] = [Profile::Rcs, Profile::Oma];
 /// addresses, the Date, the Message-ID, and no part with an encoding problem.
 fn assert_rfc5322_readable(object: &[u8], from: &str, to: &str, date: u64) {
     let message = MessageParser::default().parse(object).expect("mail-parser reads the object");
+    // mail-parser gives the addr-spec as written; a quoted local part (`"tel:+33…"@tel.invalid`)
+    // means the same address as its unquoted text (RFC 5322 §3.4.1), which is what IMAP
+    // ENVELOPE returns as the mailbox (tests/imap/check.py).
     let addr = |a: Option<&mail_parser::Address<'_>>| {
-        a.and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned)
+        a.and_then(|a| a.first()).and_then(|a| a.address()).map(|a| match a.strip_prefix('"') {
+            Some(rest) => rest.replacen("\"@", "@", 1),
+            None => a.to_owned(),
+        })
     };
     assert_eq!(addr(message.from()).as_deref(), Some(from), "From as mail-parser reads it");
     assert_eq!(addr(message.to()).as_deref(), Some(to), "To as mail-parser reads it");
@@ -156,7 +162,7 @@ fn chat_message_plain_text_is_wrapped_in_cpim() {
         assert_eq!(one(&fields, "Date"), "Thu, 11 Feb 2016 13:00:49 +0000");
         assert_eq!(one(&fields, "IMDN-Message-ID"), id);
         assert_eq!(one(&fields, "Message-ID"), format!("<{id}@cpm-pf.invalid>"));
-        assert_eq!(one(&fields, "From"), "<tel:+33643209850>");
+        assert_eq!(one(&fields, "From"), "<\"tel:+33643209850\"@tel.invalid>");
         assert_eq!(values(&fields, "Accept-Contact"), [accept[0].as_str()]);
         // MS-2: in rcs only.
         let direction = values(&fields, "Message-Direction");
@@ -169,7 +175,7 @@ fn chat_message_plain_text_is_wrapped_in_cpim() {
         assert_eq!(info.date_time, Some("2016-02-11T13:00:49Z"));
         assert_eq!(info.inner_content_type, Some("text/plain;charset=UTF-8"));
         assert!(body.ends_with(b"\r\n\r\nHey Bob, are you there?"));
-        assert_rfc5322_readable(&object, "tel:+33643209850", "tel:+33600112233", T);
+        assert_rfc5322_readable(&object, "tel:+33643209850@tel.invalid", "tel:+33600112233@tel.invalid", T);
         insta::assert_snapshot!(format!("chat_message_plain_text_{profile}"), visible(&object));
     }
 }
@@ -181,7 +187,7 @@ fn rcs_one_to_one_wrapper_is_anonymous_as_rcs_cpim() {
     let h = ObjectHeaders { one_to_one_chat: true, ..session_headers(&accept, "x1", Profile::Rcs) };
     let object = render_chat_message(&h, Some("text/plain"), b"hi");
     let (fields, body) = parse(&object);
-    assert_eq!(one(&fields, "From"), "<tel:+33643209850>");
+    assert_eq!(one(&fields, "From"), "<\"tel:+33643209850\"@tel.invalid>");
     let info = inspect_payload(Some("message/cpim"), body);
     assert_eq!(info.from, Some("<sip:anonymous@anonymous.invalid>"));
     assert_eq!(info.to, Some("<sip:anonymous@anonymous.invalid>"));
@@ -219,7 +225,7 @@ Hello"
         assert_eq!(one(&fields, "IMDN-Message-ID"), "34jk324j");
         assert_eq!(one(&fields, "Message-ID"), "<34jk324j@cpm-pf.invalid>");
         assert_eq!(body, cpim.as_bytes(), "the CPIM body is stored octet for octet");
-        assert_rfc5322_readable(&object, "tel:+33643209850", "tel:+33600112233", T);
+        assert_rfc5322_readable(&object, "tel:+33643209850@tel.invalid", "tel:+33600112233@tel.invalid", T);
         assert_eq!(decoded_part(&object, 0), cpim.as_bytes());
         if profile == Profile::Rcs {
             insta::assert_snapshot!("chat_message_already_cpim", visible(&object));
@@ -265,11 +271,13 @@ fn identities_are_name_addr_with_rfc2047_names() {
     let object = render_chat_message(&h, Some("text/plain"), b"x");
     let (fields, _) = parse(&object);
     assert!(one(&fields, "From").starts_with("=?UTF-8?B?"), "RFC 2047 encoded-word");
-    assert_eq!(one(&fields, "To"), "\"Bob\" <tel:+33600112233>");
+    assert_eq!(one(&fields, "To"), "\"Bob\" <\"tel:+33600112233\"@tel.invalid>");
     let message = MessageParser::default().parse(&object[..]).unwrap();
     let sender = message.from().and_then(|a| a.first()).unwrap();
     assert_eq!(sender.name(), Some("Zoë Ünal"));
-    assert_eq!(sender.address(), Some("sip:+33612345678@ims.mnc001.mcc208.3gppnetwork.org;user=phone"));
+    // RFC 5322 §3.4.1: the URI's scheme and user as a quoted local part; its parameters are not
+    // part of the address.
+    assert_eq!(sender.address(), Some("\"sip:+33612345678\"@ims.mnc001.mcc208.3gppnetwork.org"));
     assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.name()), Some("Bob"));
 }
 
@@ -349,7 +357,7 @@ fn imdn_in_cpim_is_a_notification_object() {
         assert_absent(&fields, &["Subject", "P-Asserted-Service", "InReplyTo-Contribution-ID"]);
         assert_eq!(one(&fields, "IMDN-Message-ID"), "d834jied93rf");
         assert_eq!(body, DELIVERED.as_bytes());
-        assert_rfc5322_readable(&object, "tel:+33600112233", "tel:+33643209850", T);
+        assert_rfc5322_readable(&object, "tel:+33600112233@tel.invalid", "tel:+33643209850@tel.invalid", T);
         insta::assert_snapshot!(format!("imdn_{profile}"), visible(&object));
     }
 }
@@ -423,7 +431,7 @@ fn session_info_one_to_one_from_the_invite() {
     assert!(body.contains("<sdp>v=0\r\no=- 3664184448"));
     assert!(!body.contains("<invited-participants>"));
     assert!(body.ends_with("</session>\r\n--cpm--\r\n"));
-    assert_rfc5322_readable(&object, "tel:+33643209850", "tel:+33600112233", T);
+    assert_rfc5322_readable(&object, "tel:+33643209850@tel.invalid", "tel:+33600112233@tel.invalid", T);
     insta::assert_snapshot!("session_info_one_to_one_oma", visible(&object));
 }
 
@@ -656,7 +664,7 @@ fn ft_history_object_with_the_file() {
             "--cpm\r\nContent-ID: <1234@example.com>\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         ));
         assert!(!body.contains(FILE_NOT_KEPT));
-        assert_rfc5322_readable(&object, "tel:+33643209850", "tel:+33600112233", T);
+        assert_rfc5322_readable(&object, "tel:+33643209850@tel.invalid", "tel:+33600112233@tel.invalid", T);
         let message = MessageParser::default().parse(&object[..]).unwrap();
         let file_part = message.parts.iter().find(|p| p.contents() == JPEG);
         assert!(file_part.is_some(), "the file part decodes back to the file");
@@ -680,7 +688,7 @@ fn ft_history_says_when_the_file_was_not_kept() {
         ));
         assert!(!body.contains("<cid>"));
         assert_eq!(body.matches("--cpm").count(), 2, "one part only");
-        assert_rfc5322_readable(&object, "tel:+33643209850", "tel:+33600112233", T);
+        assert_rfc5322_readable(&object, "tel:+33643209850@tel.invalid", "tel:+33600112233@tel.invalid", T);
     }
     // A kept file without a caller cid: one derived from the IMDN-Message-ID.
     let file = FileObject { cid: None, sdp: None, content: Some(b"plain\r\n") };
@@ -735,7 +743,7 @@ fn group_state_object() {
             "sip:+33600112233@ims.example;user=phone"
         };
         assert!(body.contains(&format!("<participant comm-addr=\"{third}\"/>")));
-        assert_rfc5322_readable(&object, "tel:+33643209850", "tel:+33600112233", T);
+        assert_rfc5322_readable(&object, "tel:+33643209850@tel.invalid", "tel:+33600112233@tel.invalid", T);
         insta::assert_snapshot!(format!("group_state_{profile}"), visible(&object));
     }
 }

@@ -38,6 +38,7 @@ fn recorded_group(seed: u64) -> Vec<(ObjectRef, String)> {
     c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
     c.contribution_id = Some("grp-1".into());
     c.peer = Some("sip:conf@example.com".into());
+    c.focus = Some("sip:conf-7f3a@focus.example.com".into());
     c.id_seed = Some(seed);
     let mut s = Session::new(c, T0).unwrap();
     let headers = [
@@ -85,7 +86,7 @@ fn rec_1_stored_objects_are_rfc_5322_messages() {
     // MS-3: the default profile (rcs) stores the session info as one part.
     assert_eq!(ct, "Application/X-CPM-Session");
     assert!(info.contains("<session-type>Group</session-type>"), "{info}");
-    assert_eq!(header(info, "From"), Some("<sip:alice@example.com>"), "MS-7: name-addr form");
+    assert_eq!(header(info, "From"), Some("<\"sip:alice\"@example.com>"), "MS-7: a name-addr IMAP reads");
     assert_eq!(header(info, "Subject"), Some("plans"));
 
     let (_, sent) = &stored[1];
@@ -102,7 +103,8 @@ fn rec_1_stored_objects_are_rfc_5322_messages() {
     let (_, group) = &stored[3];
     assert_eq!(header(group, "Content-Type"), Some("application/group-state-object+xml"));
     assert!(group.contains("<groupstate timestamp=\"2026-01-01T00:00:00Z\""), "{group}");
-    assert!(group.contains("lastfocussessionid=\"sip:conf@example.com\""), "{group}");
+    // MS-5: the focus the clients re-join, not the group's (Conference-Factory) address.
+    assert!(group.contains("lastfocussessionid=\"sip:conf-7f3a@focus.example.com\""), "{group}");
 }
 
 #[test]

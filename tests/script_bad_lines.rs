@@ -54,7 +54,7 @@ const BAD_LINES: &[BadLine] = &[
         S,
         "<- client FROB",
         "BadMethod",
-        "unexpected method \"FROB\": expected BYE, INVITE, REFER or UPDATE",
+        "unexpected method \"FROB\": expected BYE, INVITE, REFER, UPDATE or NOTIFY",
     ),
     bad(S, "<- client 99 BYE", "BadStatus", "bad status \"99\""),
     bad(S, "@ advance", "Expected", "expected whole seconds"),

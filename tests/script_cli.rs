@@ -65,8 +65,7 @@ fn help_lists_usage_options_exit_codes_and_where_the_syntax_is() {
             ] {
                 assert!(out.contains(needle), "{args:?}: no {needle:?} in\n{out}");
             }
-            // Only options that exist are listed.
-            assert!(!out.contains("--store-dir"), "{out}");
+            assert!(out.contains("--store-dir DIR"), "{out}");
         }
     }
     // Bad usage prints the same text, on standard error, and exits 2.
@@ -125,4 +124,35 @@ fn the_binary_exits_2_on_a_syntax_error_and_0_on_help() {
     let help = Command::new(&bin).arg("--help").output().unwrap();
     assert_eq!(help.status.code(), Some(EXIT_OK));
     assert!(String::from_utf8_lossy(&help.stdout).contains("docs/scenarios.md"));
+}
+
+/// `--store-dir DIR` (docs/scenarios.md): each stored object's content in `DIR/NN-OBJECT.eml`, in
+/// store order, and `manifest.tsv` with the file, object, folder and the folder's IMAP mailbox
+/// in the session's profile (MS-8).
+#[test]
+fn store_dir_writes_each_object_and_a_manifest_with_its_mailbox() {
+    let text = "session kind=group prefs=allow-offline-storage profile=oma\n\
+<- client INVITE | From: <sip:alice@example.com> | To: <sip:conf@example.com> | Conversation-ID: conv/1 | Contribution-ID: grp-1\n\
+<- client MSRP SEND | Message-ID: m-000001 | Byte-Range: 1-2/2 | Continuation: $ | Content-Type: text/plain | body: hi\n\
+<- remote BYE\n";
+    let path = script_file("store-dir", text);
+    let dir = std::env::temp_dir().join(format!("cpm-pf-store-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, _, err) = run(&["--store-dir", dir.to_str().unwrap(), path.to_str().unwrap()]);
+    assert_eq!((code, err.as_str()), (EXIT_OK, ""));
+    let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+    // oma: the conversation folder named by the Conversation-ID, its `/` escaped (U+2215 in
+    // modified UTF-7), and the session history folder its child.
+    let mailbox = "conv&IhU-1/grp-1";
+    assert_eq!(
+        manifest,
+        format!(
+            "01-session-info.eml\tsession-info\tsession-history:grp-1\t{mailbox}\n\
+             02-chat-message_m-000001.eml\tchat-message m-000001\tsession-history:grp-1\t{mailbox}\n\
+             03-group-state.eml\tgroup-state\tsession-history:grp-1\t{mailbox}\n"
+        )
+    );
+    let chat = std::fs::read(dir.join("02-chat-message_m-000001.eml")).unwrap();
+    assert!(chat.starts_with(b"From: ") && chat.ends_with(b"hi"), "{}", String::from_utf8_lossy(&chat));
+    let _ = std::fs::remove_dir_all(&dir);
 }

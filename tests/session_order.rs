@@ -186,7 +186,7 @@ fn file_transfer_200_ok_carries_the_history_objects_uid() {
     );
     assert!(a
         .iter()
-        .any(|a| matches!(a, Action::Store { folder: Folder::SessionHistory { contribution_id: f, .. }, .. } if f == "ftc")));
+        .any(|a| matches!(a, Action::Store { folder: Folder::SessionHistory { contribution_id: f, .. }, .. } if &**f == "ftc")));
     assert_eq!(s.poll_timeout(), Some(T0 + Duration::from_secs(5)), "FT-1c waits at most 5 s");
     // The session info object's UID is not the one the client gets.
     let a = s.handle(Input::Stored { object: ObjectRef::SessionInfo, uid: "sio-1" }, T0);

@@ -115,12 +115,18 @@ enum Phase {
 ///               ("Conversation-ID", "conv-1"), ("Contribution-ID", "contrib-1")];
 /// let _ = s.handle(Input::RequestReceived { leg: Leg::Client, method: Method::Invite,
 ///                                           headers: &invite, body: b"" }, t);
+/// // A chat message from the user, in one MSRP chunk.
+/// let send = cpm_pf::msrp::SendRequest { message_id: Some("msg-0001"), byte_range: None,
+///     continuation: Some(cpm_pf::msrp::Continuation::Complete),
+///     content_type: Some("text/plain"), body: b"hello" };
+/// let _ = s.handle(Input::MsrpSend { leg: Leg::Client, send }, t);
 /// let bye = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, t);
 /// assert!(bye.iter().any(|a| matches!(a, Action::SendBye { leg: Leg::Remote, .. })));
 /// let end = s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t);
-/// // The session info object goes into bob's conversation folder, then the 200 OK, then the end.
+/// // The chat message goes into bob's conversation folder, then the 200 OK, then the end. (In
+/// // the default `rcs` profile a 1-1 session stores no session info object: MS-3.)
 /// assert!(end.iter().any(|a| matches!(a, Action::Store { folder: Folder::Conversation { peer, .. }, .. }
-///                                        if peer == "sip:bob@example.com")));
+///                                        if &**peer == "sip:bob@example.com")));
 /// assert!(matches!(end.as_slice().last(), Some(Action::Terminated)));
 /// # Ok::<(), cpm_pf::ConfigError>(())
 /// ```
@@ -147,7 +153,7 @@ enum Phase {
 ///     Action::SendBye { .. } => Some("bye"), _ => None }).collect();
 /// assert_eq!(kinds, ["create", "store", "store", "bye"]);
 /// assert!(bye.iter().any(|a| matches!(a, Action::CreateFolder {
-///     folder: Folder::SessionHistory { contribution_id, .. } } if contribution_id == "grp-7")));
+///     folder: Folder::SessionHistory { contribution_id, .. } } if &**contribution_id == "grp-7")));
 /// let end = s.handle(Input::ResponseReceived { leg: Leg::Client, status: 200, method: Method::Bye }, t);
 /// assert!(matches!(end.as_slice().last(), Some(Action::Terminated)));
 /// # Ok::<(), cpm_pf::ConfigError>(())

@@ -57,9 +57,15 @@ def headers_of(raw):
 
 
 def addr_spec_of(value):
-    """The address of a From/To value as RFC 5322 readers see it (`<uri>` or `Name <uri>`)."""
-    _, addr = email.utils.parseaddr(value)
-    return addr
+    """The address of a From/To value as an RFC 5322 reader sees it (the standard library's
+    `email` with its default policy): `username@domain`, the local part unquoted, or None when
+    it reads no address or notes a defect."""
+    msg = email.message_from_bytes(b"From: " + value.encode() + b"\r\n\r\n", policy=email.policy.default)
+    header = msg["From"]
+    if header is None or msg.defects or len(header.addresses) != 1:
+        return None
+    a = header.addresses[0]
+    return a.username + ("@" + a.domain if a.domain else "")
 
 
 def envelope_addr(addresses):
@@ -142,6 +148,7 @@ def main(argv):
                 check_object(c, directory, file, obj, mailbox, raw, appended)
             check_order(c, appended)
             # Each scenario starts from empty mailboxes: the next may name the same ones.
+            c.select_folder("INBOX")
             for mailbox in sorted(created, key=len, reverse=True):
                 c.delete_folder(mailbox)
     print(f"{PASSED[0]} passed, {len(FAILURES)} failed")

@@ -36,7 +36,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-mail_location = maildir:$DOVECOT_WORK/mail/%u
+mail_location = maildir:$DOVECOT_WORK/mail/%u:LAYOUT=fs
 default_internal_user = dovecot
 default_internal_group = dovecot
 default_login_user = dovenull

@@ -10,8 +10,12 @@
 # the XML held), the example exits 0 after its call, and its action log holds the expected
 # lines (written by cpm_pf::script::render_action, as in scenario files) in the expected order.
 #
+# file-transfer-imap also runs Dovecot on 127.0.0.1 (tests/imap/dovecot.sh) as the Message Store
+# of pf_udp --imap, and checks with Python's imapclient what was stored there.
+#
 # Usage: bash tests/sipp/run.sh [NAME...]     (default: every scenario)
-# Needs sipp (Debian package sip-tester) and cargo. KEEP=1 keeps the work directory.
+# Needs sipp (Debian package sip-tester) and cargo; file-transfer-imap needs dovecot-imapd and
+# imapclient, which dovecot.sh installs when missing. KEEP=1 keeps the work directory.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,6 +30,9 @@ echo "== cargo build --example pf_udp --features rsip"
 (cd "$root" && cargo build --quiet --example pf_udp --features rsip)
 pf_bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples/pf_udp"
 
+# dovecot_start / dovecot_stop; its own trap is not installed: cleanup below stops Dovecot.
+. "$root/tests/imap/dovecot.sh"
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-sipp.XXXXXX")"
 pids=()
 cleanup() {
@@ -33,6 +40,8 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
+    # By its PID; nothing to do (and a non-zero status) when it was not started.
+    dovecot_stop || true
     if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -110,7 +119,8 @@ run() {
     ok=1
     echo "== $name (the $caller calls; pf_udp $*)"
 
-    local sipp_common=(-i 127.0.0.1 -m 1 -timeout 30s -timeout_error -nostdin -trace_err)
+    # -trace_logs: what the scenarios' <log> actions say, in *_logs.log.
+    local sipp_common=(-i 127.0.0.1 -m 1 -timeout 30s -timeout_error -nostdin -trace_err -trace_logs)
     (cd "$dir" && exec timeout 60 "$pf_bin" --listen "127.0.0.1:$pf_port" \
         --remote "127.0.0.1:${port[remote]}" --client "127.0.0.1:${port[client]}" \
         --log pf.log --calls 1 "$@" 2>pf.err) &
@@ -144,7 +154,7 @@ report() {
     fi
     echo "  --- pf.log"; sed 's/^/  | /' "$dir/pf.log"
     echo "  --- pf.err"; sed 's/^/  | /' "$dir/pf.err" 2>/dev/null || true
-    for f in "$dir"/*errors.log "$dir"/*.out; do
+    for f in "$dir"/*errors.log "$dir"/*.out "$dir"/dovecot.log; do
         [ -s "$f" ] || continue
         echo "  --- $(basename "$f")"; { tail -n 30 "$f"; echo; } | sed 's/^/  | /'
     done
@@ -202,7 +212,36 @@ scenario_remote_starts() {
     expect_order "<- client 200 BYE" "-> remote 200 BYE"
 }
 
-all=(client-leaves remote-ends-group connection-loss session-timer remote-starts)
+scenario_file_transfer_imap() {
+    # FT-1, FT-1c with a real Message Store: the client ends a file transfer; the PF stores the
+    # File Transfer History object in Dovecot (CREATE, APPEND) before it answers, and the 200 OK
+    # carries the UID Dovecot assigned (APPENDUID) as Message-UID.
+    dovecot_start
+    run file-transfer-imap client --kind file-transfer --prefs allow-offline-storage \
+        --imap "imap://pf:secret@127.0.0.1:$DOVECOT_PORT"
+    local dir="$work/file-transfer-imap" uid
+    local folder="conversation:sip:bob@example.com" mailbox="Default/sip:bob@example.com"
+    # A conversation folder is taken to exist (no create-folder): pf_udp creates the mailbox
+    # when the server refuses the APPEND for want of it (TRYCREATE).
+    expect "<- client BYE" "-> remote BYE" "<- remote 200 BYE" "== store ft-history in $folder" \
+        "== terminated"
+    # The UID the client received, as SIPp logged it (<log message="Message-UID: [$uid]"/>).
+    uid="$(cat "$dir"/file-transfer-imap.client_*_logs.log 2>/dev/null |
+        sed -n 's/^.*Message-UID: \([0-9][0-9]*\)$/\1/p' | head -n 1)"
+    if [ -z "$uid" ]; then
+        fail "SIPp client logged no Message-UID"
+    else
+        echo "  the client's 200 OK: Message-UID: $uid"
+        expect "@ stored ft-history uid=$uid" "-> client 200 BYE | Message-UID: $uid"
+        expect_order "@ stored ft-history uid=$uid" "-> client 200 BYE | Message-UID: $uid"
+        python3 "$here/imap_check.py" "$DOVECOT_PORT" pf secret "$mailbox" "$uid" ||
+            fail "the Message Store does not hold exactly the object the client was told of"
+    fi
+    cp "$DOVECOT_WORK/dovecot.log" "$dir/dovecot.log" 2>/dev/null || true
+    dovecot_stop
+}
+
+all=(client-leaves remote-ends-group connection-loss session-timer remote-starts file-transfer-imap)
 selected=("$@")
 [ "${#selected[@]}" -gt 0 ] || selected=("${all[@]}")
 for name in "${selected[@]}"; do
@@ -212,6 +251,7 @@ for name in "${selected[@]}"; do
         connection-loss) scenario_connection_loss ;;
         session-timer) scenario_session_timer ;;
         remote-starts) scenario_remote_starts ;;
+        file-transfer-imap) scenario_file_transfer_imap ;;
         *) echo "unknown scenario $name (known: ${all[*]})" >&2; exit 2 ;;
     esac
     report "$name"

@@ -1,8 +1,12 @@
 //! Identities as RFC 5322 parsers read them (MS-7), phone-number URIs as `tel:+E164` (MS-8).
 //!
-//! - An identity is written `<uri>` or `"Name" <uri>` (RFC 5322 §3.4 `name-addr`): a bare
-//!   `sip:+33…@ims…;user=phone` or `tel:+33…` is not an `addr-spec`, so RFC 5322 parsers
-//!   (Python's `email`, `mail-parser`) only read it inside `<>`.
+//! - An identity is written as an RFC 5322 `name-addr` whose `addr-spec` is the URI with its
+//!   scheme and user part as a quoted local part: `<"sip:+33612345678"@ims.example.com>`,
+//!   `"Bob" <"sip:bob"@example.com>`. A SIP URI is not an `addr-spec` (`sip:` reads as a group
+//!   name: Dovecot's ENVELOPE gave `sip@SYNTAX_ERROR`, Python's `email` the address `sip`, in
+//!   `tests/imap/run.sh`), and `<tel:+33…>` has no `@`, so IMAP ENVELOPE lost the number. URI
+//!   parameters (`;user=phone`) are left out of the address; a URI without a host (`tel:`) gets
+//!   its `phone-context` as the domain, else the reserved `tel.invalid` (RFC 2606).
 //! - A display name of printable ASCII is a quoted string (`"` and `\` escaped); one with other
 //!   characters is a run of RFC 2047 encoded-words `=?UTF-8?B?…?=`, each at most 75 characters
 //!   (§2) and cut at character boundaries (§5 rule 3), never inside quotes (§5 rule 3).
@@ -26,9 +30,13 @@ const WORD_OCTETS: usize = 45;
 ///
 /// ```
 /// use cpm_pf::record::objects::{identity, Profile};
-/// assert_eq!(identity("tel:+33643209850", Profile::Rcs), "<tel:+33643209850>");
-/// assert_eq!(identity("Bob <sip:bob@x>", Profile::Oma), "\"Bob\" <sip:bob@x>");
-/// assert_eq!(identity("\"Zoé\" <tel:+1>", Profile::Rcs), "=?UTF-8?B?Wm/DqQ==?= <tel:+1>");
+/// assert_eq!(identity("tel:+33643209850", Profile::Rcs), "<\"tel:+33643209850\"@tel.invalid>");
+/// assert_eq!(identity("Bob <sip:bob@x>", Profile::Oma), "\"Bob\" <\"sip:bob\"@x>");
+/// assert_eq!(
+///     identity("<sip:+33612345678@ims.example.com;user=phone>", Profile::Rcs),
+///     "<\"sip:+33612345678\"@ims.example.com>"
+/// );
+/// assert_eq!(identity("\"Zoé\" <tel:+1>", Profile::Rcs), "=?UTF-8?B?Wm/DqQ==?= <\"tel:+1\"@tel.invalid>");
 /// ```
 pub fn identity(value: &str, profile: Profile) -> String {
     let value = sanitize_value(value);
@@ -36,7 +44,12 @@ pub fn identity(value: &str, profile: Profile) -> String {
     if uri.is_empty() {
         return match profile {
             Profile::Oma => "anonymous".to_owned(),
-            _ => format!("<{ANONYMOUS_URI}>"),
+            _ => {
+                let mut out = String::from("<");
+                addr_spec(&mut out, ANONYMOUS_URI);
+                out.push('>');
+                out
+            }
         };
     }
     let mut out = String::with_capacity(value.len() + 16);
@@ -45,10 +58,50 @@ pub fn identity(value: &str, profile: Profile) -> String {
         out.push(' ');
     }
     out.push('<');
-    // `<`, `>` and white space cannot be part of the URI inside the brackets.
-    out.extend(uri.chars().filter(|c| !matches!(c, '<' | '>') && !c.is_whitespace()));
+    addr_spec(&mut out, uri);
     out.push('>');
     out
+}
+
+/// The domain of a URI without a host (RFC 2606's reserved `.invalid`).
+const NO_HOST: &str = "tel.invalid";
+
+/// `uri` as an RFC 5322 `addr-spec`: `"scheme:user"@host` (a quoted local part, `"` and `\`
+/// escaped), the URI's parameters and headers left out.
+fn addr_spec(out: &mut String, uri: &str) {
+    // `<`, `>` and white space cannot be part of the URI inside the brackets.
+    let uri: String = uri.chars().filter(|c| !matches!(c, '<' | '>') && !c.is_whitespace()).collect();
+    let (user_part, host) = match uri.rfind('@') {
+        Some(at) => {
+            let host = &uri[at + 1..];
+            (&uri[..at], host.split([';', '?']).next().unwrap_or(host))
+        }
+        None => {
+            let (number, params) = uri.split_once(';').unwrap_or((&uri, ""));
+            let context = params.split(';').find_map(|p| p.strip_prefix("phone-context="));
+            // RFC 3966: a phone-context is a domain name, or global digits (`+1`), not a domain.
+            (number, context.filter(|c| !c.starts_with('+') && is_domain(c)).unwrap_or(NO_HOST))
+        }
+    };
+    let host = if is_domain(host) { host } else { NO_HOST };
+    out.push('"');
+    for c in user_part.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push_str("\"@");
+    out.push_str(host);
+}
+
+/// `true` for a host an RFC 5322 `dot-atom` domain (or a domain literal) can carry.
+fn is_domain(host: &str) -> bool {
+    !host.is_empty()
+        && (host.starts_with('[') && host.ends_with(']') && !host[1..host.len() - 1].contains(['[', ']', '\\'])
+            || host.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || "-_!#$%&'*+/=?^`{|}~".contains(c))
+            }))
 }
 
 /// The display name (unquoted, unescaped) and URI of a `name-addr` or bare URI.
@@ -156,13 +209,19 @@ mod tests {
 
     #[test]
     fn identities() {
+        // RFC 5322 §3.4.1: the scheme and user part as a quoted local part, the parameters out.
         assert_eq!(
             identity("sip:+33643209850@ims.mnc001.mcc208.3gppnetwork.org;user=phone", Profile::Rcs),
-            "<sip:+33643209850@ims.mnc001.mcc208.3gppnetwork.org;user=phone>"
+            "<\"sip:+33643209850\"@ims.mnc001.mcc208.3gppnetwork.org>"
         );
-        assert_eq!(identity("<tel:+1>", Profile::Oma), "<tel:+1>");
-        assert_eq!(identity("\"A \\\"B\\\" C\" <sip:a@x>", Profile::Rcs), "\"A \\\"B\\\" C\" <sip:a@x>");
-        assert_eq!(identity("", Profile::Rcs), "<sip:anonymous@anonymous.invalid>");
+        assert_eq!(identity("<tel:+1>", Profile::Oma), "<\"tel:+1\"@tel.invalid>");
+        assert_eq!(identity("<tel:+1;phone-context=example.com>", Profile::Oma), "<\"tel:+1\"@example.com>");
+        assert_eq!(identity("<tel:5551234;phone-context=+1>", Profile::Oma), "<\"tel:5551234\"@tel.invalid>");
+        assert_eq!(identity("\"A \\\"B\\\" C\" <sip:a@x>", Profile::Rcs), "\"A \\\"B\\\" C\" <\"sip:a\"@x>");
+        assert_eq!(identity("<sip:a\"b@x>", Profile::Rcs), "<\"sip:a\\\"b\"@x>");
+        assert_eq!(identity("<sip:a@bad host!>", Profile::Rcs), "<\"sip:a\"@badhost!>");
+        assert_eq!(identity("<sip:a@[2001:db8::1]>", Profile::Rcs), "<\"sip:a\"@[2001:db8::1]>");
+        assert_eq!(identity("", Profile::Rcs), "<\"sip:anonymous\"@anonymous.invalid>");
         assert_eq!(identity("  ", Profile::Oma), "anonymous");
         // RFC 2047 §8 style: one encoded-word per at most 45 octets, each ≤ 75 characters.
         let long = identity(&format!("\"{}\" <tel:+1>", "é".repeat(40)), Profile::Rcs);
