@@ -173,7 +173,7 @@ fn bye_parts(c: &mut Criterion) {
         b.iter(|| cpm_pf::grammar::reason::parse(black_box(reason)).map(|r| r.values.len()))
     });
     g.bench_function("classify", |b| {
-        b.iter(|| cpm_pf::session::bye::classify(Leg::Client, black_box(&[reason])).branch)
+        b.iter(|| cpm_pf::bye::classify(Leg::Client, black_box(&[reason])).branch)
     });
     g.bench_function("session-new", |b| {
         b.iter(|| Session::new(Config::default(), NOW).map(|s| s.is_terminated()))

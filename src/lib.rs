@@ -9,7 +9,7 @@
 //!   out, a file transfer closing ([`Session`]);
 //! - which procedure handles a request arriving in the terminating network ([`route`]);
 //! - how a session is recorded into the user's Message Store: MSRP chunks reassembled into chat
-//!   messages, session info, group state and file-transfer history objects ([`record`], [`msrp`]).
+//!   messages, session info, group state and file-transfer history objects ([`objects`], [`msrp`]).
 //!
 //! ## Sans-IO
 //!
@@ -60,18 +60,22 @@
 //!
 //! | module | what | source |
 //! |---|---|---|
-//! | [`session`] | the session machine: BYE handling, file-transfer closing, session timer | 8.2.2.3, 8.2.3.2, 8.3.2.4, RFC 4028 |
+//! | [`Session`], [`Input`], [`Action`], [`Config`] | the session machine: BYE handling, file-transfer closing, session timer, recording | 8.2.2.3, 8.2.3.2, 8.3.2.4, 8.5.2, RFC 4028 |
+//! | [`bye`] | the classification of a BYE by leg and Reason (the branches of 8.2.2.3) | 8.2.2.3, RFC 3326 |
 //! | [`dispatch`] | terminating-network dispatch | 8.3 |
-//! | [`record`] | recording into the Message Store, RFC 5322 objects | 8.5.2, OMA CPM Message Storage |
+//! | [`objects`] | the Message Store objects (RFC 5322), their profiles and IMAP mailboxes | 8.5.2, OMA CPM Message Storage, GSMA RCS CMS |
 //! | [`msrp`] | MSRP frames and chunk reassembly with limits | RFC 4975 |
 //! | [`grammar`] | header value grammars | RFC 3326, 3841, 4028, 4975, 6050, 6665 |
 //! | [`headers`] | how a SIP stack hands headers over | RFC 3261 §7.3 |
-//! | [`invariants`] | the promises every session keeps, as a checker | SPEC.md BYE-T, LIM-1 |
+//! | [`invariants`] | the promises every session keeps, as a checker | BYE-T, LIM-1, EMB-3 |
 //! | [`names`] | the names of the closed sets (methods, procedures, roles, flags, objects), printed and parsed from one table each | |
 //! | [`script`] | the scenario language of `docs/scenarios.md` | |
 //!
-//! Requirement IDs (BYE-1d, REC-5ii, …) refer to the project's `SPEC.md`; `CONFORMANCE.md` maps
-//! each to its tests.
+//! Requirement IDs (BYE-1d, REC-5ii, EMB-1, MS-8, …) are those of the project's
+//! `docs/requirements.md`; `CONFORMANCE.md` maps each to its tests. The public API is what this
+//! page lists: the session machine and its vocabulary at the top, the header grammars
+//! ([`grammar`]), the MSRP layer ([`msrp`]), the Message Store objects ([`objects`]), and the
+//! test authors' tools ([`script`], [`invariants`]).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -85,11 +89,11 @@ pub mod invariants;
 mod leg;
 pub mod msrp;
 pub mod names;
-pub mod record;
+mod record;
 #[cfg(feature = "rsip")]
 pub mod rsip_adapter;
 pub mod script;
-pub mod session;
+mod session;
 mod time;
 
 pub use action::{
@@ -98,7 +102,9 @@ pub use action::{
 pub use config::{Config, ConfigError, Kind, LimitName, Policy, Preferences, Role, Side};
 pub use dispatch::{route, Procedure, Route};
 pub use leg::{Leg, Method, UnknownLeg};
+pub use record::objects;
 pub use record::objects::Profile;
+pub use session::bye;
 pub use session::input::Input;
 pub use session::Session;
 pub use time::Time;

@@ -1,7 +1,7 @@
 //! The classification table of 8.2.2.3 (SPEC.md BYE-R1 … BYE-R8), tested on the pure function
 //! the session machine uses. Each row: leg, raw Reason field values, expected branch and rule.
 
-use cpm_pf::session::bye::{classify, Branch, Rule};
+use cpm_pf::bye::{classify, Branch, Rule};
 use cpm_pf::Leg;
 
 #[track_caller]
@@ -118,8 +118,8 @@ mod agrees_with_the_full_parse {
     //! well-formed, nearly well-formed and malformed fields: the same fields propagated, the same
     //! errors at the same positions, the same SIP cause, branch and rule.
 
+    use cpm_pf::bye::{classify, Branch, Classification, Rule};
     use cpm_pf::grammar::reason::{parse, Cause};
-    use cpm_pf::session::bye::{classify, Branch, Classification, Rule};
     use cpm_pf::Leg;
     use proptest::prelude::*;
     use smallvec::SmallVec;

@@ -4,7 +4,7 @@
 //! snapshot that was accepted blindly still cannot hide a broken RFC 5322 message.
 
 use cpm_pf::headers::SipHeaders;
-use cpm_pf::record::objects::*;
+use cpm_pf::objects::*;
 use cpm_pf::{Kind, Method, Time};
 use mail_parser::MessageParser;
 use proptest::prelude::*;

@@ -72,7 +72,7 @@ pub struct Classification<'a> {
 /// own; the other fields still count.
 ///
 /// ```
-/// use cpm_pf::session::bye::{classify, Branch};
+/// use cpm_pf::bye::{classify, Branch};
 /// use cpm_pf::Leg;
 ///
 /// let c = classify(Leg::Client, &[r#"SIP;cause=503;text="Service Unavailable""#]);

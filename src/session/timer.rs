@@ -20,11 +20,6 @@ impl SessionTimer {
         SessionTimer { interval_secs, last_refresh: start }
     }
 
-    /// The current interval, if any.
-    pub fn interval(&self) -> Option<Duration> {
-        self.interval_secs.map(|s| Duration::from_secs(u64::from(s)))
-    }
-
     /// A new interval value seen at `now` (from the first INVITE or a refresh): it wins and
     /// counts from `now`. A value of 0 must be filtered out by the caller.
     pub fn set_interval(&mut self, secs: u32, now: Time) {
@@ -39,17 +34,6 @@ impl SessionTimer {
 
     /// When the PF treats the session as expired: `last refresh + SE − min(32 s, SE/3)`
     /// (RFC 4028 §10), in whole seconds rounded down.
-    ///
-    /// ```
-    /// use cpm_pf::session::timer::SessionTimer;
-    /// use cpm_pf::Time;
-    /// use std::time::Duration;
-    ///
-    /// let t = SessionTimer::new(Some(Duration::from_secs(90)), Time::EPOCH);
-    /// assert_eq!(t.deadline(), Some(Time::from_unix_secs(60)));
-    /// let t = SessionTimer::new(Some(Duration::from_secs(1800)), Time::EPOCH);
-    /// assert_eq!(t.deadline(), Some(Time::from_unix_secs(1768)));
-    /// ```
     pub fn deadline(&self) -> Option<Time> {
         let se = u64::from(self.interval_secs?);
         // floor(SE - min(32, SE/3)) == SE - min(32, ceil(SE/3)) for whole-second SE.
@@ -81,5 +65,20 @@ mod tests {
         t.set_interval(1800, Time::from_unix_secs(100));
         assert_eq!(t.deadline(), Some(Time::from_unix_secs(1868)));
         assert_eq!(SessionTimer::new(None, Time::EPOCH).deadline(), None);
+    }
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::SessionTimer;
+    use crate::Time;
+    use std::time::Duration;
+
+    #[test]
+    fn expiry_is_se_minus_the_smaller_of_32_s_and_a_third() {
+        let t = SessionTimer::new(Some(Duration::from_secs(90)), Time::EPOCH);
+        assert_eq!(t.deadline(), Some(Time::from_unix_secs(60)));
+        let t = SessionTimer::new(Some(Duration::from_secs(1800)), Time::EPOCH);
+        assert_eq!(t.deadline(), Some(Time::from_unix_secs(1768)));
     }
 }

@@ -29,7 +29,7 @@ const WORD_OCTETS: usize = 45;
 /// RFC 5322 `name-addr` for `From`/`To`.
 ///
 /// ```
-/// use cpm_pf::record::objects::{identity, Profile};
+/// use cpm_pf::objects::{identity, Profile};
 /// assert_eq!(identity("tel:+33643209850", Profile::Rcs), "<\"tel:+33643209850\"@tel.invalid>");
 /// assert_eq!(identity("Bob <sip:bob@x>", Profile::Oma), "\"Bob\" <\"sip:bob\"@x>");
 /// assert_eq!(
@@ -98,9 +98,12 @@ fn addr_spec(out: &mut String, uri: &str) {
 /// `true` for a host an RFC 5322 `dot-atom` domain (or a domain literal) can carry.
 fn is_domain(host: &str) -> bool {
     !host.is_empty()
-        && (host.starts_with('[') && host.ends_with(']') && !host[1..host.len() - 1].contains(['[', ']', '\\'])
+        && (host.starts_with('[')
+            && host.ends_with(']')
+            && !host[1..host.len() - 1].contains(['[', ']', '\\'])
             || host.split('.').all(|label| {
-                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || "-_!#$%&'*+/=?^`{|}~".contains(c))
+                !label.is_empty()
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || "-_!#$%&'*+/=?^`{|}~".contains(c))
             }))
 }
 
@@ -173,7 +176,7 @@ fn display_name(out: &mut String, name: &str) {
 /// URI. The URI may be given in `<…>`, with a display name.
 ///
 /// ```
-/// use cpm_pf::record::objects::phone_number;
+/// use cpm_pf::objects::phone_number;
 /// assert_eq!(phone_number("sip:+33612345678@ims.example;user=phone").as_deref(), Some("tel:+33612345678"));
 /// assert_eq!(phone_number("<tel:+1-613-555-1210>").as_deref(), Some("tel:+16135551210"));
 /// assert_eq!(phone_number("sip:alice@example.com"), None);

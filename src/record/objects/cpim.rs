@@ -52,7 +52,7 @@ pub struct PayloadInfo<'a> {
 /// without regard to case.
 ///
 /// ```
-/// use cpm_pf::record::objects::media_type_is;
+/// use cpm_pf::objects::media_type_is;
 /// assert!(media_type_is("Message/CPIM ; charset=utf-8", "message/cpim"));
 /// assert!(!media_type_is("message/cpimx", "message/cpim"));
 /// ```
@@ -64,7 +64,7 @@ pub fn media_type_is(content_type: &str, expected: &str) -> bool {
 /// Looks inside a payload whose (MSRP or SIP) content type is `content_type`.
 ///
 /// ```
-/// use cpm_pf::record::objects::inspect_payload;
+/// use cpm_pf::objects::inspect_payload;
 /// let body = b"From: <sip:alice@example.com>\r\nNS: imdn <urn:ietf:params:imdn>\r\n\
 /// imdn.Message-ID: 34jk324j\r\n\r\nContent-Type: text/plain\r\n\r\nHi";
 /// let info = inspect_payload(Some("message/cpim"), body);

@@ -127,7 +127,7 @@ pub(crate) fn write_iso8601(out: &mut impl fmt::Write, t: Time) -> fmt::Result {
 /// 9999-12-31T23:59:59Z are clamped to it; milliseconds are dropped.
 ///
 /// ```
-/// use cpm_pf::{record::objects::rfc5322_date, Time};
+/// use cpm_pf::{objects::rfc5322_date, Time};
 /// assert_eq!(rfc5322_date(Time::from_unix_secs(1_455_195_649)), "Thu, 11 Feb 2016 13:00:49 +0000");
 /// ```
 pub fn rfc5322_date(t: Time) -> String {
@@ -142,7 +142,7 @@ pub fn rfc5322_date(t: Time) -> String {
 /// Times after 9999-12-31T23:59:59Z are clamped to it; milliseconds are dropped.
 ///
 /// ```
-/// use cpm_pf::{record::objects::iso8601_date, Time};
+/// use cpm_pf::{objects::iso8601_date, Time};
 /// assert_eq!(iso8601_date(Time::from_unix_secs(1_455_195_649)), "2016-02-11T13:00:49Z");
 /// ```
 pub fn iso8601_date(t: Time) -> String {
@@ -217,7 +217,7 @@ pub(crate) fn parse_sip_date(s: &str) -> Option<Time> {
 /// 9999. Bounded: looks at no more than the first 64 bytes.
 ///
 /// ```
-/// use cpm_pf::record::objects::{parse_cpim_date_time, rfc5322_date};
+/// use cpm_pf::objects::{parse_cpim_date_time, rfc5322_date};
 /// let t = parse_cpim_date_time("2008-04-04T12:16:49-05:00").unwrap();
 /// assert_eq!(rfc5322_date(t), "Fri, 04 Apr 2008 17:16:49 +0000");
 /// ```

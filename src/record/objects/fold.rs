@@ -29,7 +29,7 @@ pub const HARD_LINE_LIMIT: usize = 998;
 /// there is nothing to replace.
 ///
 /// ```
-/// use cpm_pf::record::objects::sanitize_value;
+/// use cpm_pf::objects::sanitize_value;
 /// assert_eq!(sanitize_value("hi\r\nBcc: x"), "hi  Bcc: x");
 /// assert_eq!(sanitize_value("tel:+1"), "tel:+1");
 /// ```
@@ -50,7 +50,7 @@ fn is_unsafe(b: u8) -> bool {
 /// name (printable ASCII without `:`); it is not checked.
 ///
 /// ```
-/// use cpm_pf::record::objects::write_header;
+/// use cpm_pf::objects::write_header;
 /// let mut out = Vec::new();
 /// write_header(&mut out, "Subject", "line one\r\nBcc: victim@example.com");
 /// assert_eq!(out, b"Subject: line one Bcc: victim@example.com\r\n");

@@ -16,7 +16,7 @@ pub const ID_LEN: usize = 32;
 /// Deterministic generator of IMDN-Message-IDs: the same seed gives the same sequence.
 ///
 /// ```
-/// use cpm_pf::record::objects::IdGenerator;
+/// use cpm_pf::objects::IdGenerator;
 /// let mut a = IdGenerator::new(7);
 /// let mut b = IdGenerator::new(7);
 /// let first = a.next_id();

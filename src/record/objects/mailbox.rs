@@ -60,7 +60,7 @@ pub enum MailboxKind<'a> {
 /// UTF-7 with `/` separating levels.
 ///
 /// ```
-/// use cpm_pf::record::objects::{mailbox, MailboxKind, Profile};
+/// use cpm_pf::objects::{mailbox, MailboxKind, Profile};
 /// let peer = MailboxKind::Conversation { peer: "sip:+33600112233@ims.example;user=phone", conversation_id: None };
 /// assert_eq!(mailbox(peer, Profile::Rcs), "Default/tel:+33600112233");
 /// let group = MailboxKind::SessionHistory { conversation_id: Some("conv"), contribution_id: "contrib" };
@@ -101,7 +101,7 @@ pub fn mailbox(kind: MailboxKind<'_>, profile: Profile) -> String {
 /// (`,` for `/`, no padding) of its UTF-16BE form, and `-`.
 ///
 /// ```
-/// use cpm_pf::record::objects::modified_utf7;
+/// use cpm_pf::objects::modified_utf7;
 /// assert_eq!(modified_utf7("~peter/mail/台北/日本語"), "~peter/mail/&U,BTFw-/&ZeVnLIqe-");
 /// ```
 pub fn modified_utf7(name: &str) -> String {

@@ -155,7 +155,7 @@ fn header(out: &mut Vec<u8>, profile: Profile, name: &str, value: &str) {
 /// distinct Message-IDs; an empty ID gives `=`.
 ///
 /// ```
-/// use cpm_pf::record::objects::derived_message_id;
+/// use cpm_pf::objects::derived_message_id;
 /// assert_eq!(derived_message_id("UFoF32nXQSy5l3d4"), "<UFoF32nXQSy5l3d4@cpm-pf.invalid>");
 /// assert_eq!(derived_message_id("a b.c"), "<a=20b=2Ec@cpm-pf.invalid>");
 /// ```

@@ -23,7 +23,7 @@ impl FileSelector {
     /// there is none. Line ends may be CRLF or LF.
     ///
     /// ```
-    /// use cpm_pf::record::objects::FileSelector;
+    /// use cpm_pf::objects::FileSelector;
     /// let sdp = "m=message 7654 TCP/MSRP *\r\na=file-selector:name:\"My picture.jpg\" type:image/jpeg size:4092\r\n";
     /// let fs = FileSelector::from_sdp(sdp).unwrap();
     /// assert_eq!(fs.name.as_deref(), Some("My picture.jpg"));
