@@ -583,35 +583,14 @@ fn sixty_four_kibibyte_values() {
 /// bounded by `max_buffered`; the oldest is released unrecorded and reported.
 #[test]
 fn unconfirmed_messages_to_the_client_are_kept_within_a_bound() {
-    let mut config = Config::default();
-    config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
-    config.limits = Limits { max_message: 4 * KIB, max_partial: 4, max_buffered: 64 * KIB };
-    let t = Time::from_unix_secs(1_767_225_600);
+    let config = unconfirmed_config();
     let body = vec![b'm'; 1000];
     let ids: Vec<String> = (0..8000).map(|i| format!("unconf{i:05}")).collect();
     let run = |n: usize| {
-        let ((), cost) = measure(|| {
-            let mut session = Session::new(config.clone(), t).unwrap();
-            let mut released = 0;
-            for id in &ids[..n] {
-                let send = SendRequest {
-                    message_id: Some(id),
-                    byte_range: None,
-                    continuation: Some(Continuation::Complete),
-                    content_type: Some("text/plain"),
-                    body: &body,
-                };
-                let actions = session.handle(Input::MsrpSend { leg: Leg::Remote, send }, t);
-                released += actions
-                    .iter()
-                    .filter(|a| matches!(a, Action::Diagnostic(Diagnostic::UnconfirmedReleased { .. })))
-                    .count();
-            }
-            // 64 KiB holds at most 65 bodies of 1000 bytes, fewer once each held message's
-            // bookkeeping is counted (LIM-1): every other message was released, reported.
-            assert!((n - 65..=n - 50).contains(&released), "each release is reported: {released} of {n}");
-            std::hint::black_box(&session);
-        });
+        let (released, cost) = feed_unconfirmed(&config, &ids[..n], &body, Some("text/plain"));
+        // 64 KiB holds at most 65 bodies of 1000 bytes, fewer once each held message's
+        // bookkeeping is counted (LIM-1): every other message was released, reported.
+        assert!((n - 65..=n - 50).contains(&released), "each release is reported: {released} of {n}");
         cost
     };
     let (small, large) = (run(2000), run(8000));
@@ -626,27 +605,33 @@ fn unconfirmed_messages_to_the_client_are_kept_within_a_bound() {
     );
 }
 
-/// Issue 13: the bound on unconfirmed messages counted body bytes only, while each held message
-/// also costs its bookkeeping (about 190 bytes). With 1-byte bodies a 4 MiB bound held four
-/// million messages (768 MiB of heap). Every byte held now counts, so tiny messages are bounded
-/// in heap as large ones are.
-#[test]
-fn unconfirmed_tiny_messages_are_bounded_in_heap_not_only_in_body_bytes() {
+/// A recording 1-1 session whose messages awaiting confirmation may hold 64 KiB.
+fn unconfirmed_config() -> Config {
     let mut config = Config::default();
     config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
     config.limits = Limits { max_message: 4 * KIB, max_partial: 4, max_buffered: 64 * KIB };
+    config
+}
+
+/// Feeds one complete message per ID from the remote, none ever confirmed; returns how many
+/// releases were reported and what the session cost on the heap.
+fn feed_unconfirmed(
+    config: &Config,
+    ids: &[String],
+    body: &[u8],
+    content_type: Option<&str>,
+) -> (usize, Cost) {
     let t = Time::from_unix_secs(1_767_225_600);
-    let ids: Vec<String> = (0..20_000).map(|i| format!("tiny{i:06}")).collect();
-    let ((), cost) = measure(|| {
+    measure(|| {
         let mut session = Session::new(config.clone(), t).unwrap();
-        let mut released = 0usize;
-        for id in &ids {
+        let mut released = 0;
+        for id in ids {
             let send = SendRequest {
                 message_id: Some(id),
                 byte_range: None,
                 continuation: Some(Continuation::Complete),
-                content_type: None,
-                body: b"x",
+                content_type,
+                body,
             };
             let actions = session.handle(Input::MsrpSend { leg: Leg::Remote, send }, t);
             released += actions
@@ -654,13 +639,25 @@ fn unconfirmed_tiny_messages_are_bounded_in_heap_not_only_in_body_bytes() {
                 .filter(|a| matches!(a, Action::Diagnostic(Diagnostic::UnconfirmedReleased { .. })))
                 .count();
         }
-        // 64 KiB of 1-byte bodies alone would hold every one of the 20 000 messages.
-        assert!(
-            released > 19_000,
-            "tiny messages are released once their bookkeeping fills the bound: {released}"
-        );
         std::hint::black_box(&session);
-    });
+        released
+    })
+}
+
+/// Issue 13: the bound on unconfirmed messages counted body bytes only, while each held message
+/// also costs its bookkeeping (about 190 bytes). With 1-byte bodies a 4 MiB bound held four
+/// million messages (768 MiB of heap). Every byte held now counts, so tiny messages are bounded
+/// in heap as large ones are.
+#[test]
+fn unconfirmed_tiny_messages_are_bounded_in_heap_not_only_in_body_bytes() {
+    let config = unconfirmed_config();
+    let ids: Vec<String> = (0..20_000).map(|i| format!("tiny{i:06}")).collect();
+    let (released, cost) = feed_unconfirmed(&config, &ids, b"x", None);
+    // 64 KiB of 1-byte bodies alone would hold every one of the 20 000 messages.
+    assert!(
+        released > 19_000,
+        "tiny messages are released once their bookkeeping fills the bound: {released}"
+    );
     assert!(
         cost.peak_heap <= (config.limits.max_buffered + 256 * KIB) as i64,
         "the heap of 20 000 unconfirmed 1-byte messages stays within max-buffered plus fixed bookkeeping: {cost:?}"
