@@ -97,6 +97,8 @@ pub use config::{Config, ConfigError, Kind, LimitName, Policy, Preferences, Role
 pub use dispatch::{route, Procedure, Route};
 pub use leg::{Leg, Method, UnknownLeg};
 pub use session::input::Input;
+#[cfg(feature = "serde")]
+pub use session::snapshot::{RestoreError, SaveError};
 pub use session::Session;
 pub use time::Time;
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::Time;
 
 /// The session timer of one session: pure bookkeeping, no clock.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SessionTimer {
     interval_secs: Option<u32>,
