@@ -51,6 +51,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use super::{LegState, LegStatus, Phase, Session, SessionTimer};
 use crate::action::ObjectRef;
@@ -188,8 +189,8 @@ impl<'de> Deserialize<'de> for MessageId {
 // ----- the session -----------------------------------------------------------------------------
 
 /// The session as it is saved, borrowed from the live one. (Not `Session` itself: the leg table
-/// is written as a sequence and read into a `Vec`, whose pre-allocation serde bounds; the
-/// reassembler has a form of its own.)
+/// is read with a bounded length ([`Legs`]; smallvec's own impl reserves whatever length the
+/// input declares), and the reassembler has a form of its own.)
 #[derive(Serialize)]
 struct SessionOut<'a> {
     config: &'a Config,
@@ -210,7 +211,7 @@ struct SessionOut<'a> {
 #[derive(Deserialize)]
 struct SessionIn {
     config: Config,
-    legs: Vec<LegState>,
+    legs: Legs,
     phase: Phase,
     timer: SessionTimer,
     proxy_pending: [u16; 2],
@@ -221,6 +222,40 @@ struct SessionIn {
     reassembler: Option<ReassemblerIn>,
     recorder: Option<Recorder>,
     started: Time,
+}
+
+/// The leg table as it is read back: straight into the session's inline vector, at most
+/// [`MAX_LEGS`] legs (the declared length is checked before anything is reserved).
+struct Legs(SmallVec<[LegState; 3]>);
+
+/// The most legs a session has: the client and 255 IWFs.
+const MAX_LEGS: usize = 256;
+
+impl<'de> Deserialize<'de> for Legs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Legs, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Legs;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("at most 256 legs")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Legs, A::Error> {
+                let declared = seq.size_hint().unwrap_or(0);
+                if declared > MAX_LEGS {
+                    return Err(serde::de::Error::invalid_length(declared, &self));
+                }
+                let mut legs = SmallVec::with_capacity(declared);
+                while let Some(leg) = seq.next_element()? {
+                    if legs.len() == MAX_LEGS {
+                        return Err(serde::de::Error::invalid_length(MAX_LEGS + 1, &self));
+                    }
+                    legs.push(leg);
+                }
+                Ok(Legs(legs))
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
 }
 
 impl Session {
@@ -312,8 +347,8 @@ impl SessionIn {
             }
         }
         let expected = 1 + usize::from(config.iwfs.max(1));
-        if self.legs.len() != expected {
-            return Err(Invalid::LegCount { expected, found: self.legs.len() });
+        if self.legs.0.len() != expected {
+            return Err(Invalid::LegCount { expected, found: self.legs.0.len() });
         }
         let has_leg = |leg: Leg| match leg {
             Leg::Client => true,
@@ -331,7 +366,7 @@ impl SessionIn {
         }
         Ok(Session {
             config: Box::new(self.config),
-            legs: self.legs.into_iter().collect(),
+            legs: self.legs.0,
             phase: self.phase,
             timer: self.timer,
             proxy_pending: self.proxy_pending,
@@ -350,7 +385,7 @@ impl SessionIn {
         let ended = |l: &LegState| matches!(l.status, LegStatus::Ended | LegStatus::Gone) && !l.media;
         if config.role == Role::Proxy {
             // A proxy never changes a leg, holds no media, and is active or terminated.
-            let untouched = self.legs.iter().all(|l| l.status == LegStatus::Up && !l.media);
+            let untouched = self.legs.0.iter().all(|l| l.status == LegStatus::Up && !l.media);
             let phase_ok = matches!(self.phase, Phase::Active | Phase::Terminated);
             if !untouched || !phase_ok || self.ft_wait.is_some() {
                 return Err(Invalid::Role);
@@ -362,8 +397,8 @@ impl SessionIn {
         }
         // Only the client's leg is ever gone (BYE-4i), and only in a group without IWFs.
         let group = config.kind == Kind::Group && config.iwfs == 0;
-        let gone_elsewhere = self.legs.iter().skip(1).any(|l| l.status == LegStatus::Gone);
-        let client_gone = self.legs.first().is_some_and(|l| l.status == LegStatus::Gone);
+        let gone_elsewhere = self.legs.0.iter().skip(1).any(|l| l.status == LegStatus::Gone);
+        let client_gone = self.legs.0.first().is_some_and(|l| l.status == LegStatus::Gone);
         if gone_elsewhere || (client_gone && !group) {
             return Err(Invalid::Phase);
         }
@@ -371,7 +406,7 @@ impl SessionIn {
             Phase::Active => true,
             Phase::Remaining => group && client_gone,
             Phase::Ending { answer } => answer.map_or(true, |(leg, _)| has_leg(leg)),
-            Phase::Terminated => self.legs.iter().all(ended) && self.ft_wait.is_none(),
+            Phase::Terminated => self.legs.0.iter().all(ended) && self.ft_wait.is_none(),
         };
         if !phase_ok {
             return Err(Invalid::Phase);
