@@ -102,7 +102,9 @@ impl Recorder {
         if !info_ok {
             return Err(RecorderInvalid::SessionInfo);
         }
-        if !self.folder_ready && !(uses_history_folder(config) && !config.history_folder_exists) {
+        // The folder exists from the start unless it is a history folder still to be created.
+        let exists_from_start = !uses_history_folder(config) || config.history_folder_exists;
+        if !self.folder_ready && exists_from_start {
             return Err(RecorderInvalid::Folder);
         }
         if self.started != started {

@@ -210,7 +210,8 @@ struct SessionOut<'a> {
 /// The session as it is read back, before the checks.
 #[derive(Deserialize)]
 struct SessionIn {
-    config: Config,
+    // Boxed as the session holds them: read in place, and `SessionIn` stays small to move.
+    config: Box<Config>,
     legs: Legs,
     phase: Phase,
     timer: SessionTimer,
@@ -219,8 +220,8 @@ struct SessionIn {
     intercepting: bool,
     deferred: Option<Vec<ObjectRef>>,
     ft_wait: Option<Time>,
-    reassembler: Option<ReassemblerIn>,
-    recorder: Option<Recorder>,
+    reassembler: Option<Box<ReassemblerIn>>,
+    recorder: Option<Box<Recorder>>,
     started: Time,
 }
 
@@ -365,7 +366,7 @@ impl SessionIn {
             r.check_restored(config, self.started, has_leg).map_err(Invalid::Recorder)?;
         }
         Ok(Session {
-            config: Box::new(self.config),
+            config: self.config,
             legs: self.legs.0,
             phase: self.phase,
             timer: self.timer,
@@ -375,7 +376,7 @@ impl SessionIn {
             deferred: self.deferred.map(Box::new),
             ft_wait: self.ft_wait,
             reassembler,
-            recorder: self.recorder.map(Box::new),
+            recorder: self.recorder,
             started: self.started,
         })
     }
