@@ -50,6 +50,12 @@
 //! # Ok::<(), cpm_pf::ConfigError>(())
 //! ```
 //!
+//! ## Surviving a restart (feature `serde`)
+//!
+//! Between two inputs, `Session::save` turns a session into bytes (an idle one into at most
+//! 128) and `Session::restore` brings it back, in this process or another, checked against
+//! every bound and invariant first: see the module `session::snapshot`.
+//!
 //! ## Panics
 //!
 //! None on any input. Malformed headers and MSRP chunks become typed errors or diagnostics
