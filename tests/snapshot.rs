@@ -18,7 +18,7 @@ mod fuzz_bodies;
 use cpm_pf::msrp::reassembly::Limits;
 use cpm_pf::msrp::{Continuation, SendRequest};
 use cpm_pf::session::snapshot::{Corruption, Invalid, ReassemblyInvalid, MAGIC, VERSION};
-use cpm_pf::{Config, Input, Kind, Leg, Preferences, RestoreError, Role, Session, Time};
+use cpm_pf::{Config, Input, Kind, Leg, Preferences, RestoreError, Session, Time};
 use fuzz_bodies::{
     restore, restore_and_drive, saved_seed_sessions, session_cut, session_steps, session_steps_cut,
 };
@@ -284,7 +284,6 @@ fn saved_size_is_bounded_by_the_limits() {
     let bound = 192 + 4 * l.max_buffered + 128 * l.max_partial + 36 * 1024;
     assert!(sizes.iter().all(|&n| n <= bound), "{sizes:?} > {bound}");
     assert!(sizes[1].abs_diff(sizes[2]) <= 64, "grows with traffic: {sizes:?}");
-    let _ = Role::B2bua;
 }
 
 /// The `session` fuzz target's committed seeds and kept regressions: hand-made scenarios of every
