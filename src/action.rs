@@ -91,6 +91,7 @@ impl fmt::Display for Folder {
 }
 
 /// Which object an action or a store completion is about.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectRef {
     /// The session info object (OMA MS 5.2.7).

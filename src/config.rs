@@ -6,6 +6,7 @@ use crate::msrp::reassembly::Limits;
 use crate::record::objects::Profile;
 
 /// Whether the Participating Function is in the media path.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Role {
     /// Back-to-back user agent: in the signalling and media path, may record.
@@ -16,6 +17,7 @@ pub enum Role {
 }
 
 /// What kind of CPM session this is.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Kind {
     /// A 1-1 CPM session (chat).
@@ -28,6 +30,7 @@ pub enum Kind {
 }
 
 /// Which side of the session the served user is on.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Side {
     /// The served user started the session.
@@ -39,6 +42,7 @@ pub enum Side {
 
 bitflags::bitflags! {
     /// The served user's preferences (action elements of the user's CPM settings).
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct Preferences: u8 {
         /// `<allow-offline-storage>`: record sessions into the Message Store.
@@ -52,6 +56,7 @@ bitflags::bitflags! {
 
 bitflags::bitflags! {
     /// The service provider's policy.
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct Policy: u8 {
         /// Users may re-start CPM Long-lived Group Sessions.
@@ -80,6 +85,7 @@ bitflags::bitflags! {
 /// config.contribution_id = Some("abc".into());
 /// // Identities are `Box<str>` (an idle session stays small): `.into()` from `&str` or `String`.
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {

@@ -6,6 +6,7 @@ use core::str::FromStr;
 /// One leg of a session: the served client, the remote CPM entity, or an Interworking Function.
 ///
 /// An interworked session has IWF legs `iwf1`…`iwfN` in place of `remote`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Leg {
     /// The CPM Client the Participating Function serves.

@@ -50,6 +50,12 @@
 //! # Ok::<(), cpm_pf::ConfigError>(())
 //! ```
 //!
+//! ## Surviving a restart (feature `serde`)
+//!
+//! Between two inputs, `Session::save` turns a session into bytes (an idle one into at most
+//! 128) and `Session::restore` brings it back, in this process or another, checked against
+//! every bound and invariant first: see the module `snapshot`.
+//!
 //! ## Panics
 //!
 //! None on any input. Malformed headers and MSRP chunks become typed errors or diagnostics
@@ -106,6 +112,11 @@ pub use record::objects;
 pub use record::objects::Profile;
 pub use session::bye;
 pub use session::input::Input;
+#[cfg(feature = "serde")]
+pub use session::snapshot::{RestoreError, SaveError};
+/// Saving and restoring sessions (SNAP-1 … SNAP-3): the format and the typed restore errors.
+#[cfg(feature = "serde")]
+pub use session::snapshot;
 pub use session::Session;
 pub use time::Time;
 

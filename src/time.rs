@@ -10,6 +10,7 @@ use std::time::Duration;
 /// (not monotonic) time is used because stored Message Store objects carry an RFC 5322 `Date`.
 /// The caller must not pass a time earlier than one it passed before; if it does, deadlines
 /// simply are not reached yet.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Time(u64);
 

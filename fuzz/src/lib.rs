@@ -43,6 +43,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("msrp_reassembly", msrp_reassembly),
     ("session", session),
     ("script", script),
+    #[cfg(feature = "serde")]
+    ("restore", restore),
 ];
 
 // ------------------------------------------------------------------------------------------------
@@ -569,7 +571,7 @@ fn checked(
     config: &Config,
 ) {
     checker.actions(actions, session);
-    log.push(format!("{op:?} => {actions:?}"));
+    log.push(format!("{op:?} => {actions:?} | next deadline {:?}", session.poll_timeout()));
     assert!(checker.violations().is_empty(), "{:?}\n{config:?}\n{}", checker.violations(), log.join("\n"));
 }
 
@@ -595,10 +597,78 @@ pub fn session_steps(setup: &[u8], ops: &[Vec<u8>]) -> Option<Vec<String>> {
     run_session(&setup, &ops)
 }
 
+/// [`session_steps`] with the session saved and restored (`Session::save`, `Session::restore`)
+/// before every input `i` for which `cut(i)` holds (`i == ops.len()`: before the final timeout),
+/// checking that the restored session saves to the same bytes. The transcript (the actions of
+/// every input and the next deadline after it) must equal the uninterrupted run's (SNAP-1).
+#[cfg(feature = "serde")]
+#[allow(dead_code)] // tests/fuzz_corpora.rs includes this file too, and runs only `TARGETS`
+pub fn session_steps_cut(setup: &[u8], ops: &[Vec<u8>], cut: &dyn Fn(usize) -> bool) -> Option<Vec<String>> {
+    let setup = SessionSetup::arbitrary(&mut Unstructured::new(setup)).ok()?;
+    let ops: Vec<Op> = ops.iter().filter_map(|b| Op::arbitrary(&mut Unstructured::new(b)).ok()).collect();
+    run_session_cut(&setup, &ops, cut)
+}
+
+/// The `session` body on its own input bytes ([`session`]) with the session saved and restored
+/// before every input `i` for which `cut(i)` holds; returns the transcript as
+/// [`session_steps_cut`] does (`None`: no case, or a configuration the session refuses).
+#[cfg(feature = "serde")]
+#[allow(dead_code)] // tests/fuzz_corpora.rs includes this file too, and runs only `TARGETS`
+pub fn session_cut(data: &[u8], cut: &dyn Fn(usize) -> bool) -> Option<Vec<String>> {
+    let case = SessionCase::arbitrary(&mut Unstructured::new(data)).ok()?;
+    run_session_cut(&case.setup, &case.ops, cut)
+}
+
+/// The session as it comes back from its saved bytes; the restored session must save to the
+/// very same bytes.
+#[cfg(feature = "serde")]
+fn save_and_restore(session: Session, inputs: usize) -> Session {
+    let bytes = session.save().expect("a session saves");
+    let bound = snapshot_bound(session.config(), inputs);
+    assert!(bytes.len() <= bound, "saved {} bytes, bound {bound}: {session:?}", bytes.len());
+    let restored = Session::restore(&bytes).unwrap_or_else(|e| panic!("{e}: {session:?}"));
+    assert_eq!(restored.save().expect("a restored session saves"), bytes, "{session:?}");
+    restored
+}
+
+#[cfg(not(feature = "serde"))]
+fn save_and_restore(session: Session, _inputs: usize) -> Session {
+    session
+}
+
+/// SNAP-3: what a session of this configuration saves to at most, after `inputs` inputs of the
+/// `session` body. A fixed part (envelope, configuration, legs, timer, counters); the
+/// configured identities; twice `max_buffered` for the partial messages (their bytes and
+/// received ranges, which LIM-1 counts) and twice again for the messages awaiting delivery
+/// (bounded by `max_buffered` too), 128 bytes of bookkeeping per partial-message slot, 36 per
+/// remembered Message-ID (at most 1024), 1 KiB for this body's session info; and per input one
+/// item that may wait for the end-of-session store or be deferred (a message of at most
+/// `max_message` bytes and its bookkeeping): those two lists are bounded by the inputs, not by a
+/// configured limit.
+#[allow(dead_code)]
+pub fn snapshot_bound(config: &Config, inputs: usize) -> usize {
+    let l = config.limits;
+    let ids = [&config.contribution_id, &config.conversation_id, &config.peer]
+        .iter()
+        .map(|v| v.as_deref().map_or(0, str::len) + 2)
+        .sum::<usize>();
+    192 + ids
+        + 4 * l.max_buffered
+        + 128 * l.max_partial
+        + 36 * FINISHED_MEMORY
+        + 1024
+        + inputs * (l.max_message + 128)
+}
+
 /// Runs `ops` (at most 256) on a session configured by `setup`, checking the invariants after
 /// every input and at the end; returns the transcript, or `None` when `Session::new` refuses the
 /// configuration.
 fn run_session(setup: &SessionSetup, ops: &[Op]) -> Option<Vec<String>> {
+    run_session_cut(setup, ops, &|_| false)
+}
+
+/// [`run_session`], saving and restoring the session before input `i` when `cut(i)`.
+fn run_session_cut(setup: &SessionSetup, ops: &[Op], cut: &dyn Fn(usize) -> bool) -> Option<Vec<String>> {
     let mut config = Config::default();
     config.role = if setup.proxy { Role::Proxy } else { Role::B2bua };
     config.kind = [Kind::OneToOne, Kind::Group, Kind::FileTransfer][usize::from(setup.kind % 3)];
@@ -619,7 +689,10 @@ fn run_session(setup: &SessionSetup, ops: &[Op]) -> Option<Vec<String>> {
     let Ok(mut session) = Session::new(config.clone(), now) else { return None };
     let mut checker = InvariantChecker::new(session.config());
     let mut log: Vec<String> = Vec::new();
-    for op in ops.iter().take(256) {
+    for (i, op) in ops.iter().take(256).enumerate() {
+        if cut(i) {
+            session = save_and_restore(session, i);
+        }
         let reasons: Vec<&str>;
         let id_text: String;
         let range_text: String;
@@ -750,6 +823,9 @@ fn run_session(setup: &SessionSetup, ops: &[Op]) -> Option<Vec<String>> {
             assert_ne!(m.fate, Fate::Pending, "{m:?} pending after terminated\n{}", log.join("\n"));
         }
     }
+    if cut(ops.len().min(256)) {
+        session = save_and_restore(session, ops.len().min(256));
+    }
     // Whatever is due now fires once; a repeated call at the same time does nothing.
     let due = session.handle_timeout(now);
     checked(&mut checker, &mut log, &session, &"final timeout", &due, &config);
@@ -790,4 +866,172 @@ pub fn script(data: &[u8]) {
             }
         }
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Restoring saved sessions (SPEC.md SNAP-2)
+// ------------------------------------------------------------------------------------------------
+
+/// Saved sessions in several states, as seeds for [`restore`]: idle; a recording group with its
+/// session info, a partial MSRP message, a message awaiting delivery and a running timer; a
+/// proxy with a forwarded BYE; a file transfer waiting for its history object's UID (FT-1c); a
+/// group remaining after a connection loss, intercepting, with a deferred item.
+#[cfg(feature = "serde")]
+pub fn saved_seed_sessions() -> Vec<Vec<u8>> {
+    let t = Time::from_unix_secs(1_767_225_600);
+    let invite = [
+        ("From", "<sip:alice@example.com>"),
+        ("To", "<sip:conf@example.com>"),
+        ("Contribution-ID", "grp-1"),
+        ("Conversation-ID", "conv-1"),
+        ("Session-Expires", "90"),
+    ];
+    let chunk = |id: &'static str, range: &'static str, flag, body: &'static [u8]| SendRequest {
+        message_id: Some(id),
+        byte_range: Some(range),
+        continuation: Some(flag),
+        content_type: Some("text/plain"),
+        body,
+    };
+    let mut out = Vec::new();
+    let mut save = |s: &Session| out.push(s.save().expect("a session saves"));
+
+    save(&Session::new(Config::default(), t).expect("default config"));
+
+    let mut c = Config::default();
+    c.kind = Kind::Group;
+    c.prefs = Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_DEFER;
+    let mut s = Session::new(c.clone(), t).expect("group config");
+    let _ = s.handle(
+        Input::RequestReceived {
+            leg: Leg::Client,
+            method: Method::Invite,
+            headers: &invite,
+            body: b"v=0\r\n",
+        },
+        t,
+    );
+    let _ = s.handle(
+        Input::MsrpSend { leg: Leg::Remote, send: chunk("msg-1", "1-5/10", Continuation::More, b"hello") },
+        t,
+    );
+    let _ = s.handle(
+        Input::MsrpSend { leg: Leg::Remote, send: chunk("msg-2", "1-2/2", Continuation::Complete, b"hi") },
+        t,
+    );
+    let _ = s.handle(
+        Input::MsrpSend { leg: Leg::Client, send: chunk("msg-3", "1-3/3", Continuation::Complete, b"hey") },
+        t,
+    );
+    save(&s);
+
+    let mut p = Config::default();
+    p.role = Role::Proxy;
+    let mut s = Session::new(p, t).expect("proxy config");
+    let _ = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, t);
+    save(&s);
+
+    let mut f = Config::default();
+    f.kind = Kind::FileTransfer;
+    f.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+    f.peer = Some("sip:bob@example.com".into());
+    let mut s = Session::new(f, t).expect("ft config");
+    let _ = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, t);
+    let _ = s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, t);
+    save(&s);
+
+    let mut s = Session::new(c, t).expect("group config");
+    let _ = s.handle(
+        Input::RequestReceived { leg: Leg::Client, method: Method::Invite, headers: &invite, body: b"" },
+        t,
+    );
+    let _ = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &["SIP;cause=480"] }, t);
+    let _ = s.handle(
+        Input::MsrpSend { leg: Leg::Remote, send: chunk("msg-4", "1-2/2", Continuation::Complete, b"yo") },
+        t,
+    );
+    save(&s);
+    out
+}
+
+/// Restoring never panics, and a restored session keeps the invariants: arbitrary bytes, and a
+/// saved seed session ([`saved_seed_sessions`], picked by the first byte) with the other bytes
+/// XORed into it (and, when the first byte's high bit is set, cut to their length). A session
+/// that restores saves to bytes that restore to the same, and is driven by a few inputs under
+/// the [`InvariantChecker`].
+#[cfg(feature = "serde")]
+pub fn restore(data: &[u8]) {
+    restore_and_drive(data);
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let seeds = saved_seed_sessions();
+    let mut bytes = seeds[usize::from(pick) % seeds.len()].clone();
+    for (b, x) in bytes.iter_mut().zip(rest) {
+        *b ^= x;
+    }
+    if pick & 0x80 != 0 {
+        bytes.truncate(rest.len());
+    }
+    restore_and_drive(&bytes);
+}
+
+/// Restores `bytes` (within the default limits, so that a hostile snapshot cannot make the
+/// restore reserve more than 4 MiB) and, if that works, drives the session.
+#[cfg(feature = "serde")]
+pub fn restore_and_drive(bytes: &[u8]) {
+    use cpm_pf::invariants::Violation;
+    let Ok(mut session) = Session::restore_within(bytes, Limits::default()) else { return };
+    let again = session.save().expect("a restored session saves");
+    let twice = Session::restore(&again).expect("a restored session restores again");
+    assert_eq!(twice.save().expect("saves"), again);
+    let config = session.config().clone();
+    let mut checker = InvariantChecker::new(&config);
+    let t = Time::from_unix_secs(1_767_225_700);
+    let legs = [Leg::Client, Leg::Remote, Leg::Iwf(1), Leg::Iwf(2)];
+    let chunk = |flag| SendRequest {
+        message_id: Some("msg-1"),
+        byte_range: Some("6-10/10"),
+        continuation: Some(flag),
+        content_type: None,
+        body: b"there",
+    };
+    let mut inputs: Vec<Input<'_>> = vec![
+        Input::MsrpSend { leg: Leg::Remote, send: chunk(Continuation::Complete) },
+        Input::MsrpSend { leg: Leg::Client, send: chunk(Continuation::More) },
+        Input::ByeReceived { leg: Leg::Client, reasons: &[] },
+    ];
+    for leg in legs {
+        inputs.push(Input::ResponseReceived { leg, status: 200, method: Method::Bye });
+    }
+    inputs.push(Input::Stored { object: ObjectRef::FtHistory, uid: "uid-1" });
+    inputs.push(Input::ByeReceived { leg: Leg::Remote, reasons: &[] });
+    for leg in legs {
+        inputs.push(Input::ResponseReceived { leg, status: 200, method: Method::Bye });
+    }
+    let mut log = Vec::new();
+    for input in inputs {
+        checker.input(&input);
+        let actions = session.handle(input, t);
+        checker.actions(&actions, &session);
+        log.push(format!("{actions:?}"));
+    }
+    let actions = session.handle_timeout(Time::from_unix_millis(u64::MAX));
+    checker.actions(&actions, &session);
+    log.push(format!("{actions:?}"));
+    // The checker did not see what happened before the save: BYEs received, media released,
+    // objects stored and messages completed then. Promises about that history are left out.
+    let broken: Vec<&Violation> = checker
+        .violations()
+        .iter()
+        .filter(|v| {
+            !matches!(
+                v,
+                Violation::ByeAnsweredTwice { .. }
+                    | Violation::MediaNotReleased { .. }
+                    | Violation::StoredTwice { .. }
+                    | Violation::MessageDropped { .. }
+                    | Violation::StoredBeforeDelivery { .. }
+            )
+        })
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}\n{config:?}\n{}", log.join("\n"));
 }

@@ -77,6 +77,10 @@ use crate::grammar::message_id::MessageId;
 use crate::grammar::GrammarError;
 use crate::Leg;
 
+/// The saved form (`Session::save`, `Session::restore`).
+#[cfg(feature = "serde")]
+pub(crate) mod snapshot;
+
 /// How many finished (complete, aborted or refused) Message-IDs a reassembler remembers
 /// (SPEC.md MSRP-1). Older ones are forgotten first.
 pub const FINISHED_MEMORY: usize = 1024;
@@ -87,6 +91,7 @@ const BAD_REQUEST: u16 = 400;
 const TOO_LARGE: u16 = 413;
 
 /// Limits on what one session may buffer (SPEC.md LIM-1).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest reassembled message, in bytes (default 1 MiB).
@@ -107,6 +112,7 @@ impl Default for Limits {
 }
 
 /// A complete, reassembled message.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// The leg it arrived on.
@@ -309,6 +315,7 @@ impl Receipt {
 }
 
 /// How a message the reassembler no longer buffers ended.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Finish {
     Complete,

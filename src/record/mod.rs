@@ -16,6 +16,9 @@
 //!   becomes recordable after the end-of-session store is stored at once.
 
 pub mod objects;
+/// Checks on a restored recorder (`Session::restore`).
+#[cfg(feature = "serde")]
+pub(crate) mod snapshot;
 
 use std::collections::VecDeque;
 
@@ -27,6 +30,7 @@ use crate::msrp::reassembly::Message;
 use crate::{Leg, Method, Time};
 
 /// A complete message kept until it is stored (REC-5i, REC-5ii).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug)]
 struct Item {
     /// Arrival order among the session's complete messages (REC-END stores in this order).
@@ -48,6 +52,7 @@ impl Item {
 }
 
 /// Where the recording of the session stands.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     /// Recording is off (`Config::recording_on`); only intercepted items are stored.
@@ -60,6 +65,7 @@ enum Stage {
 }
 
 /// The session info object (REC-4a).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug)]
 enum Info {
     /// No first INVITE (or REFER) seen.
@@ -81,6 +87,7 @@ impl Info {
 }
 
 /// The recorder of one session. Created by the session; see the module documentation.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug)]
 pub(crate) struct Recorder {
     stage: Stage,

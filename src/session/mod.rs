@@ -15,6 +15,8 @@
 
 pub mod bye;
 pub mod input;
+#[cfg(feature = "serde")]
+pub mod snapshot;
 pub mod timer;
 
 use std::borrow::Cow;
@@ -34,6 +36,7 @@ use input::Input;
 use timer::SessionTimer;
 
 /// Where a leg's dialog stands.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LegStatus {
     /// The dialog is up.
@@ -48,6 +51,7 @@ enum LegStatus {
     Gone,
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy)]
 struct LegState {
     status: LegStatus,
@@ -56,6 +60,7 @@ struct LegState {
 }
 
 /// When the PF answers the BYE that started the end of the session.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AnswerWhen {
     /// Branch 1 / 4x: when every leg the PF sent a BYE to has answered (BYE-1d).
@@ -64,6 +69,7 @@ enum AnswerWhen {
     ClientAnswered,
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// The session is established.

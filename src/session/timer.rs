@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::Time;
 
 /// The session timer of one session: pure bookkeeping, no clock.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SessionTimer {
     interval_secs: Option<u32>,
@@ -18,6 +19,12 @@ impl SessionTimer {
         let interval_secs =
             interval.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX)).filter(|&s| s > 0);
         SessionTimer { interval_secs, last_refresh: start }
+    }
+
+    /// The current interval, if any.
+    #[cfg(feature = "serde")]
+    pub(crate) fn interval(&self) -> Option<Duration> {
+        self.interval_secs.map(|s| Duration::from_secs(u64::from(s)))
     }
 
     /// A new interval value seen at `now` (from the first INVITE or a refresh): it wins and

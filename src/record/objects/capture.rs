@@ -34,6 +34,7 @@ const MAX_PARTS: usize = 8;
 
 /// The session data a session info object is built from (REC-4a), captured from the request
 /// that started the session, or filled in from the configuration when there was none (FT-1b).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct SessionInfo {

@@ -33,6 +33,7 @@ pub const MAX_DEPTH: usize = 32;
 
 /// The `state` attribute of a document, user or endpoint (RFC 4575 §5.1): `full` when absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ItemState {
     /// `full`: the item is given whole.
     #[default]
@@ -56,6 +57,7 @@ impl ItemState {
 
 /// One endpoint of a user (RFC 4575 §5.7).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Endpoint {
     /// `entity`: the endpoint's URI.
     pub entity: String,
@@ -67,6 +69,7 @@ pub struct Endpoint {
 
 /// One user of a conference (RFC 4575 §5.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ConferenceUser {
     /// `entity`: the user's URI.
     pub entity: String,
@@ -80,6 +83,7 @@ pub struct ConferenceUser {
 
 /// A conference-info document, or the state merged from several (RFC 4575 §4.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ConferenceInfo {
     /// `entity` of the root: the conference URI.
     pub entity: Option<String>,

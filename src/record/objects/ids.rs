@@ -25,6 +25,7 @@ pub const ID_LEN: usize = 32;
 /// assert_eq!(first, b.next_id());
 /// assert_ne!(a.next_id(), first);
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdGenerator {
     state: u64,

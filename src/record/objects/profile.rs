@@ -7,6 +7,7 @@ use core::str::FromStr;
 /// deployed RCS clients and the OMA CPM Message Storage text part ways (see the
 /// [module documentation](super)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Profile {
     /// GSMA RCS Common Message Store, the form deployed RCS clients parse (`rcs`, the default):

@@ -1,0 +1,443 @@
+//! Saving a session as bytes and restoring it (SPEC.md "Surviving a restart", SNAP-1 … SNAP-3),
+//! with the `serde` feature.
+//!
+//! [`Session::save`] writes everything the session holds — configuration, legs, phase, session
+//! timer, proxy counters, deferred items, the FT-1c wait deadline, the MSRP reassembler with its
+//! partial messages and remembered finished Message-IDs, the recorder with its items, the
+//! messages awaiting delivery, the session info and the state of the ID generator, and the start
+//! time — so that the restored session produces exactly the actions the original would have, for
+//! any continuation, deadlines included (SNAP-1).
+//!
+//! # Format
+//!
+//! An envelope, then the payload:
+//!
+//! | bytes | what |
+//! |---|---|
+//! | 4 | the tag `CPMs` ([`MAGIC`]) |
+//! | 2 | the format version, big-endian ([`VERSION`], now 1) |
+//! | rest | the session in [postcard](https://docs.rs/postcard) 1.x |
+//!
+//! postcard, not bincode: integers are varints, so an idle session takes about 60 bytes
+//! (SNAP-3 asks at most 128; bincode's fixed-width integers take about three times as many);
+//! its wire format is documented and stable since 1.0; it is `no_std`-friendly; and reading
+//! from a slice, every length it reads is checked against the bytes that remain, so a hostile
+//! length fails as truncated input instead of allocating (collections pre-allocate at most
+//! serde's cautious 1 MiB).
+//!
+//! # Restoring checks (SNAP-2)
+//!
+//! [`Session::restore`] never panics. Bytes that are not a snapshot, truncated or malformed are
+//! [`RestoreError::Corrupt`]; another format version is [`RestoreError::UnknownVersion`]; a
+//! snapshot that decodes but describes a session that could not exist — a configuration
+//! [`Config::validate`] refuses, a leg table of the wrong length, more partial messages or
+//! buffered bytes than the limits allow, a buffered-bytes count that is not the sum of what the
+//! partial messages hold, more than 1024 remembered Message-IDs, a terminated session with a leg
+//! still up, a deadline before the session started, … — is [`RestoreError::Invalid`] with the
+//! reason. Beyond the bytes of the input, a restore allocates at most the snapshot's configured
+//! `max_buffered` (the capacity reserved for partial messages); [`Session::restore_within`]
+//! also refuses snapshots whose limits are above the embedder's own.
+//!
+//! ```
+//! use cpm_pf::{Config, Session, Time};
+//!
+//! let t = Time::from_unix_secs(1_767_225_600);
+//! let session = Session::new(Config::default(), t)?;
+//! let bytes = session.save()?;
+//! assert!(bytes.len() <= 128);
+//! let restored = Session::restore(&bytes)?;
+//! assert_eq!(restored.save()?, bytes);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+use super::{LegState, LegStatus, Phase, Session, SessionTimer};
+use crate::action::ObjectRef;
+use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
+use crate::grammar::message_id::MessageId;
+use crate::msrp::reassembly::snapshot::{ReassemblerIn, ReassemblerOut};
+use crate::msrp::reassembly::Limits;
+use crate::record::Recorder;
+use crate::{Leg, Time};
+
+pub use crate::msrp::reassembly::snapshot::ReassemblyInvalid;
+pub use crate::record::snapshot::RecorderInvalid;
+
+/// The tag a saved session starts with.
+pub const MAGIC: [u8; 4] = *b"CPMs";
+/// The format version this library writes and reads.
+pub const VERSION: u16 = 1;
+const HEADER_LEN: usize = MAGIC.len() + 2;
+
+/// A session could not be turned into bytes (not expected: every part of a session has a
+/// postcard form; kept as an error rather than a panic).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the session could not be saved: {0}")]
+pub struct SaveError(String);
+
+/// Why bytes could not be restored as a session (SNAP-2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// Not a saved session, or damaged: see [`Corruption`].
+    #[error("not a saved session: {0}")]
+    Corrupt(Corruption),
+    /// A saved session of a format version this library does not read.
+    #[error("saved session format version {0} is unknown (this library reads version 1)")]
+    UnknownVersion(u16),
+    /// The bytes decode, but describe a session that breaks a bound or an invariant.
+    #[error("saved session refused: {0}")]
+    Invalid(Invalid),
+}
+
+/// How bytes fail to be a saved session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Corruption {
+    /// The bytes do not start with [`MAGIC`] and a version.
+    #[error("no CPMs tag")]
+    NotASnapshot,
+    /// The bytes end before the session does.
+    #[error("truncated")]
+    Truncated,
+    /// A value cannot be decoded (a bad tag, a bad UTF-8 string, a bad Message-ID, …).
+    #[error("malformed")]
+    Malformed,
+    /// Bytes follow the end of the session.
+    #[error("trailing bytes after the session")]
+    TrailingBytes,
+}
+
+/// A bound or invariant a decoded session breaks (SNAP-2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Invalid {
+    /// The configuration is one [`Session::new`] refuses.
+    #[error("configuration: {0}")]
+    Config(ConfigError),
+    /// Preference or policy bits that no flag defines.
+    #[error("unknown preference or policy bits")]
+    UnknownFlags,
+    /// The configured limits are above those given to [`Session::restore_within`].
+    #[error("the configured limits are above the allowed ones")]
+    LimitsAbove,
+    /// The leg table does not have `1 + max(iwfs, 1)` legs.
+    #[error("{found} legs where the configuration makes {expected}")]
+    LegCount {
+        /// `1 + max(iwfs, 1)`.
+        expected: usize,
+        /// The legs saved.
+        found: usize,
+    },
+    /// A proxy's state holds what only a B2BUA has (a leg not up, media, a recorder, …), or a
+    /// B2BUA's holds forwarded-BYE counts.
+    #[error("state that the role cannot have")]
+    Role,
+    /// The phase does not fit the legs or the configuration (terminated with a leg not ended or
+    /// media held, remaining outside a group or with the client not gone, a gone leg that is
+    /// not the client's, an answer owed on a leg the session does not have, …).
+    #[error("the phase does not fit the legs")]
+    Phase,
+    /// A deadline is inconsistent: a session interval of zero, an FT-1c wait outside a file
+    /// transfer's end or before the session could have started it.
+    #[error("a deadline is inconsistent")]
+    Deadline,
+    /// Interception, deferred items, a reassembler or a recorder in a session whose
+    /// configuration never makes one.
+    #[error("a part the configuration never makes")]
+    Part,
+    /// The MSRP reassembler breaks a bound or an invariant.
+    #[error("reassembler: {0}")]
+    Reassembler(ReassemblyInvalid),
+    /// The recorder breaks a bound or an invariant.
+    #[error("recorder: {0}")]
+    Recorder(RecorderInvalid),
+}
+
+impl From<Invalid> for RestoreError {
+    fn from(i: Invalid) -> RestoreError {
+        RestoreError::Invalid(i)
+    }
+}
+
+// ----- MessageId: saved as its text, checked again when read ----------------------------------
+
+impl Serialize for MessageId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<MessageId, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = MessageId;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("an MSRP Message-ID")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<MessageId, E> {
+                MessageId::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
+
+// ----- the session -----------------------------------------------------------------------------
+
+/// The session as it is saved, borrowed from the live one. (Not `Session` itself: the leg table
+/// is read with a bounded length ([`Legs`]; smallvec's own impl reserves whatever length the
+/// input declares), and the reassembler has a form of its own.)
+#[derive(Serialize)]
+struct SessionOut<'a> {
+    config: &'a Config,
+    legs: &'a [LegState],
+    phase: Phase,
+    timer: SessionTimer,
+    proxy_pending: [u16; 2],
+    first_invite_seen: bool,
+    intercepting: bool,
+    deferred: Option<&'a [ObjectRef]>,
+    ft_wait: Option<Time>,
+    reassembler: Option<ReassemblerOut<'a>>,
+    recorder: Option<&'a Recorder>,
+    started: Time,
+}
+
+/// The session as it is read back, before the checks.
+#[derive(Deserialize)]
+struct SessionIn {
+    // Boxed as the session holds them: read in place, and `SessionIn` stays small to move.
+    config: Box<Config>,
+    legs: Legs,
+    phase: Phase,
+    timer: SessionTimer,
+    proxy_pending: [u16; 2],
+    first_invite_seen: bool,
+    intercepting: bool,
+    deferred: Option<Vec<ObjectRef>>,
+    ft_wait: Option<Time>,
+    reassembler: Option<Box<ReassemblerIn>>,
+    recorder: Option<Box<Recorder>>,
+    started: Time,
+}
+
+/// The leg table as it is read back: straight into the session's inline vector, at most
+/// [`MAX_LEGS`] legs (the declared length is checked before anything is reserved).
+struct Legs(SmallVec<[LegState; 3]>);
+
+/// The most legs a session has: the client and 255 IWFs.
+const MAX_LEGS: usize = 256;
+
+impl<'de> Deserialize<'de> for Legs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Legs, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Legs;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("at most 256 legs")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Legs, A::Error> {
+                let declared = seq.size_hint().unwrap_or(0);
+                if declared > MAX_LEGS {
+                    return Err(serde::de::Error::invalid_length(declared, &self));
+                }
+                let mut legs = SmallVec::with_capacity(declared);
+                while let Some(leg) = seq.next_element()? {
+                    if legs.len() == MAX_LEGS {
+                        return Err(serde::de::Error::invalid_length(MAX_LEGS + 1, &self));
+                    }
+                    legs.push(leg);
+                }
+                Ok(Legs(legs))
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
+}
+
+impl Session {
+    /// Saves the session as bytes (SNAP-1): a versioned envelope ([`MAGIC`], [`VERSION`]) and
+    /// the session in postcard (see the [module documentation](self)). An idle session takes at
+    /// most 128 bytes (SNAP-3); any session at most a fixed overhead plus what its limits let
+    /// it buffer, plus the items it keeps for the end-of-session store.
+    pub fn save(&self) -> Result<Vec<u8>, SaveError> {
+        let out = SessionOut {
+            config: &self.config,
+            legs: &self.legs,
+            phase: self.phase,
+            timer: self.timer,
+            proxy_pending: self.proxy_pending,
+            first_invite_seen: self.first_invite_seen,
+            intercepting: self.intercepting,
+            deferred: self.deferred.as_deref().map(Vec::as_slice),
+            ft_wait: self.ft_wait,
+            reassembler: self.reassembler.as_deref().map(|r| r.saved()),
+            recorder: self.recorder.as_deref(),
+            started: self.started,
+        };
+        let mut bytes = Vec::with_capacity(128);
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(&VERSION.to_be_bytes());
+        postcard::to_extend(&out, bytes).map_err(|e| SaveError(e.to_string()))
+    }
+
+    /// Restores a session saved by [`Session::save`], in this process or another (SNAP-1),
+    /// after checking every bound and invariant (SNAP-2). Never panics.
+    pub fn restore(bytes: &[u8]) -> Result<Session, RestoreError> {
+        Session::restore_inner(bytes, None)
+    }
+
+    /// [`Session::restore`], also refusing a snapshot whose configured limits are above `max`
+    /// ([`Invalid::LimitsAbove`]): what the restore allocates is then bounded by
+    /// `max.max_buffered` beyond the input's own bytes, whatever the input says.
+    pub fn restore_within(bytes: &[u8], max: Limits) -> Result<Session, RestoreError> {
+        Session::restore_inner(bytes, Some(max))
+    }
+
+    fn restore_inner(bytes: &[u8], max: Option<Limits>) -> Result<Session, RestoreError> {
+        let corrupt = RestoreError::Corrupt;
+        let (header, payload) = bytes.split_at(HEADER_LEN.min(bytes.len()));
+        let [m0, m1, m2, m3, v0, v1] = *header else {
+            return Err(corrupt(if MAGIC.starts_with(header) {
+                Corruption::Truncated
+            } else {
+                Corruption::NotASnapshot
+            }));
+        };
+        if [m0, m1, m2, m3] != MAGIC {
+            return Err(corrupt(Corruption::NotASnapshot));
+        }
+        let version = u16::from_be_bytes([v0, v1]);
+        if version != VERSION {
+            return Err(RestoreError::UnknownVersion(version));
+        }
+        let (saved, rest) = postcard::take_from_bytes::<SessionIn>(payload).map_err(|e| {
+            corrupt(match e {
+                postcard::Error::DeserializeUnexpectedEnd => Corruption::Truncated,
+                _ => Corruption::Malformed,
+            })
+        })?;
+        if !rest.is_empty() {
+            return Err(corrupt(Corruption::TrailingBytes));
+        }
+        Ok(saved.check(max)?)
+    }
+}
+
+impl SessionIn {
+    /// SNAP-2: the checks, then the session.
+    fn check(self, max: Option<Limits>) -> Result<Session, Invalid> {
+        let config = &self.config;
+        config.validate().map_err(Invalid::Config)?;
+        if Preferences::from_bits(config.prefs.bits()).is_none()
+            || Policy::from_bits(config.policy.bits()).is_none()
+        {
+            return Err(Invalid::UnknownFlags);
+        }
+        if let Some(max) = max {
+            let l = config.limits;
+            if l.max_message > max.max_message
+                || l.max_partial > max.max_partial
+                || l.max_buffered > max.max_buffered
+            {
+                return Err(Invalid::LimitsAbove);
+            }
+        }
+        let expected = 1 + usize::from(config.iwfs.max(1));
+        if self.legs.0.len() != expected {
+            return Err(Invalid::LegCount { expected, found: self.legs.0.len() });
+        }
+        let has_leg = |leg: Leg| match leg {
+            Leg::Client => true,
+            Leg::Remote => config.iwfs == 0,
+            Leg::Iwf(k) => k >= 1 && k <= config.iwfs,
+        };
+        self.check_role_and_phase(has_leg)?;
+        self.check_parts()?;
+        let reassembler = match self.reassembler {
+            Some(r) => Some(Box::new(r.build(&config.limits, has_leg).map_err(Invalid::Reassembler)?)),
+            None => None,
+        };
+        if let Some(r) = &self.recorder {
+            r.check_restored(config, self.started, has_leg).map_err(Invalid::Recorder)?;
+        }
+        Ok(Session {
+            config: self.config,
+            legs: self.legs.0,
+            phase: self.phase,
+            timer: self.timer,
+            proxy_pending: self.proxy_pending,
+            first_invite_seen: self.first_invite_seen,
+            intercepting: self.intercepting,
+            deferred: self.deferred.map(Box::new),
+            ft_wait: self.ft_wait,
+            reassembler,
+            recorder: self.recorder,
+            started: self.started,
+        })
+    }
+
+    fn check_role_and_phase(&self, has_leg: impl Fn(Leg) -> bool) -> Result<(), Invalid> {
+        let config = &self.config;
+        let ended = |l: &LegState| matches!(l.status, LegStatus::Ended | LegStatus::Gone) && !l.media;
+        if config.role == Role::Proxy {
+            // A proxy never changes a leg, holds no media, and is active or terminated.
+            let untouched = self.legs.0.iter().all(|l| l.status == LegStatus::Up && !l.media);
+            let phase_ok = matches!(self.phase, Phase::Active | Phase::Terminated);
+            if !untouched || !phase_ok || self.ft_wait.is_some() {
+                return Err(Invalid::Role);
+            }
+            return Ok(());
+        }
+        if self.proxy_pending != [0, 0] {
+            return Err(Invalid::Role);
+        }
+        // Only the client's leg is ever gone (BYE-4i), and only in a group without IWFs.
+        let group = config.kind == Kind::Group && config.iwfs == 0;
+        let gone_elsewhere = self.legs.0.iter().skip(1).any(|l| l.status == LegStatus::Gone);
+        let client_gone = self.legs.0.first().is_some_and(|l| l.status == LegStatus::Gone);
+        if gone_elsewhere || (client_gone && !group) {
+            return Err(Invalid::Phase);
+        }
+        let phase_ok = match self.phase {
+            Phase::Active => true,
+            Phase::Remaining => group && client_gone,
+            Phase::Ending { answer } => answer.map_or(true, |(leg, _)| has_leg(leg)),
+            Phase::Terminated => self.legs.0.iter().all(ended) && self.ft_wait.is_none(),
+        };
+        if !phase_ok {
+            return Err(Invalid::Phase);
+        }
+        // Deadlines: a session interval is never zero; the FT-1c wait exists only at the end of
+        // a file transfer, once every BYE is answered, and was set no earlier than a store
+        // timeout after the session started.
+        let zero_interval = self.timer.interval().is_some_and(|d| d.is_zero());
+        let ft_wait_ok = self.ft_wait.map_or(true, |d| {
+            config.kind == Kind::FileTransfer
+                && self.phase == (Phase::Ending { answer: None })
+                && d >= self.started + config.store_timeout
+        });
+        if zero_interval || !ft_wait_ok {
+            return Err(Invalid::Deadline);
+        }
+        Ok(())
+    }
+
+    /// Parts made only for some configurations.
+    fn check_parts(&self) -> Result<(), Invalid> {
+        let config = &self.config;
+        let ok = (!self.intercepting || config.may_intercept())
+            && (self.deferred.is_none() || config.prefs.contains(Preferences::ALLOW_DEFER))
+            && (self.reassembler.is_none() || (config.role == Role::B2bua && config.reassembles()))
+            && (self.recorder.is_none() || config.stores_intercepted());
+        if ok {
+            Ok(())
+        } else {
+            Err(Invalid::Part)
+        }
+    }
+}
