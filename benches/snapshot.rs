@@ -1,4 +1,4 @@
-//! `snapshot`: saving and restoring a session (SPEC.md SNAP-1 … SNAP-3, `--features serde`),
+//! `snapshot`: saving and restoring a session (docs/requirements.md SNAP-1 … SNAP-3, `--features serde`),
 //! beside the httparse parse of the benchmark BYE (the same baseline as `bye`), in the same run.
 //! The goal: save + restore of an idle session costs no more than that parse (ratio ≤ 1.0).
 //!

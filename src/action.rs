@@ -11,7 +11,7 @@ use crate::msrp::reassembly::{Message, Note};
 use crate::record::objects::{mailbox, MailboxKind, Profile};
 use crate::{Leg, Method};
 
-/// A Message Store folder (SPEC.md "Folders", REC-F), with what names its IMAP mailbox (MS-8).
+/// A Message Store folder (docs/requirements.md "Folders", REC-F), with what names its IMAP mailbox (MS-8).
 ///
 /// `Display` gives the folder as scenario files write it (`conversation:PEER`,
 /// `session-history:CONTRIBUTION-ID`); [`Folder::mailbox`] the IMAP mailbox path of a profile.
@@ -163,7 +163,7 @@ pub enum IgnoredWhy {
     MediaReleased,
     /// The session has terminated.
     Terminated,
-    /// The end of the session is decided: an INVITE or REFER changes nothing (SPEC.md branch 4).
+    /// The end of the session is decided: an INVITE or REFER changes nothing (docs/requirements.md branch 4).
     Ending,
     /// No BYE of the PF is outstanding on that leg.
     NoByeOutstanding,

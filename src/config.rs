@@ -1,4 +1,4 @@
-//! A session's configuration (SPEC.md, "The session model").
+//! A session's configuration (docs/requirements.md, "The session model").
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! 8.3 Procedures in the terminating network: which procedure handles an incoming request
-//! (SPEC.md TD-1 … TD-9).
+//! (docs/requirements.md TD-1 … TD-9).
 //!
 //! [`route`] reads four headers and nothing else:
 //!
@@ -25,7 +25,7 @@
 //! as whole URNs without regard to case ([`CpmService::identify_bytes`]); a sub-service is a kind
 //! of its parent; a negated value (`!…`) never matches; unencoded and unquoted URNs are accepted.
 //!
-//! Decisions where SPEC.md leaves room, each made here and tested in `tests/dispatch.rs`:
+//! Decisions where docs/requirements.md leaves room, each made here and tested in `tests/dispatch.rs`:
 //!
 //! - **`…cpm.session.group` in Accept-Contact** counts as the `session` tag (TD-9: it is a
 //!   kind of `…cpm.session`) but never sets the group flag, which TD-8 reads "never from

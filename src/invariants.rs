@@ -20,7 +20,7 @@
 //! The session reports each message it reassembled with
 //! [`Diagnostic::MessageComplete`], before acting on it, so
 //! the checker accounts for every completed message without reassembling anything itself. The
-//! rules, from SPEC.md:
+//! rules, from docs/requirements.md:
 //!
 //! - **Intercepted** (BYE-4ii, REC-INT): a message to the client completing while the PF
 //!   remains in the group and intercepts is, in the same input's actions, stored when

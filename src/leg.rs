@@ -1,4 +1,4 @@
-//! The legs of a Participating Function session (SPEC.md, "The session model").
+//! The legs of a Participating Function session (docs/requirements.md, "The session model").
 
 use core::fmt;
 use core::str::FromStr;

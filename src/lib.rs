@@ -112,11 +112,11 @@ pub use record::objects;
 pub use record::objects::Profile;
 pub use session::bye;
 pub use session::input::Input;
-#[cfg(feature = "serde")]
-pub use session::snapshot::{RestoreError, SaveError};
 /// Saving and restoring sessions (SNAP-1 … SNAP-3): the format and the typed restore errors.
 #[cfg(feature = "serde")]
 pub use session::snapshot;
+#[cfg(feature = "serde")]
+pub use session::snapshot::{RestoreError, SaveError};
 pub use session::Session;
 pub use time::Time;
 

@@ -423,7 +423,7 @@ fn parse_everything(value: &str) -> Cost {
     cost
 }
 
-/// Every malformation of STANDARDS.md's edge-case lists (§1 Reason, §2 Accept-Contact and
+/// Every malformation of docs/standards.md's edge-case lists (§1 Reason, §2 Accept-Contact and
 /// service identifiers, §3 MSRP, §4 Session-Expires) fed to every grammar: none panics, and the
 /// grammars report what the edge-case lists decide.
 #[test]
@@ -578,7 +578,7 @@ fn sixty_four_kibibyte_values() {
 /// every complete message to the client until its delivery is confirmed (REC-5ii), and one
 /// never confirmed until the session ends, body included. A peer that sends many complete
 /// messages the client never confirms grows the session without bound: LIM-1's bounds cover
-/// partial messages only. SPEC.md has no bound for completed messages awaiting confirmation
+/// partial messages only. docs/requirements.md has no bound for completed messages awaiting confirmation
 /// (nor for REC-4c's end-of-session store). Decision: the bodies awaiting confirmation are
 /// bounded by `max_buffered`; the oldest is released unrecorded and reported.
 #[test]
@@ -664,7 +664,7 @@ fn unconfirmed_tiny_messages_are_bounded_in_heap_not_only_in_body_bytes() {
     );
 }
 
-/// FOUND by this suite (a SPEC.md gap): partial messages never expire, and the `max-partial`
+/// FOUND by this suite (a docs/requirements.md gap): partial messages never expire, and the `max-partial`
 /// bound is per session, not per leg. A remote peer that opened `max-partial` messages and never
 /// finished them made every later multi-chunk message refused with 413, the client's own
 /// included, for the rest of the session. Decision (CONFORMANCE.md): the bound stays per

@@ -1,4 +1,4 @@
-//! The classification table of 8.2.2.3 (SPEC.md BYE-R1 … BYE-R8), tested on the pure function
+//! The classification table of 8.2.2.3 (docs/requirements.md BYE-R1 … BYE-R8), tested on the pure function
 //! the session machine uses. Each row: leg, raw Reason field values, expected branch and rule.
 
 use cpm_pf::bye::{classify, Branch, Rule};
@@ -125,7 +125,7 @@ mod agrees_with_the_full_parse {
     use smallvec::SmallVec;
 
     /// The classification from fully parsed fields: the first numeric SIP cause and the first
-    /// numeric RELEASE_CAUSE cause over the fields that parse, then the table of SPEC.md BYE-R2 …
+    /// numeric RELEASE_CAUSE cause over the fields that parse, then the table of docs/requirements.md BYE-R2 …
     /// BYE-R8, written out again here.
     fn reference<'a>(leg: Leg, reasons: &[&'a str]) -> Classification<'a> {
         let mut propagate = SmallVec::new();

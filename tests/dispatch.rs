@@ -1,5 +1,5 @@
-//! 8.3 terminating dispatch (SPEC.md TD-1 … TD-9). Each test is named after the requirement it
-//! proves; expectations come from SPEC.md, not from the implementation's output.
+//! 8.3 terminating dispatch (docs/requirements.md TD-1 … TD-9). Each test is named after the requirement it
+//! proves; expectations come from docs/requirements.md, not from the implementation's output.
 
 use cpm_pf::dispatch::DispatchError;
 use cpm_pf::grammar::ErrorKind;

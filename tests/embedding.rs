@@ -1,4 +1,4 @@
-//! Embedding without surprises (SPEC.md EMB-1 … EMB-3): what a program written from the README
+//! Embedding without surprises (docs/requirements.md EMB-1 … EMB-3): what a program written from the README
 //! and rustdoc alone gets with a default configuration.
 
 use cpm_pf::msrp::{Continuation, SendRequest};

@@ -2,7 +2,7 @@
 //!
 //! - BYE-P1 (decision): a proxy's session is `terminated` only when every BYE it forwarded has
 //!   had its final response (or timeout) forwarded back; with crossing BYEs, after the last one.
-//! - SPEC.md branch 4 (decision): an INVITE or REFER received once the end of the session is
+//! - docs/requirements.md branch 4 (decision): an INVITE or REFER received once the end of the session is
 //!   decided changes nothing: not a first INVITE, not a re-join, not a refresh, nothing recorded.
 //!   The run with such a request injected gives, step for step, the actions of the run without.
 

@@ -1,4 +1,4 @@
-//! Message Store objects as deployed clients read them (SPEC.md MS-1 … MS-8), at the level of
+//! Message Store objects as deployed clients read them (docs/requirements.md MS-1 … MS-8), at the level of
 //! the session: what the recorder hands the renderers.
 
 use cpm_pf::msrp::{Continuation, SendRequest};

@@ -1,5 +1,5 @@
 //! The MSRP frame parser (RFC 4975 §9): the RFC's example messages as fixtures, malformed frames
-//! with the status they map to, the maximum frame size (SPEC.md LIM-1), and the properties
+//! with the status they map to, the maximum frame size (docs/requirements.md LIM-1), and the properties
 //! "chunk boundaries do not matter" and "arbitrary bytes never panic".
 
 use cpm_pf::msrp::frame::{

@@ -1,6 +1,6 @@
-//! Reassembly of MSRP chunks: one case per sentence of SPEC.md MSRP-1, the LIM-1 limits, and
+//! Reassembly of MSRP chunks: one case per sentence of docs/requirements.md MSRP-1, the LIM-1 limits, and
 //! REC-5i (a message is reassembled from all its chunks, out of order too). Expectations come
-//! from RFC 4975 and SPEC.md.
+//! from RFC 4975 and docs/requirements.md.
 //!
 //! Most rules are checked by the tables [`MSRP1`] and [`LIM1`]: each case names the rule, the
 //! limits, and the chunks fed in order, each with the outcome and the exact notes it must get
@@ -278,7 +278,7 @@ fn msrp1() -> Vec<Case> {
             step(chunk("m0001", Some("5-*/8"), LAST, b"EFGHIJ"), done(b"abcdEFGHIJ"))
                 .notes([Note::TotalMismatch { total: 8, body_end: 10 }]),
         ]),
-        // STANDARDS.md §3 vector 5: 1-6/8 "abcdEF" then 5-8/8 "XYGH" gives "abcdXYGH".
+        // docs/standards.md §3 vector 5: 1-6/8 "abcdEF" then 5-8/8 "XYGH" gives "abcdXYGH".
         case("overlap: the later chunk wins and a difference is reported", [
             step(chunk("m0001", Some("1-6/8"), MORE, b"abcdEF"), Partial),
             step(chunk("m0001", Some("5-8/8"), LAST, b"XYGH"), done(b"abcdXYGH"))
@@ -292,7 +292,7 @@ fn msrp1() -> Vec<Case> {
             step(chunk("m0001", Some("1-3/3"), LAST, b"abc"), done(b"abc")),
             step(chunk("m0001", Some("1-3/3"), LAST, b"xyz"), Ignored).empty(),
         ]),
-        // STANDARDS.md §3 vector 5: 1-*/* "abc" (+) then an empty `#` chunk: discarded.
+        // docs/standards.md §3 vector 5: 1-*/* "abc" (+) then an empty `#` chunk: discarded.
         case("chunk for an aborted message changes nothing", [
             step(chunk("m0001", Some("1-*/*"), MORE, b"abc"), Partial).holding(),
             step(chunk("m0001", None, ABORT, b""), Aborted).empty(),
@@ -553,7 +553,7 @@ fn lim1_message_limit_defaults() {
     assert_eq!(Limits::default(), Limits { max_message: 1 << 20, max_partial: 16, max_buffered: 4 << 20 });
 }
 
-/// LIM-1 counts partial messages per session; the decision where SPEC.md is silent (CONFORMANCE.md)
+/// LIM-1 counts partial messages per session; the decision where docs/requirements.md is silent (CONFORMANCE.md)
 /// keeps one leg from holding them all: a leg holding fewer than half of the slots gets one by
 /// evicting the least recently active partial message of a leg holding more than half.
 #[test]

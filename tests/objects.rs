@@ -1,5 +1,5 @@
 //! Message Store objects (REC-1, REC-IMDN, REC-4a, FT-1a/b object format, MS-1 … MS-8): each
-//! object type is snapshotted in both profiles (reviewed against STANDARDS.md §6 and the rcsjta
+//! object type is snapshotted in both profiles (reviewed against docs/standards.md §6 and the rcsjta
 //! CMS parsers) and checked structurally, by our own strict reader and by `mail-parser`, so a
 //! snapshot that was accepted blindly still cannot hide a broken RFC 5322 message.
 

@@ -1,5 +1,5 @@
 //! REC-1 end to end: what a recorded session hands over in its `store` actions are RFC 5322
-//! messages with the headers and content types of STANDARDS.md §6, dated by the time passed in,
+//! messages with the headers and content types of docs/standards.md §6, dated by the time passed in,
 //! with the IMDN-Message-ID taken from CPIM or generated from the configured seed.
 
 use cpm_pf::msrp::{Continuation, SendRequest};

@@ -1,10 +1,10 @@
 //! The rsip adapter on real message bytes (feature `rsip`): messages parsed by rsip go through
-//! `SipHeaders` into `Session` and `route`, and the results are those SPEC.md requires.
+//! `SipHeaders` into `Session` and `route`, and the results are those docs/requirements.md requires.
 //!
 //! Fixtures in `tests/data/sip/`: `bye-503.sip` and `invite-session.sip` are the project's
 //! bench-data messages; `invite-compact.sip` and `subscribe-compact.sip` use compact header
 //! names (RFC 3261 §7.3.3: `v f t i m a k x c l`, RFC 6665 `o`). The BYEs with each Reason form of
-//! STANDARDS.md §1 are the bench BYE with its Reason line replaced.
+//! docs/standards.md §1 are the bench BYE with its Reason line replaced.
 #![cfg(feature = "rsip")]
 
 use std::time::Duration;
@@ -109,7 +109,7 @@ fn the_bench_bye_in_a_one_to_one_session_propagates_its_reason() {
 
 #[test]
 fn rfc_3326_examples_with_spaces_before_each_semicolon() {
-    // STANDARDS.md §1 vectors 1-3 (RFC 3326 §2), verbatim.
+    // docs/standards.md §1 vectors 1-3 (RFC 3326 §2), verbatim.
     let left = bye_with(&[r#"Reason: SIP ;cause=200 ;text="Call completed elsewhere""#]);
     assert_eq!(
         on_client_leg(&left),
@@ -126,7 +126,7 @@ fn rfc_3326_examples_with_spaces_before_each_semicolon() {
 
 #[test]
 fn several_values_in_one_field_stay_one_value() {
-    // STANDARDS.md §1 vector 4: one header field, two values; the adapter hands over the field.
+    // docs/standards.md §1 vector 4: one header field, two values; the adapter hands over the field.
     let bye = bye_with(&[
         r#"Reason: SIP;cause=503;text="Service Unavailable", Q.850;cause=38;text="Network out of order""#,
     ]);
@@ -154,7 +154,7 @@ fn repeated_reason_headers_arrive_in_message_order() {
 
 #[test]
 fn release_cause_1_is_the_user_leaving_other_causes_are_failures() {
-    // BYE-R8 and STANDARDS.md §1 (TS 24.229 RELEASE_CAUSE values).
+    // BYE-R8 and docs/standards.md §1 (TS 24.229 RELEASE_CAUSE values).
     let user = bye_with(&[r#"Reason: RELEASE_CAUSE ;cause=1 ;text="User ends call""#]);
     assert_eq!(
         on_client_leg(&user),

@@ -1,6 +1,6 @@
 //! The order of the actions returned for one input is the order the embedder carries them out
 //! (LIM-1). Scenario files compare each step as a multiset; these tests check the ordering
-//! rules SPEC.md states: store before BYE (BYE-2b, BYE-3b, ST-1), create-folder before the
+//! rules docs/requirements.md states: store before BYE (BYE-2b, BYE-3b, ST-1), create-folder before the
 //! first store into it (REC-F), the client's 200 OK after the end-of-session store (BYE-1d,
 //! REC-END), messages in arrival order, and no Message-UID on any chat BYE or 200 OK.
 

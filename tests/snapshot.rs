@@ -1,4 +1,4 @@
-//! Surviving a restart (SPEC.md SNAP-1 … SNAP-3): `Session::save` and `Session::restore`.
+//! Surviving a restart (docs/requirements.md SNAP-1 … SNAP-3): `Session::save` and `Session::restore`.
 //!
 //! - SNAP-1: for generated input sequences (the `session` fuzz body's inputs: BYEs, responses,
 //!   timeouts, requests, MSRP chunks, delivery confirmations, store outcomes, clock advances),

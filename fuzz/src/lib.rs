@@ -869,7 +869,7 @@ pub fn script(data: &[u8]) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Restoring saved sessions (SPEC.md SNAP-2)
+// Restoring saved sessions (docs/requirements.md SNAP-2)
 // ------------------------------------------------------------------------------------------------
 
 /// Saved sessions in several states, as seeds for [`restore`]: idle; a recording group with its

@@ -175,7 +175,8 @@ fn ac_param<'a>(c: &mut Cursor<'a>) -> Result<AcParam<'a>, GrammarError> {
         }
         let value = if c.peek() == Some(b'"') {
             let q = c.quoted_string()?;
-            q.get(1..q.len().saturating_sub(1)).unwrap_or_default()
+            // `quoted_string` returns the value with both its quotes: the inside is between them.
+            q.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(q)
         } else {
             let start = c.pos();
             while c.peek().is_some_and(|b| b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'"' | b'\\')) {
@@ -362,11 +363,7 @@ impl fmt::Display for FeatureParam<'_> {
 
 /// `s` without the spaces and tabs at either end.
 fn trim_wsp(s: &str) -> &str {
-    let b = s.as_bytes();
-    let is_wsp = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = b.iter().position(|b| !is_wsp(b)).unwrap_or(b.len());
-    let end = b.iter().rposition(|b| !is_wsp(b)).map_or(start, |i| i + 1);
-    s.get(start..end).unwrap_or_default()
+    s.trim_matches([' ', '\t'])
 }
 
 /// Iterator over the tag values of a [`FeatureParam`].
@@ -384,13 +381,7 @@ impl<'a> Iterator for TagValues<'a> {
             return Some(TagValue { raw: s });
         }
         while !self.rest.is_empty() {
-            // A byte search: a call to `str::find` costs more than it saves on values this short.
-            let (item, rest) = match self.rest.bytes().position(|b| b == b',') {
-                Some(i) => {
-                    (self.rest.get(..i).unwrap_or_default(), self.rest.get(i + 1..).unwrap_or_default())
-                }
-                None => (self.rest, ""),
-            };
+            let (item, rest) = self.rest.split_once(',').unwrap_or((self.rest, ""));
             self.rest = rest;
             let item = trim_wsp(item);
             if !item.is_empty() {

@@ -192,16 +192,19 @@ fn plain<'a>(value: &'a str, visit: &mut impl Visit<'a>) -> bool {
     let b = value.as_bytes();
     // The end of the token starting at `i`, if there is one.
     let token_end = |i: usize| {
-        let n = lex::token_run(b.get(i..).unwrap_or_default());
+        let n = lex::token_run(b.get(i..)?);
         (n > 0).then_some(i + n)
     };
-    // Every piece below starts and ends at an ASCII byte or the end, so `get` never fails.
-    let piece = |a: usize, z: usize| value.get(a..z).unwrap_or_default();
+    // Every piece starts and ends at an ASCII byte or the end; should one not, this path gives
+    // up (`false`) and the general walk decides.
+    let piece = |a: usize, z: usize| value.get(a..z);
     let mut i = 0;
     loop {
         // protocol
-        let Some(end) = token_end(i) else { return false };
-        visit.value(piece(i, end));
+        let Some((end, protocol)) = token_end(i).and_then(|end| Some((end, piece(i, end)?))) else {
+            return false;
+        };
+        visit.value(protocol);
         i = end;
         // *(SEMI reason-params), then COMMA or the end
         loop {
@@ -214,14 +217,16 @@ fn plain<'a>(value: &'a str, visit: &mut impl Visit<'a>) -> bool {
                 }
                 Some(_) => return false,
             }
-            let Some(name_end) = token_end(i) else { return false };
-            let name = piece(i, name_end);
+            let Some((name_end, name)) = token_end(i).and_then(|e| Some((e, piece(i, e)?))) else {
+                return false;
+            };
             i = name_end;
             let mut param_value = None;
             if b.get(i) == Some(&b'=') {
                 let start = i + 1;
                 let end = if b.get(start) == Some(&b'"') {
-                    let close = start + 1 + lex::qdtext_plain_run(b.get(start + 1..).unwrap_or_default());
+                    let Some(inside) = b.get(start + 1..) else { return false };
+                    let close = start + 1 + lex::qdtext_plain_run(inside);
                     if b.get(close) != Some(&b'"') {
                         return false;
                     }
@@ -230,7 +235,8 @@ fn plain<'a>(value: &'a str, visit: &mut impl Visit<'a>) -> bool {
                     let Some(end) = token_end(start) else { return false };
                     end
                 };
-                param_value = Some(piece(start, end));
+                let Some(v) = piece(start, end) else { return false };
+                param_value = Some(v);
                 i = end;
             }
             visit.param(GenericParam { name, value: param_value });

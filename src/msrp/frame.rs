@@ -39,7 +39,7 @@
 //!
 //! Header names are matched without regard to case; To-Path and From-Path are required in any
 //! order. Frames are the input of the chunk reassembler through
-//! [`SendRequest::from_frame`](super::SendRequest::from_frame) (SPEC.md MSRP-1, REC-5i, LIM-1).
+//! [`SendRequest::from_frame`](super::SendRequest::from_frame) (docs/requirements.md MSRP-1, REC-5i, LIM-1).
 
 use core::fmt;
 
@@ -73,7 +73,12 @@ impl TransactionId {
     /// `MSRP `, which the scan checked to be an ident. Built only when an error or the decoder
     /// needs to keep it: the scan itself reads the id where it is.
     fn of_start_line(w: &[u8], tid_len: usize) -> TransactionId {
-        TransactionId(MessageId::copy_of(w.get(TID_AT..TID_AT + tid_len).unwrap_or_default()))
+        // The scan saw `tid_len` ident bytes after `MSRP `; a shorter window would be a bug in
+        // the scan, and gives the empty id rather than a panic.
+        match w.get(TID_AT..TID_AT + tid_len) {
+            Some(tid) => TransactionId(MessageId::copy_of(tid)),
+            None => TransactionId(MessageId::copy_of(b"")),
+        }
     }
 
     /// Parses an ident (`ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" / "=")`).
@@ -1147,7 +1152,7 @@ enum DecoderState {
     Failed,
 }
 
-/// An incremental MSRP frame decoder with a bounded buffer (RFC 4975 §9; SPEC.md LIM-1).
+/// An incremental MSRP frame decoder with a bounded buffer (RFC 4975 §9; docs/requirements.md LIM-1).
 ///
 /// ```
 /// use cpm_pf::msrp::frame::FrameDecoder;

@@ -1,7 +1,7 @@
 //! The MSRP chunk layer (RFC 4975): frame parsing and message reassembly with limits.
 //!
 //! - [`frame`]: an incremental, zero-copy parser for MSRP frames (RFC 4975 §9).
-//! - [`reassembly`]: chunks to messages, keyed by leg and Message-ID (RFC 4975 §7.1, SPEC.md
+//! - [`reassembly`]: chunks to messages, keyed by leg and Message-ID (RFC 4975 §7.1, docs/requirements.md
 //!   MSRP-1), within the LIM-1 limits.
 
 pub mod frame;

@@ -1,10 +1,10 @@
-//! Reassembly of MSRP chunks into messages (RFC 4975 §7.1 and §7.1.1; SPEC.md MSRP-1, REC-5i,
+//! Reassembly of MSRP chunks into messages (RFC 4975 §7.1 and §7.1.1; docs/requirements.md MSRP-1, REC-5i,
 //! LIM-1).
 //!
 //! A [`Reassembler`] takes the SEND requests of one session, one at a time, and answers each
 //! with a [`Receipt`]: what the chunk did ([`Outcome`]) and what is worth reporting ([`Note`]).
 //!
-//! # The rules (SPEC.md MSRP-1), and where each one lives
+//! # The rules (docs/requirements.md MSRP-1), and where each one lives
 //!
 //! - Chunks are grouped per leg and Message-ID; the same ID on two legs is two messages
 //!   ([`Reassembler::receive`] keys everything by `(Leg, MessageId)`).
@@ -32,13 +32,13 @@
 //! - A message complete in its first chunk never counts as partial: it is returned at once,
 //!   without touching the partial-message or buffer limits.
 //!
-//! # Limits (SPEC.md LIM-1)
+//! # Limits (docs/requirements.md LIM-1)
 //!
 //! A message over [`Limits::max_message`], or whose claimed total or received range already is,
 //! a new partial message beyond [`Limits::max_partial`], or a chunk that would take the buffered
 //! bytes beyond [`Limits::max_buffered`]: the message is discarded whole, the chunk answered
 //! `413` and reported ([`Note::OverLimit`]); the session goes on. The partial-message limit is
-//! per session, as SPEC.md LIM-1 says, and fair between legs (a decision where SPEC.md is
+//! per session, as docs/requirements.md LIM-1 says, and fair between legs (a decision where docs/requirements.md is
 //! silent): when every slot is taken, a new message of a leg holding fewer than half of them
 //! takes the slot of the least recently active partial message of a leg holding more than half,
 //! which is discarded whole and reported ([`Note::Evicted`]); its later chunks get `413`. So a
@@ -82,15 +82,15 @@ use crate::Leg;
 pub(crate) mod snapshot;
 
 /// How many finished (complete, aborted or refused) Message-IDs a reassembler remembers
-/// (SPEC.md MSRP-1). Older ones are forgotten first.
+/// (docs/requirements.md MSRP-1). Older ones are forgotten first.
 pub const FINISHED_MEMORY: usize = 1024;
 
 /// MSRP status for a chunk that cannot be understood (RFC 4975 §7.2).
 const BAD_REQUEST: u16 = 400;
-/// MSRP status for "stop sending this message" (RFC 4975 §7.2, SPEC.md LIM-1).
+/// MSRP status for "stop sending this message" (RFC 4975 §7.2, docs/requirements.md LIM-1).
 const TOO_LARGE: u16 = 413;
 
-/// Limits on what one session may buffer (SPEC.md LIM-1).
+/// Limits on what one session may buffer (docs/requirements.md LIM-1).
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -177,7 +177,7 @@ impl fmt::Display for Limit {
     }
 }
 
-/// Why a chunk cannot be understood (answered `400`, SPEC.md MSRP-1).
+/// Why a chunk cannot be understood (answered `400`, docs/requirements.md MSRP-1).
 ///
 /// An error type (`std::error::Error`), so an embedder can log it, wrap it or match on it. The
 /// two `Bad…` variants show their grammar error, which says at which byte the value went wrong
@@ -666,7 +666,7 @@ struct Chunk<'s> {
     content_type: Option<&'s str>,
 }
 
-/// Why a message is refused with `413` (SPEC.md LIM-1): the figures of [`Note::OverLimit`].
+/// Why a message is refused with `413` (docs/requirements.md LIM-1): the figures of [`Note::OverLimit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Refusal {
     limit: Limit,
@@ -684,7 +684,7 @@ struct Slot {
     touched: u64,
 }
 
-/// Reassembles the chat messages of one session, per leg and Message-ID (SPEC.md MSRP-1, REC-5i)
+/// Reassembles the chat messages of one session, per leg and Message-ID (docs/requirements.md MSRP-1, REC-5i)
 /// within the LIM-1 limits. See the [module documentation](self) for the rules.
 ///
 /// Cost: a chunk is looked up among the partial messages (at most [`Limits::max_partial`]),

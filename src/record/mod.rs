@@ -1,6 +1,6 @@
 //! 8.5.2 "Record CPM Session": what is stored into the Message Store, where and when.
 //!
-//! The `Recorder` is a child of the session machine (SPEC.md REC-1 … REC-END, REC-F,
+//! The `Recorder` is a child of the session machine (docs/requirements.md REC-1 … REC-END, REC-F,
 //! REC-INT, FT-1a/b). It keeps what has been captured and not stored yet, decides the folder,
 //! and writes `create-folder` and `store` actions into the session's action sink; [`objects`]
 //! renders each Message Store object as RFC 5322 bytes.

@@ -1,5 +1,5 @@
 //! Message Store objects rendered as RFC 5322 messages (REC-1; OMA CPM Message Storage 5.2.x,
-//! digested in STANDARDS.md §6), in the object profile the configuration chooses (MS-1 … MS-8),
+//! digested in docs/standards.md §6), in the object profile the configuration chooses (MS-1 … MS-8),
 //! and the helpers the recorder needs to build them.
 //!
 //! - [`Profile`]: `rcs` (the default, the GSMA RCS Common Message Store form deployed clients

@@ -1,4 +1,4 @@
-//! Checks on a restored recorder (SPEC.md SNAP-2), beside the recorder because they read its
+//! Checks on a restored recorder (docs/requirements.md SNAP-2), beside the recorder because they read its
 //! private state. The recorder is saved as it is (serde derives on its types).
 
 use super::objects::{SessionInfo, MAX_ACCEPT_CONTACT, MAX_PARTICIPANTS, MAX_SDP_LEN, MAX_VALUE_LEN};

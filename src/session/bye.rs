@@ -1,7 +1,7 @@
 //! 8.2.2.3 "Handle a SIP BYE Request": who sent a BYE, decided from the leg it arrived on and
 //! the SIP cause of its `Reason` header (RFC 3326, RFC 9366, TS 24.229 `RELEASE_CAUSE`).
 //!
-//! This is the pure part of BYE handling (SPEC.md BYE-R1 … BYE-R8): [`classify`] maps a leg
+//! This is the pure part of BYE handling (docs/requirements.md BYE-R1 … BYE-R8): [`classify`] maps a leg
 //! and the raw `Reason` field values to a [`Branch`], keeps the fields that could be parsed
 //! for propagation, and reports the ones that could not. The session machine acts on the result.
 
@@ -24,7 +24,7 @@ pub enum Branch {
     ConnectionLoss,
 }
 
-/// Which rule of the classification table decided (SPEC.md BYE-R2 … BYE-R8).
+/// Which rule of the classification table decided (docs/requirements.md BYE-R2 … BYE-R8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     /// BYE-R2: no usable Reason on the client leg (absent or none parseable).

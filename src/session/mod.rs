@@ -1,6 +1,6 @@
 //! The Participating Function session machine.
 //!
-//! Implements, for one session of one served user (SPEC.md section in brackets):
+//! Implements, for one session of one served user (docs/requirements.md section in brackets):
 //!
 //! - 8.2.2.3 "Handle a SIP BYE Request" [BYE-P1, BYE-R1…R8, branches 1–4, BYE-T, BYE-G, BYE-Z],
 //!   with the pure classification in [`bye`];
@@ -655,7 +655,7 @@ impl Session {
             return ignored(out, IgnoredInput::Request, IgnoredWhy::Terminated);
         }
         if self.end_decided() {
-            // Decision (SPEC.md branch 4): once the end is decided an INVITE or REFER is not the
+            // Decision (docs/requirements.md branch 4): once the end is decided an INVITE or REFER is not the
             // first INVITE, not a re-join and not a refresh; nothing it carries is recorded.
             return ignored(out, IgnoredInput::Request, IgnoredWhy::Ending);
         }

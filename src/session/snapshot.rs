@@ -1,4 +1,4 @@
-//! Saving a session as bytes and restoring it (SPEC.md "Surviving a restart", SNAP-1 … SNAP-3),
+//! Saving a session as bytes and restoring it (docs/requirements.md "Surviving a restart", SNAP-1 … SNAP-3),
 //! with the `serde` feature.
 //!
 //! [`Session::save`] writes everything the session holds — configuration, legs, phase, session

@@ -1,5 +1,5 @@
 //! 8.3.2.4 SIP session timer (RFC 4028): the interval, its refreshes and the expiry deadline
-//! (SPEC.md ST-0).
+//! (docs/requirements.md ST-0).
 
 use std::time::Duration;
 

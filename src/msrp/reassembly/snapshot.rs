@@ -1,4 +1,4 @@
-//! The saved form of a [`Reassembler`] (SPEC.md SNAP-1, SNAP-2), for `Session::save` and
+//! The saved form of a [`Reassembler`] (docs/requirements.md SNAP-1, SNAP-2), for `Session::save` and
 //! `Session::restore`.
 //!
 //! Written beside the reassembler because it reads and rebuilds its private state. Two things

@@ -1,5 +1,5 @@
 //! What a session's first INVITE (or REFER with `method=INVITE`) leaves for its session info
-//! object (REC-4a; OMA CPM MS 5.2.7 and the message object header rules, STANDARDS.md §6).
+//! object (REC-4a; OMA CPM MS 5.2.7 and the message object header rules, docs/standards.md §6).
 //!
 //! The request is gone once the call returns, so [`SessionInfo`] owns copies. Every copy is
 //! bounded, whatever the request holds:

@@ -1,5 +1,5 @@
 //! The participants of a group session from the conference event package (MS-5; RFC 4575
-//! `application/conference-info+xml` bodies of the NOTIFYs on the `remote` leg, STANDARDS.md §5).
+//! `application/conference-info+xml` bodies of the NOTIFYs on the `remote` leg, docs/standards.md §5).
 //!
 //! [`parse_conference_info`] reads one document with `quick-xml`, elements matched by local name
 //! so that any namespace prefix (`ci:`, `confInfo:`) or the default namespace is accepted; only

@@ -15,7 +15,7 @@ pub enum Profile {
     /// only past 998 octets, `Default/…` mailboxes.
     #[default]
     Rcs,
-    /// OMA CPM Message Storage 2.x (`oma`): the multipart forms of STANDARDS.md §6.
+    /// OMA CPM Message Storage 2.x (`oma`): the multipart forms of docs/standards.md §6.
     Oma,
 }
 

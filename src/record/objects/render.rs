@@ -1,5 +1,5 @@
 //! The Message Store objects a recording Participating Function stores, rendered as RFC 5322
-//! messages (REC-1; OMA CPM Message Storage 5.2.1, 5.2.3, 5.2.7, 5.2.8; STANDARDS.md §6).
+//! messages (REC-1; OMA CPM Message Storage 5.2.1, 5.2.3, 5.2.7, 5.2.8; docs/standards.md §6).
 
 use std::borrow::Cow;
 
