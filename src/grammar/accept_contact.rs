@@ -163,7 +163,7 @@ fn ac_value<'a>(c: &mut Cursor<'a>) -> Result<AcValue<'a>, GrammarError> {
         ac_param(c)?;
         end = c.pos();
     }
-    Ok(AcValue { params: c.slice(start, end), offset: start })
+    Ok(AcValue { params: c.slice(start, end)?, offset: start })
 }
 
 fn ac_param<'a>(c: &mut Cursor<'a>) -> Result<AcParam<'a>, GrammarError> {
@@ -185,7 +185,7 @@ fn ac_param<'a>(c: &mut Cursor<'a>) -> Result<AcParam<'a>, GrammarError> {
             if c.pos() == start {
                 return Err(c.unexpected(ErrorKind::Expected("a feature value")));
             }
-            c.slice(start, c.pos())
+            c.slice(start, c.pos())?
         };
         return Ok(AcParam::Feature(FeatureParam { name, value: Some(value) }));
     }

@@ -97,7 +97,7 @@ fn scan<'a>(value: &'a str, on_param: &mut dyn FnMut(GenericParam<'a>)) -> Resul
             break;
         }
     }
-    let event_type = c.slice(start, c.pos());
+    let event_type = c.slice(start, c.pos())?;
     while c.eat_sep(b';') {
         on_param(c.generic_param()?);
     }

@@ -60,13 +60,18 @@ impl MessageId {
 
     /// The ident's bytes (ASCII).
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        match self.bytes.get(..usize::from(self.len)) {
+            Some(ident) => ident,
+            // `len` is at most 32: `copy_of`, the only constructor, keeps at most 32 bytes and
+            // says how many. Were it more, the 32 bytes kept are the ident (not nothing).
+            None => &self.bytes,
+        }
     }
 
     /// The ident as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII bytes are ever stored, so this cannot fail; fall back to "" rather than panic.
-        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
     }
 }
 

@@ -168,9 +168,9 @@ impl Iterator for PercentDecoded<'_> {
 }
 
 /// Percent-decodes `s` into `buf` exactly as [`percent_decoded`] does (a `%` not followed by two
-/// hex digits stays as it is), copying the runs between escapes whole. The decoded length, or
-/// `None` when it does not fit in `buf`.
-pub(crate) fn percent_decode_into(s: &[u8], buf: &mut [u8]) -> Option<usize> {
+/// hex digits stays as it is), copying the runs between escapes whole. The decoded bytes (the
+/// start of `buf`), or `None` when they do not fit in `buf`.
+pub(crate) fn percent_decode_into<'b>(s: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
     let mut n = 0;
     let mut rest = s;
     loop {
@@ -178,7 +178,8 @@ pub(crate) fn percent_decode_into(s: &[u8], buf: &mut [u8]) -> Option<usize> {
         buf.get_mut(n..n + run)?.copy_from_slice(rest.get(..run)?);
         n += run;
         rest = rest.get(run..)?;
-        let Some((&pct, after)) = rest.split_first() else { return Some(n) };
+        // `n` bytes were written to `buf` one `get_mut` at a time, so they are all in it.
+        let Some((&pct, after)) = rest.split_first() else { return buf.get(..n) };
         let decoded = match after {
             [hi, lo, ..] => hex_value(*hi).zip(hex_value(*lo)).map(|(hi, lo)| hi << 4 | lo),
             _ => None,
@@ -235,14 +236,12 @@ fn eq_words(a: &[u8], b: &[u8], fold_a: impl Fn(u64) -> u64, fold_b: impl Fn(u64
     if fold_a(word(a_last)) != fold_b(word(b_last)) {
         return false;
     }
-    let mut at = 0;
-    while at < last {
-        if fold_a(word(a.get(at..at + 8).unwrap_or_default()))
-            != fold_b(word(b.get(at..at + 8).unwrap_or_default()))
-        {
+    // The other words start before `last`: `last.div_ceil(8)` whole chunks of each slice (the
+    // slices have the same length, and a chunk starting before `last` ends by `len`).
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)).take(last.div_ceil(8)) {
+        if fold_a(word(x)) != fold_b(word(y)) {
             return false;
         }
-        at += 8;
     }
     true
 }
@@ -357,14 +356,14 @@ pub(crate) mod lex {
     /// has one: quoted values are mostly long runs of plain text (a percent-encoded ICSI).
     #[inline]
     pub(crate) fn qdtext_plain_run(bytes: &[u8]) -> usize {
-        let mut n = 0;
-        for chunk in bytes.chunks_exact(8) {
-            if may_end_qdtext(super::word(chunk)) {
+        let mut rest = bytes;
+        while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+            if may_end_qdtext(u64::from_le_bytes(*chunk)) {
                 break;
             }
-            n += 8;
+            rest = tail;
         }
-        n + run(bytes.get(n..).unwrap_or_default(), &QDTEXT_PLAIN)
+        bytes.len() - rest.len() + run(rest, &QDTEXT_PLAIN)
     }
 
     /// `true` when a byte of `w` is below 0x20, DEL, `"` or `\` (the well-known "has a zero
@@ -408,7 +407,13 @@ pub(crate) mod lex {
 
         /// The bytes not read yet.
         pub(crate) fn rest(&self) -> &'a [u8] {
-            self.bytes().get(self.pos..).unwrap_or_default()
+            match self.bytes().get(self.pos..) {
+                Some(rest) => rest,
+                // A position past the end (which no rule produces) is the end of the value, as
+                // for `peek` (`None`) and `is_eof`: nothing is left to read, and a caller that
+                // needs more reports the end of the value as its error.
+                None => &[],
+            }
         }
 
         pub(crate) fn peek(&self) -> Option<u8> {
@@ -427,10 +432,11 @@ pub(crate) mod lex {
             self.pos += 1;
         }
 
-        /// The text between byte offsets `a` and `b` (empty if they are not char boundaries,
-        /// which the scanning rules above never produce).
-        pub(crate) fn slice(&self, a: usize, b: usize) -> &'a str {
-            self.s.get(a..b).unwrap_or_default()
+        /// The text between byte offsets `a` and `b`. Offsets that are not in order, in the
+        /// value and on char boundaries (which the scanning rules above never produce) are an
+        /// error at `a`, never an empty piece.
+        pub(crate) fn slice(&self, a: usize, b: usize) -> Result<&'a str, GrammarError> {
+            self.s.get(a..b).ok_or(GrammarError::new(self.header, ErrorKind::Invalid("position"), a))
         }
 
         /// An error of `kind` at the current position.
@@ -476,11 +482,11 @@ pub(crate) mod lex {
         /// One or more token characters.
         pub(crate) fn token(&mut self) -> Result<&'a str, GrammarError> {
             let start = self.pos;
-            self.pos += run(self.bytes().get(start..).unwrap_or_default(), &TOKEN);
+            self.pos += run(self.rest(), &TOKEN);
             if self.pos == start {
                 return Err(self.unexpected(ErrorKind::ExpectedToken));
             }
-            Ok(self.slice(start, self.pos))
+            self.slice(start, self.pos)
         }
 
         /// One or more ASCII digits.
@@ -492,7 +498,7 @@ pub(crate) mod lex {
             if self.pos == start {
                 return Err(self.err(ErrorKind::ExpectedNumber));
             }
-            Ok(self.slice(start, self.pos))
+            self.slice(start, self.pos)
         }
 
         /// A `quoted-string` starting at the current `"`; returns it with its quotes.
@@ -506,12 +512,12 @@ pub(crate) mod lex {
             }
             self.pos += 1;
             loop {
-                self.pos += qdtext_plain_run(self.bytes().get(self.pos..).unwrap_or_default());
+                self.pos += qdtext_plain_run(self.rest());
                 match self.peek() {
                     None => return Err(GrammarError::new(self.header, ErrorKind::UnterminatedQuote, start)),
                     Some(b'"') => {
                         self.pos += 1;
-                        return Ok(self.slice(start, self.pos));
+                        return self.slice(start, self.pos);
                     }
                     Some(b'\\') => match self.peek_at(1) {
                         Some(b) if b.is_ascii() && b != b'\n' && b != b'\r' => self.pos += 2,
@@ -550,7 +556,7 @@ pub(crate) mod lex {
                         return Err(self.unexpected(ErrorKind::Expected("']'")));
                     }
                     self.pos += 1;
-                    Ok(self.slice(start, self.pos))
+                    self.slice(start, self.pos)
                 }
                 _ => self.token(),
             }
@@ -673,7 +679,7 @@ mod decode_tests {
         let expected: Vec<u8> = percent_decoded(s).collect();
         let mut buf = [0u8; 64];
         match percent_decode_into(s.as_bytes(), &mut buf) {
-            Some(n) => assert_eq!(&buf[..n], &expected[..], "{s:?}"),
+            Some(decoded) => assert_eq!(decoded, &expected[..], "{s:?}"),
             None => assert!(expected.len() > buf.len(), "{s:?} fits but was refused"),
         }
         assert_eq!(CpmService::identify(s), CpmService::identify_bytes(percent_decoded(s)), "{s:?}");

@@ -130,7 +130,7 @@ impl CpmService {
         }
         let mut buf = [0u8; 128];
         match super::percent_decode_into(value.as_bytes(), &mut buf) {
-            Some(n) => CpmService::identify_slice(buf.get(..n).unwrap_or_default()),
+            Some(decoded) => CpmService::identify_slice(decoded),
             None => CpmService::identify_bytes(percent_decoded(value)),
         }
     }
@@ -149,13 +149,15 @@ impl CpmService {
     /// a slice, then `group` for a session.
     fn identify_suffix(rest: &[u8]) -> Option<CpmService> {
         let first_len = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
-        let first = rest.get(..first_len).unwrap_or_default();
+        // `first_len` is a position in `rest` or its length: the split is in range.
+        let (first, after) = rest.split_at(first_len);
         let is = |name: &str| eq_lowercase(first, name.as_bytes());
         let service = match first_len {
             3 if is("msg") => CpmService::Msg,
             7 if is("session") => {
-                let second = rest.get(first_len + 1..).unwrap_or_default();
-                match strip_prefix_lowercase(second, b"group") {
+                // `after` is empty (one label) or the `.` and the labels after it.
+                let second = after.split_first().map(|(_dot, second)| second);
+                match second.and_then(|second| strip_prefix_lowercase(second, b"group")) {
                     Some([] | [b'.', ..]) => CpmService::SessionGroup,
                     _ => CpmService::Session,
                 }
@@ -283,10 +285,12 @@ impl Label {
     }
 
     fn as_bytes(&self) -> &[u8] {
-        if self.overflow {
-            return b"";
+        match self.buf.get(..self.len) {
+            Some(label) if !self.overflow => label,
+            // Longer than the buffer (`push` stops `len` at its end and says so): a label that
+            // does not fit is no CPM label, and the empty label matches none.
+            _ => b"",
         }
-        self.buf.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -304,7 +308,13 @@ impl<'a> ServiceId<'a> {
 
     /// The `urn-service-id` after `urn:urn-7:`, e.g. `3gpp-service.ims.icsi.mmtel`.
     pub fn urn_service_id(&self) -> &'a str {
-        self.raw.get(URN7.len()..).unwrap_or_default()
+        match self.raw.get(URN7.len()..) {
+            Some(id) => id,
+            // Every `ServiceId` starts with `urn:urn-7:` (the parser checks it; `CpmService::service_id`
+            // writes it), so this is not reached. A value without the prefix has none to strip:
+            // it is given as written, as `str::strip_prefix(..).unwrap_or(s)` would.
+            None => self.raw,
+        }
     }
 
     /// The CPM service this identifier is a kind of, if any (TD-9).
@@ -421,7 +431,7 @@ fn service_id<'a>(c: &mut Cursor<'a>) -> Result<ServiceId<'a>, GrammarError> {
             c.bump();
             label += 1;
         } else {
-            return Ok(ServiceId { raw: c.slice(start, c.pos()) });
+            return Ok(ServiceId { raw: c.slice(start, c.pos())? });
         }
     }
 }

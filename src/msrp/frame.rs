@@ -967,13 +967,20 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     let fail = |problem| malformed(TransactionId::of_start_line(w, at.tid_len), at.frame_end, problem);
     let bad_line = |i: usize| fail(Problem::BadHeaderLine { line: i + 2 }); // the start line is line 1
     let head_start = at.start_line_end + 2;
+    // `locate` found, in `w` and in this order, the start line (the id after `MSRP `, the CRLF at
+    // `start_line_end`), the header lines (`head_start` to `headers_end`) and the body: every
+    // range below is in `w` and, in the text, on a char boundary (the start line and the CRLFs
+    // are ASCII). A range that were not (a bug in the scan) refuses the frame with the error of
+    // the part it would cut, never reads that part as empty.
+    let Some(lines) = w.get(..at.headers_end) else { return Err(bad_line(0)) };
     // The start line and the header lines are checked as UTF-8 at once (the scan checked
     // everything else); when that fails, the lines are looked at one by one to name the bad one.
-    let Ok(text) = core::str::from_utf8(w.get(..at.headers_end).unwrap_or_default()) else {
-        let head = w.get(head_start..at.headers_end).unwrap_or_default();
+    let Ok(text) = core::str::from_utf8(lines) else {
+        let Some(head) = lines.get(head_start..) else { return Err(bad_line(0)) };
         let (mut from, mut i) = (0, 0);
         while let Some(e) = find_crlf(head, from) {
-            if header_line(head.get(from..e).unwrap_or_default()).is_none() {
+            // `find_crlf` finds `e` at or after `from`: the line is in `head`.
+            if head.get(from..e).and_then(header_line).is_none() {
                 break;
             }
             (from, i) = (e + 2, i + 1);
@@ -983,13 +990,34 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
     if let Some(i) = scan.first_bad {
         return Err(bad_line(i));
     }
+    let Some(head) = text.get(head_start..) else { return Err(bad_line(0)) };
     let tid_end = TID_AT + at.tid_len;
-    let transaction_id = text.get(TID_AT..tid_end).unwrap_or_default();
-    let start = method_or_status(text.get(tid_end + 1..at.start_line_end).unwrap_or_default());
+    // As in `locate`: a start line that does not hold its id is refused, not read with an empty one.
+    let Some(transaction_id) = text.get(TID_AT..tid_end) else {
+        return Err(FrameError::BadStartLine {
+            reason: StartLineProblem::BadTransactionId,
+            transaction_id: None,
+        });
+    };
+    let Some(after_tid) = text.get(tid_end + 1..at.start_line_end) else {
+        return Err(FrameError::BadStartLine {
+            reason: StartLineProblem::MissingMethodOrStatus,
+            transaction_id: Some(TransactionId::of_start_line(w, at.tid_len)),
+        });
+    };
+    let start = method_or_status(after_tid);
     let to_path = known_value(text, &scan.known, TO_PATH).ok_or_else(|| fail(Problem::MissingToPath))?;
     let from_path =
         known_value(text, &scan.known, FROM_PATH).ok_or_else(|| fail(Problem::MissingFromPath))?;
-    let body = at.body.map(|(a, b)| w.get(a..b).unwrap_or_default());
+    let body = match at.body {
+        None => None,
+        Some((a, b)) => match w.get(a..b) {
+            Some(body) => Some(body),
+            // The body ends where the end-line the scan matched begins: a body past the frame
+            // means that end-line is not where the frame's ends.
+            None => return Err(fail(Problem::EndLineMismatch)),
+        },
+    };
     if matches!(start, StartLine::Response { .. }) && body.is_some_and(|b| !b.is_empty()) {
         return Err(fail(Problem::BodyInResponse));
     }
@@ -1000,7 +1028,7 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
         from_path,
         body,
         continuation: at.flag,
-        head: text.get(head_start..).unwrap_or_default(),
+        head,
         message_id: known_value(text, &scan.known, MESSAGE_ID),
         byte_range: known_value(text, &scan.known, BYTE_RANGE),
         content_type: known_value(text, &scan.known, CONTENT_TYPE),
@@ -1119,8 +1147,7 @@ fn header_line(line: &[u8]) -> Option<Header<'_>> {
 
 /// `value` without the spaces and tabs around it.
 fn trim_blanks(value: &str) -> &str {
-    let (from, to) = unblanked(value.as_bytes());
-    value.get(from..to).unwrap_or_default()
+    value.trim_matches([' ', '\t'])
 }
 
 /// Where `value` starts and ends without the spaces and tabs around it.
@@ -1222,7 +1249,9 @@ impl FrameDecoder {
         self.compact();
         let room = self.max_frame.saturating_sub(self.buf.len());
         let n = room.min(bytes.len());
-        self.buf.extend_from_slice(bytes.get(..n).unwrap_or_default());
+        // `n` is at most `bytes.len()`: the split is in range.
+        let (fits, _) = bytes.split_at(n);
+        self.buf.extend_from_slice(fits);
         n
     }
 
@@ -1247,15 +1276,20 @@ impl FrameDecoder {
             }
         }
         let start = self.start;
+        // Nothing buffered from `start` on (which `drop_taken` and `compact` keep within the
+        // buffer): more bytes are needed.
         if start >= self.buf.len() {
             return None;
         }
-        match locate(self.buf.get(start..).unwrap_or_default(), self.max_frame, &mut self.scan) {
+        // `start` is below the buffer's length (checked just above, and the buffer is not
+        // changed before either split): both splits are in range. The frame is cut again rather
+        // than kept from the first: the error arm below replaces the buffer.
+        match locate(self.buf.split_at(start).1, self.max_frame, &mut self.scan) {
             Ok(None) => None,
             Ok(Some(found)) => {
                 let scan = core::mem::take(&mut self.scan);
                 self.taken = found.frame_end;
-                Some(build(self.buf.get(start..).unwrap_or_default(), &found, &scan))
+                Some(build(self.buf.split_at(start).1, &found, &scan))
             }
             Err(e) => {
                 self.scan = Scan::default();

@@ -102,14 +102,14 @@ pub fn compare_outputs(expected: &[OutputLine], produced: &[OutputLine]) -> (Vec
 pub fn compare(script: &Script, trace: &Trace) -> CheckReport {
     let mut report = CheckReport { file: None, steps: script.steps.len(), diffs: Vec::new() };
     for (i, step) in script.steps.iter().enumerate() {
-        let produced: Vec<OutputLine> = trace
-            .steps
-            .get(i)
-            .map(|t| t.lines.iter().filter_map(|l| l.output().cloned()).collect())
-            .unwrap_or_default();
+        // A step the trace does not reach (a trace built by hand, or cut short) produced no line
+        // and broke no invariant: every line it expects is reported missing.
+        let (produced, violations): (Vec<OutputLine>, _) = match trace.steps.get(i) {
+            Some(t) => (t.lines.iter().filter_map(|l| l.output().cloned()).collect(), t.violations.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
         let expected: Vec<OutputLine> = step.expected.iter().map(|e| e.output.clone()).collect();
         let (missing, unexpected) = compare_outputs(&expected, &produced);
-        let violations = trace.steps.get(i).map(|t| t.violations.clone()).unwrap_or_default();
         if !missing.is_empty() || !unexpected.is_empty() || !violations.is_empty() {
             report.diffs.push(StepDiff {
                 line: step.line,
