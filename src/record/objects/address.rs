@@ -109,6 +109,15 @@ fn is_domain(host: &str) -> bool {
 
 /// The display name (unquoted, unescaped) and URI of a `name-addr` or bare URI.
 pub(crate) fn split_name_addr(v: &str) -> (String, &str) {
+    match angle_addr(v) {
+        Some((at, uri)) => (unquote(v[..at].trim()), uri),
+        None => (String::new(), v),
+    }
+}
+
+/// Where the `<` of a `name-addr` stands (a `<` inside a quoted display name is not it) and
+/// the URI between it and the `>` (or the end), trimmed; `None` for a bare URI.
+pub(crate) fn angle_addr(v: &str) -> Option<(usize, &str)> {
     let (mut quoted, mut escaped) = (false, false);
     for (i, c) in v.char_indices() {
         match c {
@@ -117,13 +126,12 @@ pub(crate) fn split_name_addr(v: &str) -> (String, &str) {
             '"' => quoted = !quoted,
             '<' if !quoted => {
                 let inner = &v[i + 1..];
-                let uri = inner.split('>').next().unwrap_or(inner).trim();
-                return (unquote(v[..i].trim()), uri);
+                return Some((i, inner.split('>').next().unwrap_or(inner).trim()));
             }
             _ => {}
         }
     }
-    (String::new(), v)
+    None
 }
 
 /// A display name with its quotes and quoted-pair escapes removed.

@@ -221,22 +221,10 @@ fn first_of_list(v: &str) -> &str {
 /// present, else up to the first `;` (header parameters); only the first of a list.
 fn address(v: &str) -> &str {
     let v = first_of_list(v);
-    // A `<` inside a quoted display name is not the URI's.
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, c) in v.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '<' if !quoted => {
-                let inner = &v[i + 1..];
-                return inner.split('>').next().unwrap_or(inner).trim();
-            }
-            _ => {}
-        }
+    match super::address::angle_addr(v) {
+        Some((_, uri)) => uri,
+        None => v.split(';').next().unwrap_or(v).trim(),
     }
-    v.split(';').next().unwrap_or(v).trim()
 }
 
 /// The target of a `Refer-To` (RFC 3515): its URI without `?headers` and `;method=` parameter.
