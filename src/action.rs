@@ -309,6 +309,12 @@ pub enum Diagnostic {
         /// The value received.
         received: String,
     },
+    /// The transferred file grew past `Config::max_file_bytes`: it is dropped, and the File
+    /// Transfer History object says the file was not kept (MS-6).
+    FileNotKept {
+        /// The bound it went past.
+        max_file_bytes: usize,
+    },
     /// A conference-info body (MS-5) could not be used: it did not parse, or it would take the
     /// participants over `Config::max_participants`. The participants are unchanged.
     ConferenceInfoRefused {
@@ -358,6 +364,9 @@ impl fmt::Display for Diagnostic {
                 f,
                 "configured Contribution-ID {configured:?} differs from the INVITE's {received:?}; the configured one is used"
             ),
+            Diagnostic::FileNotKept { max_file_bytes } => {
+                write!(f, "transferred file over {max_file_bytes} bytes: not kept in the history object")
+            }
             Diagnostic::ConferenceInfoRefused { error } => {
                 write!(f, "conference-info ignored, participants unchanged: {error}")
             }

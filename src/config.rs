@@ -120,6 +120,9 @@ pub struct Config {
     /// Most participants the group state keeps from the conference event package (MS-5); a
     /// NOTIFY that would take it over is reported and changes nothing. Default 256.
     pub max_participants: usize,
+    /// Most bytes of a transferred file the File Transfer History object keeps (MS-6, fed with
+    /// `Input::FileData`). Default 1 MiB.
+    pub max_file_bytes: usize,
     /// The session history folder exists already (no `create-folder` needed).
     pub history_folder_exists: bool,
     /// A file transfer started inside a CPM session (FT-1b).
@@ -152,6 +155,7 @@ impl Default for Config {
             focus: None,
             profile: Profile::Rcs,
             max_participants: 256,
+            max_file_bytes: 1 << 20,
             history_folder_exists: false,
             ft_in_session: false,
             session_expires: None,

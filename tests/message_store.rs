@@ -67,3 +67,63 @@ fn ms4_objects_are_dated_when_their_content_arrived_not_when_stored() {
         "group state: the end"
     );
 }
+
+fn file_transfer(max_file_bytes: usize) -> Session {
+    let mut c = Config::default();
+    c.kind = Kind::FileTransfer;
+    c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+    c.max_file_bytes = max_file_bytes;
+    let mut s = Session::new(c, T0).unwrap();
+    let invite = [
+        ("From", "<sip:alice@example.com>"),
+        ("To", "<sip:bob@example.com>"),
+        ("Contribution-ID", "ft-1"),
+        ("Content-Type", "application/sdp"),
+    ];
+    let sdp = b"v=0\r\nm=message 9 TCP/MSRP *\r\na=sendonly\r\na=file-selector:name:\"a.txt\" type:text/plain size:10\r\n";
+    let _ = s.handle(
+        Input::RequestReceived { leg: Leg::Client, method: Method::Invite, headers: &invite, body: sdp },
+        T0,
+    );
+    s
+}
+
+/// Ends a file transfer (the client's BYE, the remote's 200) and returns its history object.
+fn history(s: &mut Session) -> String {
+    let _ = s.handle(Input::ByeReceived { leg: Leg::Client, reasons: &[] }, T0);
+    let end = s.handle(Input::ResponseReceived { leg: Leg::Remote, status: 200, method: Method::Bye }, T0);
+    end.iter()
+        .find_map(|a| match a {
+            Action::Store { object: ObjectRef::FtHistory, content, .. } => {
+                Some(String::from_utf8_lossy(content).into_owned())
+            }
+            _ => None,
+        })
+        .expect("the history object is stored")
+}
+
+/// MS-6: the file handed over with `Input::FileData` (in pieces) is the history object's second
+/// part, referenced by `<cid>`; a file over `max_file_bytes` is reported and not kept.
+#[test]
+fn ms6_the_file_handed_over_is_kept_in_the_history_object() {
+    let mut s = file_transfer(64);
+    for piece in [&b"hello"[..], b" file"] {
+        let out = s.handle(Input::FileData { bytes: piece }, T0);
+        assert!(out.is_empty(), "{out:?}");
+    }
+    let object = history(&mut s);
+    assert!(object.contains("<cid>cid:"), "{object}");
+    assert!(object.contains("hello file"), "the file as the next part: {object}");
+    assert!(!object.contains(cpm_pf::objects::FILE_NOT_KEPT), "{object}");
+
+    let mut s = file_transfer(8);
+    let out = s.handle(Input::FileData { bytes: b"hello file" }, T0);
+    assert!(
+        out.iter()
+            .any(|a| matches!(a, Action::Diagnostic(cpm_pf::Diagnostic::FileNotKept { max_file_bytes: 8 }))),
+        "{out:?}"
+    );
+    let object = history(&mut s);
+    assert!(!object.contains("<cid>") && !object.contains("hello file"), "{object}");
+    assert!(object.contains(cpm_pf::objects::FILE_NOT_KEPT), "{object}");
+}

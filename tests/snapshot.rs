@@ -176,11 +176,12 @@ fn invalid_sessions_are_refused_with_a_reason() {
     // patching the known layout of the idle session.
     let idle = Session::new(Config::default(), T).unwrap().save().unwrap();
     // Layout: 6 header, role, kind, side, iwfs, prefs, policy, 3 × None identities, None focus,
-    // profile, max_participants (a varint), 2 bools, session_expires None, limits (3 varints),
-    // store_timeout (2 varints), id_seed None, legs.
+    // profile, max_participants and max_file_bytes (varints), 2 bools, session_expires None,
+    // limits (3 varints), store_timeout (2 varints), id_seed None, legs.
     let varint_len = |at: usize| idle[at..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
     let participants_at = 6 + 6 + 3 + 1 + 1;
-    let limits_at = participants_at + varint_len(participants_at) + 2 + 1;
+    let file_at = participants_at + varint_len(participants_at);
+    let limits_at = file_at + varint_len(file_at) + 2 + 1;
     let max_message_len = varint_len(limits_at);
     let max_partial_at = limits_at + max_message_len;
     // max_partial = 0: the configuration is refused.

@@ -110,6 +110,21 @@ pub(crate) struct Recorder {
     ids: Option<objects::IdGenerator>,
     /// The group's participants from the conference event package (MS-5), once a NOTIFY came.
     conference: Option<Box<objects::ConferenceInfo>>,
+    /// The transferred file (MS-6), as fed so far.
+    file: FileState,
+}
+
+/// What the File Transfer History object will hold of the file (MS-6).
+#[derive(Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+enum FileState {
+    /// No byte of it was handed over.
+    #[default]
+    None,
+    /// Its bytes so far, within `Config::max_file_bytes`.
+    Kept(Vec<u8>),
+    /// It went past the bound: not kept.
+    TooLarge,
 }
 
 /// Which object a complete message becomes: a disposition notification (REC-IMDN), recognised
@@ -137,6 +152,7 @@ impl Recorder {
             info_at: None,
             ids: None,
             conference: None,
+            file: FileState::None,
         }
     }
 
@@ -373,6 +389,27 @@ impl Recorder {
         }
     }
 
+    /// MS-6: the next bytes of the transferred file, kept within `Config::max_file_bytes`.
+    pub(crate) fn file_data(&mut self, config: &Config, bytes: &[u8], out: &mut Actions<'_>) {
+        if self.stage != Stage::Open {
+            return;
+        }
+        let max = config.max_file_bytes;
+        let kept = match core::mem::take(&mut self.file) {
+            FileState::None => Vec::new(),
+            FileState::Kept(file) => file,
+            FileState::TooLarge => return self.file = FileState::TooLarge,
+        };
+        if kept.len().saturating_add(bytes.len()) > max {
+            out.push(Action::Diagnostic(Diagnostic::FileNotKept { max_file_bytes: max }));
+            self.file = FileState::TooLarge;
+            return;
+        }
+        let mut kept = kept;
+        kept.extend_from_slice(bytes);
+        self.file = FileState::Kept(kept);
+    }
+
     /// EMB-3, at the end of the session: every message to the client still awaiting its
     /// delivery confirmation is reported as not stored.
     pub(crate) fn report_unconfirmed(&mut self, out: &mut Actions<'_>) {
@@ -482,8 +519,18 @@ impl Recorder {
         let h = cx.headers(&id, now);
         let sdp = cx.info.and_then(|i| i.sdp.as_deref());
         let participants = cx.info.map_or(&[][..], |i| &i.invited_participants[..]);
-        let file = objects::FileObject { cid: None, sdp, content: None };
-        objects::render_ft_history(&h, objects::SessionType::OneToOne, participants, &file, 0)
+        let content = match &self.file {
+            FileState::Kept(file) => Some(&file[..]),
+            FileState::None | FileState::TooLarge => None,
+        };
+        let file = objects::FileObject { cid: None, sdp, content };
+        objects::render_ft_history(
+            &h,
+            objects::SessionType::OneToOne,
+            participants,
+            &file,
+            config.max_file_bytes,
+        )
     }
 }
 

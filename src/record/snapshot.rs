@@ -49,6 +49,10 @@ pub enum RecorderInvalid {
     /// The conference participants are over `Config::max_participants` or their bounds.
     #[error("the conference participants are over their bounds")]
     Conference,
+    /// The kept file is over `Config::max_file_bytes`, or kept by a session that is not a file
+    /// transfer.
+    #[error("the kept file is over its bound or where no file is kept")]
+    File,
 }
 
 fn info_within_bounds(info: &SessionInfo) -> bool {
@@ -120,6 +124,16 @@ impl Recorder {
         });
         if !conference_ok {
             return Err(RecorderInvalid::Conference);
+        }
+        let file_ok = match &self.file {
+            super::FileState::None => true,
+            super::FileState::Kept(file) => {
+                config.kind == crate::Kind::FileTransfer && file.len() <= config.max_file_bytes
+            }
+            super::FileState::TooLarge => config.kind == crate::Kind::FileTransfer,
+        };
+        if !file_ok {
+            return Err(RecorderInvalid::File);
         }
         Ok(())
     }

@@ -22,6 +22,7 @@ use crate::{Leg, Method};
 /// | an MSRP SEND chunk on a leg (B2BUA) | `MsrpSend` | your MSRP stack answers `200`; the library asks for `400`/`413` with [`Action::MsrpResponse`](crate::Action::MsrpResponse) |
 /// | the client answered `200` to every chunk of a message the PF relayed to it | `Delivered`: without it a message to the client is never recorded (REC-5ii) and is reported at the end as not stored (EMB-3) | — |
 /// | the Message Store finished an [`Action::Store`](crate::Action::Store) | `Stored` with its UID, or `StoreFailed` | — |
+/// | bytes of the file a file transfer carries (originating side, recording on) | `FileData`, in order: kept for the File Transfer History object (MS-6) | — |
 ///
 /// Time is not an input: call [`Session::handle_timeout`](crate::Session::handle_timeout) when
 /// the clock reaches [`Session::poll_timeout`](crate::Session::poll_timeout).
@@ -87,6 +88,14 @@ pub enum Input<'a> {
         /// The object.
         object: ObjectRef,
     },
+    /// The next bytes of the file a file transfer carries, in order (MS-6). With recording on,
+    /// on the originating side, the File Transfer History object keeps the file as its second
+    /// part, up to `Config::max_file_bytes` in all; beyond that the file is dropped, that is
+    /// reported, and the object says the file was not kept. Other sessions ignore it.
+    FileData {
+        /// The bytes.
+        bytes: &'a [u8],
+    },
 }
 
 impl core::fmt::Debug for Input<'_> {
@@ -120,6 +129,7 @@ impl core::fmt::Debug for Input<'_> {
                 f.debug_struct("Stored").field("object", object).field("uid", uid).finish()
             }
             Input::StoreFailed { object } => f.debug_struct("StoreFailed").field("object", object).finish(),
+            Input::FileData { bytes } => f.debug_struct("FileData").field("len", &bytes.len()).finish(),
         }
     }
 }

@@ -284,6 +284,13 @@ impl Session {
             }
             Input::Stored { object, uid } => self.on_store_outcome(object, Some(uid), &mut out),
             Input::StoreFailed { object } => self.on_store_outcome(object, None, &mut out),
+            Input::FileData { bytes } => {
+                if self.config.kind == Kind::FileTransfer && self.phase != Phase::Terminated {
+                    if let Some((r, c)) = self.recorder() {
+                        r.file_data(c, bytes, &mut out);
+                    }
+                }
+            }
         }
         out
     }
