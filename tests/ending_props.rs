@@ -213,19 +213,8 @@ fn run(
         }
     }
     for (k, op) in ops.iter().enumerate() {
-        if let Some((at, method)) = inject {
-            if at == k {
-                let a = s.handle(
-                    Input::RequestReceived {
-                        leg: Leg::Client,
-                        method,
-                        headers: &LATE_HEADERS,
-                        body: b"v=0\r\no=late\r\n",
-                    },
-                    now,
-                );
-                injected = Some(a.iter().map(|x| format!("{x:?}")).collect());
-            }
+        if let Some((_, method)) = inject.filter(|&(at, _)| at == k) {
+            injected = Some(late_request(&mut s, method, now));
         }
         let id = format!("late{:04}", k);
         let body = vec![
@@ -276,7 +265,22 @@ fn run(
         };
         trace.push(a);
     }
+    // After the last input, too: the session may have terminated by then.
+    if let Some((_, method)) = inject.filter(|&(at, _)| at == ops.len()) {
+        injected = Some(late_request(&mut s, method, now));
+    }
     (trace, injected)
+}
+
+/// Hands the late INVITE or REFER to `s` and returns what it did.
+fn late_request(s: &mut Session, method: Method, now: Time) -> Vec<String> {
+    let late = Input::RequestReceived {
+        leg: Leg::Client,
+        method,
+        headers: &LATE_HEADERS,
+        body: b"v=0\r\no=late\r\n",
+    };
+    s.handle(late, now).iter().map(|x| format!("{x:?}")).collect()
 }
 
 proptest! {
@@ -303,12 +307,12 @@ proptest! {
         let (plain, _) = run(&config, first_invite, end, &ops, None);
         let (with, injected) = run(&config, first_invite, end, &ops, Some((k, method)));
         prop_assert_eq!(&plain, &with, "the late {:?} at step {} changed what followed", method, k);
-        if let Some(injected) = injected {
-            prop_assert_eq!(injected.len(), 1, "{:?}", injected);
-            let ending = format!("{:?}", Action::Diagnostic(Diagnostic::Ignored { input: IgnoredInput::Request, why: IgnoredWhy::Ending }));
-            let over = format!("{:?}", Action::Diagnostic(Diagnostic::Ignored { input: IgnoredInput::Request, why: IgnoredWhy::Terminated }));
-            prop_assert!(injected[0] == ending || injected[0] == over, "{:?}", injected);
-        }
+        // The request is handed over at every position, the last (after every input) included.
+        let injected = injected.expect("the late request was handed over");
+        prop_assert_eq!(injected.len(), 1, "{:?}", injected);
+        let ending = format!("{:?}", Action::Diagnostic(Diagnostic::Ignored { input: IgnoredInput::Request, why: IgnoredWhy::Ending }));
+        let over = format!("{:?}", Action::Diagnostic(Diagnostic::Ignored { input: IgnoredInput::Request, why: IgnoredWhy::Terminated }));
+        prop_assert!(injected[0] == ending || injected[0] == over, "{:?}", injected);
     }
 }
 

@@ -166,8 +166,7 @@ impl Recorder {
     }
 
     /// The folder this session records into, when its name is known (REC-F, EMB-1).
-    fn folder(&self, config: &Config) -> Option<Folder> {
-        let ids = self.identities(config);
+    fn folder(config: &Config, ids: &Identities<'_>) -> Option<Folder> {
         let folder = if uses_history_folder(config) {
             ids.contribution_id.map(Folder::session_history)
         } else {
@@ -355,12 +354,12 @@ impl Recorder {
     /// stored while an identity it carries is unknown goes without that header, reported too.
     /// Returns `true` when the object was stored.
     fn store(&mut self, config: &Config, object: ObjectRef, content: Vec<u8>, out: &mut Actions<'_>) -> bool {
-        let Some(folder) = self.folder(config) else {
+        let ids = self.identities(config);
+        let Some(folder) = Recorder::folder(config, &ids) else {
             let why = NotStoredWhy::FolderUnknown;
             out.push(Action::Diagnostic(Diagnostic::NotStored { object, why }));
             return false;
         };
-        let ids = self.identities(config);
         for (known, identity) in [
             (ids.contribution_id.is_some(), Identity::ContributionId),
             (ids.conversation_id.is_some(), Identity::ConversationId),
@@ -395,19 +394,17 @@ impl Recorder {
             return;
         }
         let max = config.max_file_bytes;
-        let kept = match core::mem::take(&mut self.file) {
-            FileState::None => Vec::new(),
-            FileState::Kept(file) => file,
-            FileState::TooLarge => return self.file = FileState::TooLarge,
-        };
+        if matches!(self.file, FileState::None) {
+            self.file = FileState::Kept(Vec::new());
+        }
+        // Once over the bound, nothing more is kept.
+        let FileState::Kept(kept) = &mut self.file else { return };
         if kept.len().saturating_add(bytes.len()) > max {
             out.push(Action::Diagnostic(Diagnostic::FileNotKept { max_file_bytes: max }));
             self.file = FileState::TooLarge;
-            return;
+        } else {
+            kept.extend_from_slice(bytes);
         }
-        let mut kept = kept;
-        kept.extend_from_slice(bytes);
-        self.file = FileState::Kept(kept);
     }
 
     /// EMB-3, at the end of the session: every message to the client still awaiting its
@@ -423,13 +420,7 @@ impl Recorder {
     // ----- rendering (REC-1) -------------------------------------------------------------
 
     fn context<'a>(&'a self, config: &'a Config) -> Context<'a> {
-        Context {
-            info: self.info(),
-            side: config.side,
-            ids: self.identities(config),
-            profile: config.profile,
-            one_to_one: config.kind != Kind::Group,
-        }
+        Context::new(config, self.info.get())
     }
 
     /// The next generated IMDN-Message-ID. The generator is seeded on first use (EMB-2): with
@@ -444,6 +435,7 @@ impl Recorder {
             let seed = config.id_seed.unwrap_or_else(|| self.derived_seed(config));
             self.ids = Some(objects::IdGenerator::new(seed));
         }
+        // Seeded just above when it was not.
         self.ids.get_or_insert_with(|| objects::IdGenerator::new(0))
     }
 
@@ -469,15 +461,8 @@ impl Recorder {
     /// The ID generator and the rendering context, borrowed side by side.
     fn split<'a>(&'a mut self, config: &'a Config) -> (&'a mut objects::IdGenerator, Context<'a>) {
         self.generator(config);
-        let cx = Context {
-            info: self.info.get(),
-            side: config.side,
-            ids: Identities::resolve(config, self.info.get()),
-            profile: config.profile,
-            one_to_one: config.kind != Kind::Group,
-        };
-        let ids = self.ids.get_or_insert_with(|| objects::IdGenerator::new(0));
-        (ids, cx)
+        let cx = Context::new(config, self.info.get());
+        (self.ids.get_or_insert_with(|| objects::IdGenerator::new(0)), cx)
     }
 
     fn render_session_info(&mut self, config: &Config, now: Time) -> Vec<u8> {
@@ -598,6 +583,16 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    fn new(config: &'a Config, info: Option<&'a objects::SessionInfo>) -> Context<'a> {
+        Context {
+            info,
+            side: config.side,
+            ids: Identities::resolve(config, info),
+            profile: config.profile,
+            one_to_one: config.kind != Kind::Group,
+        }
+    }
+
     /// The served user and the other party: from the captured request when there is one (its
     /// From is the initiator: the served user on the originating side), else unknown and the
     /// configured peer.

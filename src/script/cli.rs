@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::diff::{check, load};
+use super::diff::{compare, load, CheckReport};
 use super::parse::Script;
 use super::run::{run, run_storing, StoredObject};
 
@@ -75,15 +75,8 @@ pub fn replay(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 
                 EXIT_ERROR
             }
             Ok(script) => {
-                let code = if check_mode {
-                    check_one(file, &script, out, err)
-                } else {
-                    print_one(file, &script, files.len() > 1, out, err)
-                };
-                match store_dir {
-                    Some(dir) => code.max(store_one(file, &script, dir, files.len() > 1, err)),
-                    None => code,
-                }
+                let how = How { check: check_mode, store_dir, several: files.len() > 1 };
+                one_file(file, &script, how, out, err)
             }
         };
         if check_mode && file_code == EXIT_OK {
@@ -135,20 +128,73 @@ fn parse_args(args: &[String]) -> Args<'_> {
     Args::Run { check, store_dir, files }
 }
 
-/// `--store-dir`: writes what `script` stores under `dir` (under `dir/<stem>/` when `several`
-/// files run); returns its exit code.
-fn store_one(file: &str, script: &Script, dir: &str, several: bool, err: &mut dyn Write) -> i32 {
-    let Ok((_, stored)) = catch_unwind(AssertUnwindSafe(|| run_storing(script))) else {
+/// What the command line asks of each file.
+#[derive(Clone, Copy)]
+struct How<'a> {
+    check: bool,
+    store_dir: Option<&'a str>,
+    several: bool,
+}
+
+/// Runs one loaded script once: checks it (its differing steps, then `ok FILE` or `FAIL FILE`)
+/// or prints its trace (after a `# FILE` line when there are several files), and with
+/// `--store-dir` writes what it stored; returns its exit code.
+fn one_file(file: &str, script: &Script, how: How<'_>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let ran = if how.store_dir.is_some() {
+        catch_unwind(AssertUnwindSafe(|| run_storing(script)))
+    } else {
+        catch_unwind(AssertUnwindSafe(|| (run(script), Vec::new())))
+    };
+    let Ok((trace, stored)) = ran else {
         let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
+        if how.check {
+            let _ = writeln!(out, "FAIL {file}");
+        }
         return EXIT_DIFFERED;
     };
+    let code = if how.check {
+        report_check(file, compare(script, &trace), out)
+    } else {
+        if how.several {
+            let _ = writeln!(out, "# {file}");
+        }
+        let _ = write!(out, "{trace}");
+        EXIT_OK
+    };
+    match how.store_dir {
+        Some(dir) => code.max(store_one(file, script, &stored, dir, how.several, err)),
+        None => code,
+    }
+}
+
+/// Prints a check's differing steps and `ok FILE` or `FAIL FILE`; returns its exit code.
+fn report_check(file: &str, report: CheckReport, out: &mut dyn Write) -> i32 {
+    if report.is_ok() {
+        let _ = writeln!(out, "ok {file}");
+        return EXIT_OK;
+    }
+    let _ = write!(out, "{}", report.with_file(file));
+    let _ = writeln!(out, "FAIL {file}");
+    EXIT_DIFFERED
+}
+
+/// `--store-dir`: writes what `script` stored under `dir` (under `dir/<stem>/` when `several`
+/// files run); returns its exit code.
+fn store_one(
+    file: &str,
+    script: &Script,
+    stored: &[StoredObject],
+    dir: &str,
+    several: bool,
+    err: &mut dyn Write,
+) -> i32 {
     let mut dir = std::path::PathBuf::from(dir);
     if several {
         let stem = std::path::Path::new(file).file_stem().map_or_else(|| file.into(), |s| s.to_owned());
         dir.push(stem);
     }
     let profile = script.session.as_ref().map(|s| s.config.profile).unwrap_or_default();
-    match write_store_dir(&dir, &stored, profile) {
+    match write_store_dir(&dir, stored, profile) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             let _ = writeln!(err, "{file}: --store-dir {}: {e}", dir.display());
@@ -171,43 +217,4 @@ fn write_store_dir(
         manifest.push_str(&format!("{name}\t{}\t{}\t{mailbox}\n", s.object, s.folder));
     }
     std::fs::write(dir.join("manifest.tsv"), manifest)
-}
-
-/// Checks one loaded script: prints its differing steps and `ok FILE` or `FAIL FILE`; returns
-/// its exit code.
-fn check_one(file: &str, script: &Script, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    match catch_unwind(AssertUnwindSafe(|| check(script))) {
-        Ok(report) if report.is_ok() => {
-            let _ = writeln!(out, "ok {file}");
-            EXIT_OK
-        }
-        Ok(report) => {
-            let _ = write!(out, "{}", report.with_file(file));
-            let _ = writeln!(out, "FAIL {file}");
-            EXIT_DIFFERED
-        }
-        Err(_) => {
-            let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
-            let _ = writeln!(out, "FAIL {file}");
-            EXIT_DIFFERED
-        }
-    }
-}
-
-/// Prints the trace of one loaded script (after a `# FILE` line when there are several files);
-/// returns its exit code.
-fn print_one(file: &str, script: &Script, several: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    match catch_unwind(AssertUnwindSafe(|| run(script))) {
-        Ok(trace) => {
-            if several {
-                let _ = writeln!(out, "# {file}");
-            }
-            let _ = write!(out, "{trace}");
-            EXIT_OK
-        }
-        Err(_) => {
-            let _ = writeln!(err, "{file}: the library panicked (a bug in the library)");
-            EXIT_DIFFERED
-        }
-    }
 }

@@ -74,11 +74,16 @@ pub struct StoredObject {
 /// A panic in the library propagates: it is a bug in the library, never a reaction to a
 /// script.
 pub fn run(script: &Script) -> Trace {
-    run_storing(script).0
+    run_with(script, false).0
 }
 
 /// [`run`], also returning every object the session asked to store, in store order.
 pub fn run_storing(script: &Script) -> (Trace, Vec<StoredObject>) {
+    run_with(script, true)
+}
+
+/// Runs `script`; the stored objects' contents are copied only when `keep_stored`.
+fn run_with(script: &Script, keep_stored: bool) -> (Trace, Vec<StoredObject>) {
     let mut now = START;
     let mut session = script.session.as_ref().map(|s| Session::new(s.config.clone(), START));
     let mut checker = script.session.as_ref().map(|s| InvariantChecker::new(&s.config));
@@ -95,7 +100,8 @@ pub fn run_storing(script: &Script) -> (Trace, Vec<StoredObject>) {
             match (session.as_mut(), checker.as_mut()) {
                 (Some(Ok(session)), Some(checker)) => {
                     let before = checker.violations().len();
-                    drive(session, checker, &step.input, &mut now, &mut (&mut lines, &mut stored));
+                    let kept = keep_stored.then_some(&mut stored);
+                    drive(session, checker, &step.input, &mut now, &mut (&mut lines, kept));
                     violations.extend(checker.violations()[before..].iter().map(ToString::to_string));
                 }
                 // Script::parse refuses both; kept so that a hand-built Script cannot panic.
@@ -108,14 +114,17 @@ pub fn run_storing(script: &Script) -> (Trace, Vec<StoredObject>) {
     (trace, stored)
 }
 
-/// Where [`drive`] puts what a step produced: the rendered lines and the stored objects.
-type Sink<'a> = (&'a mut Vec<TraceLine>, &'a mut Vec<StoredObject>);
+/// Where [`drive`] puts what a step produced: the rendered lines, and the stored objects when
+/// they are kept.
+type Sink<'a> = (&'a mut Vec<TraceLine>, Option<&'a mut Vec<StoredObject>>);
 
 fn collect(actions: &crate::Actions<'_>, out: &mut Sink<'_>) {
     for action in actions {
         out.0.push(render_action(action));
-        if let crate::Action::Store { object, folder, content } = action {
-            out.1.push(StoredObject { object: *object, folder: folder.clone(), content: content.clone() });
+        if let (crate::Action::Store { object, folder, content }, Some(stored)) =
+            (action, out.1.as_deref_mut())
+        {
+            stored.push(StoredObject { object: *object, folder: folder.clone(), content: content.clone() });
         }
     }
 }
