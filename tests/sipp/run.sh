@@ -26,8 +26,8 @@ if ! command -v sipp >/dev/null 2>&1; then
     exit 2
 fi
 
-echo "== cargo build --example pf_udp --features rsip"
-(cd "$root" && cargo build --quiet --example pf_udp --features rsip)
+echo "== cargo build --example pf_udp --features rsip,serde"
+(cd "$root" && cargo build --quiet --example pf_udp --features rsip,serde)
 pf_bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples/pf_udp"
 
 # dovecot_start / dovecot_stop; its own trap is not installed: cleanup below stops Dovecot.

@@ -1,44 +1,63 @@
 //! A CPM Participating Function over UDP: cpm-pf embedded in a small rsip-based B2BUA.
 //!
-//! The flags, as `--help` prints them (one text, `pf_udp.usage.txt`, for both):
-#![doc = concat!("```text\n", include_str!("pf_udp.usage.txt"), "```")]
+//! The flags, as `--help` prints them (one text, `usage.txt`, for both):
+#![doc = concat!("```text\n", include_str!("usage.txt"), "```")]
 //!
 //! Datagrams from `--remote` are the remote leg; any other sender is the client leg. An INVITE
-//! starts a call: the PF relays it to the other leg as a new dialog (B2BUA), relays the final
-//! answer back, relays the ACK, and keeps one [`cpm_pf::Session`] per call. From then on every
-//! BYE, BYE response, UPDATE and re-INVITE is fed to the session, and the actions it returns are
-//! carried out and written to the log, one line each, exactly as the scenario runner prints them
-//! (`-> remote BYE | Reason: ...`, `== release-media client`). What this example cannot do for
-//! real (media, SUBSCRIBE, interception) is logged only.
+//! starts a call: the PF answers `100 Trying`, relays it to the other leg as a new dialog
+//! (B2BUA), relays the final answer back, acknowledges the other leg's answer itself, and keeps
+//! one [`cpm_pf::Session`] per call. From then on every BYE, BYE response, UPDATE and re-INVITE
+//! is fed to the session, and the actions it returns are carried out and written to the log,
+//! one line each, exactly as the scenario runner prints them (`-> remote BYE | Reason: ...`,
+//! `== release-media client`). What this example cannot do for real (media, SUBSCRIBE,
+//! interception) is logged only.
+//!
+//! Transactions (RFC 3261 §17, UDP): the PF retransmits the requests it sends, an INVITE from
+//! T1 doubling (Timer A) until a response, a BYE from T1 doubling up to T2 (Timer E); with no
+//! final response after 64 × T1 (Timer B, Timer F) the INVITE's sender is answered `408` and
+//! the call ends, a BYE's timeout goes to the session (`TransactionTimeout`), which ends the
+//! call. Its final answers to INVITEs are retransmitted until the ACK (§13.3.1.4, Timer G), its
+//! answers to retransmitted requests sent again, its ACK sent again for a retransmitted answer.
+//! An ended call is kept 64 × T1 (Timer J) for late retransmissions, then freed. Calls are found
+//! by Call-ID (either leg's) in a hash map and deadlines kept in a heap, so the work for one
+//! datagram does not grow with the number of calls held.
 //!
 //! Message Store: every `Action::Store` is answered with `Input::Stored` (or `StoreFailed`).
 //! With `--imap` the object is APPENDed to the folder's mailbox of a real IMAP server, and the
 //! UID is the one the server assigned (APPENDUID, RFC 4315), so a file transfer's 200 OK
 //! carries the Message Store's own `Message-UID` (FT-1c); without it, UIDs are counted.
 //!
-//! It is an example, not a server: no retransmission timers (loopback does not lose
-//! datagrams; retransmissions received are absorbed), no DNS, no authentication, no CANCEL.
+//! It is an example, not a server: no DNS, no authentication, no CANCEL, no TCP; provisional
+//! answers of the other leg are not relayed.
+
+mod args;
+mod imap;
 
 use std::borrow::Cow;
+use std::cmp::Reverse;
+// Calls are looked up by key, never iterated, so a HashMap's order cannot reach the output
+// (clippy.toml keeps it out of the library, where it could).
+#[allow(clippy::disallowed_types)]
+use std::collections::HashMap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fs;
 use std::io::{self, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::path::PathBuf;
+use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cpm_pf::headers::{names, HeaderName, SipHeaders};
 use cpm_pf::rsip_adapter::{self as adapter, Dialog};
 use cpm_pf::script::{render_action, render_route};
-use cpm_pf::{
-    Action, Actions, Config, Folder, Input, Kind, Leg, Method, ObjectRef, Policy, Preferences, Session, Side,
-    Time,
-};
+use cpm_pf::{Action, Actions, Config, Folder, Input, Leg, Method, ObjectRef, Session, Side, Time};
 use rsip::{Header, Request, Response, SipMessage};
 
-/// Timer F / H of RFC 3261: how long a BYE the PF sent may go unanswered (64 × T1).
-const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(32);
-/// How long a terminated call is kept to answer retransmissions.
-const LINGER: Duration = Duration::from_secs(32);
+use args::{Args, USAGE};
+use imap::{mailbox, Imap};
+
+/// What the socket asks the kernel to buffer for it: a burst of datagrams while the PF is busy
+/// (an IMAP store blocks it) waits there instead of being dropped. The kernel caps it at
+/// `net.core.rmem_max`; retransmission, not this, is what makes a loss harmless.
+const RECEIVE_BUFFER: usize = 4 << 20;
 
 fn main() {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -58,39 +77,62 @@ fn main() {
     }
 }
 
+fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::DGRAM, None)?;
+    if let Err(e) = socket.set_recv_buffer_size(RECEIVE_BUFFER) {
+        eprintln!("pf_udp: cannot set the receive buffer: {e}");
+    }
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
+
 fn run(args: Args) -> io::Result<()> {
-    let socket = UdpSocket::bind(args.listen)?;
+    if args.state.is_some() {
+        return Err(io::Error::other("--state is not supported yet"));
+    }
+    let socket = bind(args.listen)?;
     let log: Box<dyn Write> = match &args.log {
-        Some(path) => Box::new(fs::File::create(path)?),
+        Some(path) => Box::new(io::BufWriter::new(fs::File::create(path)?)),
         None => Box::new(io::stdout()),
     };
-    eprintln!("pf_udp: listening on {}, remote leg {}", args.listen, args.remote);
+    eprintln!(
+        "pf_udp: listening on {} (contact {}, instance {}), remote leg {}",
+        args.listen, args.contact, args.instance, args.remote
+    );
     let imap = args.imap.clone().map(Imap::new);
-    let mut io = Io { clock: Clock::new(args.time_scale), socket, log, counter: 0, last_call: 0, args, imap };
-    let mut calls: Vec<Call> = Vec::new();
-    let mut ended = 0;
+    let clock = Clock::new(args.time_scale);
+    let mut io = Io { clock, socket, log, counter: 0, last_call: 0, finished: 0, args, imap };
+    let mut calls = Calls::default();
     let mut buf = vec![0u8; 65_535];
+    let mut status = Status::default();
     loop {
-        // 1. Deadlines: session timers and unanswered BYEs.
+        // 1. Deadlines that are due: timers of the sessions and transactions, calls to free.
         let now = io.clock.now();
-        for call in &mut calls {
-            call.fire_timers(&mut io, now);
-        }
-        // 2. Forget calls that ended a while ago; stop after --calls sessions.
-        calls.retain(|c| match c.ended {
-            Some(at) if now.saturating_since(at) > LINGER * io.clock.scale => {
-                ended += 1;
-                false
+        while let Some(&Reverse((at, id))) = calls.deadlines.peek() {
+            if at > now {
+                break;
             }
-            _ => true,
-        });
-        let finished = ended + calls.iter().filter(|c| c.ended.is_some()).count();
-        if io.args.calls.is_some_and(|n| finished >= n) {
-            io.flush();
+            calls.deadlines.pop();
+            let Some(call) = calls.by_id.get_mut(&id) else { continue }; // freed already
+            if call.scheduled != Some(at) {
+                continue; // superseded by an earlier deadline, which already fired
+            }
+            call.scheduled = None;
+            call.fire_timers(&mut io, now);
+            if call.ended.is_some_and(|at| now >= io.later(at, 64 * io.args.t1)) {
+                calls.remove(id);
+            } else {
+                calls.schedule(id, &io);
+            }
+        }
+        io.flush();
+        // 2. Stop after --calls sessions; say how many calls are held when that changed.
+        if io.args.calls.is_some_and(|n| io.finished >= n) {
             return Ok(());
         }
+        status.report(&calls);
         // 3. Wait for a datagram, at most until the next deadline.
-        let next = calls.iter().filter_map(Call::next_deadline).min();
+        let next = calls.deadlines.peek().map(|Reverse((at, _))| *at);
         let wait = next.map_or(Duration::from_millis(200), |d| io.clock.real_until(d));
         io.socket.set_read_timeout(Some(wait.clamp(Duration::from_millis(1), Duration::from_millis(200))))?;
         let (n, from) = match io.socket.recv_from(&mut buf) {
@@ -98,18 +140,126 @@ fn run(args: Args) -> io::Result<()> {
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
             Err(e) => return Err(e),
         };
-        match SipMessage::try_from(&buf[..n]) {
+        let touched = match SipMessage::try_from(&buf[..n]) {
             Ok(SipMessage::Request(req)) => on_request(&mut io, &mut calls, req, from),
             Ok(SipMessage::Response(resp)) => on_response(&mut io, &mut calls, resp),
-            Err(e) => eprintln!(
-                "pf_udp: dropped a datagram of {n} bytes from {from} that rsip cannot parse: {}; it begins {:?}",
-                quote(&e.to_string()).escape_debug(),
-                quote(&String::from_utf8_lossy(&buf[..n])),
-            ),
+            Err(e) => {
+                eprintln!(
+                    "pf_udp: dropped a datagram of {n} bytes from {from} that rsip cannot parse: {}; it begins {:?}",
+                    quote(&e.to_string()).escape_debug(),
+                    quote(&String::from_utf8_lossy(&buf[..n])),
+                );
+                None
+            }
+        };
+        if let Some(id) = touched {
+            calls.schedule(id, &io);
         }
         io.flush();
     }
 }
+
+/// The `holding N calls` line on standard error, at most once a second and only when a number
+/// changed: what tests read to see that every call was freed.
+#[derive(Default)]
+struct Status {
+    last: Option<(usize, usize, usize)>,
+    at: Option<Instant>,
+}
+
+impl Status {
+    #[allow(clippy::disallowed_methods)] // the example reads the clock; the library never does
+    fn report(&mut self, calls: &Calls) {
+        let now = Instant::now();
+        if self.at.is_some_and(|at| now.duration_since(at) < Duration::from_secs(1)) {
+            return;
+        }
+        let numbers = (calls.by_id.len(), calls.by_call_id.len(), calls.deadlines.len());
+        if self.last != Some(numbers) {
+            let (held, ids, deadlines) = numbers;
+            eprintln!("pf_udp: holding {held} calls ({ids} Call-IDs, {deadlines} deadlines)");
+            self.last = Some(numbers);
+        }
+        self.at = Some(now);
+    }
+}
+
+// ----- the calls held: by Call-ID, deadlines in a heap ---------------------------------------
+
+#[derive(Default)]
+#[allow(clippy::disallowed_types)] // looked up, never iterated
+struct Calls {
+    /// Boxed: a call is large (its session, two dialogs), and a table of boxes stays small, so
+    /// a peak of calls does not leave the allocator holding a large freed table.
+    by_id: HashMap<u64, Box<Call>>,
+    /// Both legs' Call-IDs, each to its call and leg.
+    by_call_id: HashMap<String, (u64, Leg)>,
+    /// Each call's next deadline. An entry is stale (skipped when it comes up) unless it is the
+    /// call's `scheduled` time: a deadline that moved later stays in the heap until then, one
+    /// that moved earlier is pushed again.
+    deadlines: BinaryHeap<Reverse<(Time, u64)>>,
+}
+
+impl Calls {
+    fn find(&self, call_id: &str) -> Option<(u64, Leg)> {
+        self.by_call_id.get(call_id).copied()
+    }
+
+    fn insert(&mut self, call: Call, io: &Io) {
+        let id = call.id;
+        for leg in [Leg::Client, Leg::Remote] {
+            let call_id = &call.side(leg).call_id;
+            if !call_id.is_empty() {
+                self.by_call_id.insert(call_id.clone(), (id, leg));
+            }
+        }
+        self.by_id.insert(id, Box::new(call));
+        self.schedule(id, io);
+    }
+
+    /// Puts the call's next deadline in the heap when it comes before the one there.
+    fn schedule(&mut self, id: u64, io: &Io) {
+        let Some(call) = self.by_id.get_mut(&id) else { return };
+        let Some(next) = call.next_deadline(io) else { return };
+        if call.scheduled.map_or(true, |at| next < at) {
+            call.scheduled = Some(next);
+            self.deadlines.push(Reverse((next, id)));
+        }
+    }
+
+    fn remove(&mut self, id: u64) {
+        let Some(call) = self.by_id.remove(&id) else { return };
+        for leg in [Leg::Client, Leg::Remote] {
+            if self.by_call_id.get(&call.side(leg).call_id).is_some_and(|(i, _)| *i == id) {
+                self.by_call_id.remove(&call.side(leg).call_id);
+            }
+        }
+        // Give back what a peak of calls took once they are gone.
+        if self.by_id.is_empty() {
+            *self = Calls::default();
+            give_back_memory();
+        } else if self.by_id.capacity() > 64 && self.by_id.len() < self.by_id.capacity() / 4 {
+            self.by_id.shrink_to_fit();
+            self.by_call_id.shrink_to_fit();
+            give_back_memory();
+        }
+    }
+}
+
+/// Returns the free pages of the heap to the system. glibc's `free` gives memory back only from
+/// the top of the heap, and a few small chunks it caches for reuse, high in the heap, keep a
+/// peak's worth of freed calls resident; `malloc_trim` releases every whole free page.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn give_back_memory() {
+    // SAFETY: malloc_trim takes a byte count and only rearranges the allocator's free memory;
+    // no pointer the program holds is touched.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn give_back_memory() {}
 
 // ----- one call: a dialog on each leg and one cpm-pf session --------------------------------
 
@@ -122,11 +272,36 @@ struct LegSide {
     pending: Vec<Request>,
     /// Requests already seen here (top Via branch and CSeq) with the response sent, if any, so
     /// a retransmission is answered again instead of reaching the session twice.
-    seen: Vec<(String, Option<String>)>,
-    /// The PF's BYE on this leg awaits its final response until this time.
-    bye_deadline: Option<Time>,
+    seen: VecDeque<(String, Option<String>)>,
     /// The SDP the PF last sent on this leg, to answer a re-INVITE with unchanged media.
     sdp: Vec<u8>,
+    /// The PF's requests on this leg that await their final response.
+    sent: Vec<ClientTx>,
+    /// The PF's final answer to an INVITE from this leg, sent again until the ACK.
+    answer: Option<Retransmit>,
+    /// The ACK the PF sent for this leg's answer to its INVITE, sent again for a retransmitted
+    /// answer.
+    ack: Option<String>,
+}
+
+/// A request the PF sent, until its final response (RFC 3261 §17.1.1 and §17.1.2, UDP).
+struct ClientTx {
+    method: rsip::Method,
+    cseq: u32,
+    /// Timer A or E: the next retransmission; `None` once a provisional response came to an
+    /// INVITE (Proceeding).
+    retransmit: Option<Retransmit>,
+    /// Timer B or F: no final response by then, the transaction failed (408).
+    timeout: Time,
+}
+
+/// A message sent again at `at`, then after twice `interval` (capped at T2 where RFC 3261
+/// says so), until `until`.
+struct Retransmit {
+    text: String,
+    at: Time,
+    interval: Duration,
+    until: Time,
 }
 
 struct Call {
@@ -141,6 +316,8 @@ struct Call {
     /// When the INVITE arrived, in session time.
     started: Time,
     ended: Option<Time>,
+    /// The deadline this call has in the heap of [`Calls`], if any.
+    scheduled: Option<Time>,
 }
 
 impl Call {
@@ -151,11 +328,39 @@ impl Call {
         }
     }
 
-    fn next_deadline(&self) -> Option<Time> {
-        [self.session.poll_timeout(), self.client.bye_deadline, self.remote.bye_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+    fn side(&self, leg: Leg) -> &LegSide {
+        match leg {
+            Leg::Client => &self.client,
+            _ => &self.remote,
+        }
+    }
+
+    /// Marks the call ended (once), counting it for `--calls`.
+    fn end(&mut self, io: &mut Io, now: Time) {
+        if self.ended.is_none() {
+            self.ended = Some(now);
+            io.finished += 1;
+        }
+    }
+
+    fn next_deadline(&self, io: &Io) -> Option<Time> {
+        let mut next = self.session.poll_timeout();
+        let mut consider = |t: Time| next = Some(next.map_or(t, |n: Time| n.min(t)));
+        for side in [&self.client, &self.remote] {
+            for tx in &side.sent {
+                consider(tx.timeout);
+                if let Some(r) = &tx.retransmit {
+                    consider(r.at);
+                }
+            }
+            if let Some(r) = &side.answer {
+                consider(r.at);
+            }
+        }
+        if let Some(at) = self.ended {
+            consider(io.later(at, 64 * io.args.t1));
+        }
+        next
     }
 
     fn fire_timers(&mut self, io: &mut Io, now: Time) {
@@ -165,60 +370,111 @@ impl Call {
             let actions = self.session.handle_timeout(now);
             carry_out(io, self, actions, now);
         }
+        let t2 = 8 * io.args.t1;
         for leg in [Leg::Client, Leg::Remote] {
-            if self.leg(leg).bye_deadline.is_some_and(|d| d <= now) {
-                self.leg(leg).bye_deadline = None;
-                io.input(self.id, &format!("@ timeout {leg} BYE"));
-                let actions =
-                    self.session.handle(Input::TransactionTimeout { leg, method: Method::Bye }, now);
-                carry_out(io, self, actions, now);
+            // Retransmissions: Timer A (INVITE, doubling) and E (up to T2); answers: Timer G.
+            let peer = self.side(leg).peer;
+            let side = self.leg(leg);
+            let mut resend = Vec::new();
+            for tx in &mut side.sent {
+                let cap = if tx.method == rsip::Method::Invite { None } else { Some(t2) };
+                if let Some(r) = &mut tx.retransmit {
+                    if r.at <= now {
+                        resend.push(r.text.clone());
+                        r.interval = cap.map_or(r.interval * 2, |cap| (r.interval * 2).min(cap));
+                        r.at = io.later(now, r.interval);
+                    }
+                }
+            }
+            if let Some(r) = &mut side.answer {
+                if r.until <= now {
+                    // Timer H: no ACK came. The dialog stays; its BYE or session timer ends it.
+                    side.answer = None;
+                    io.note(self.id, &format!("no ACK from the {leg} leg for the answer to its INVITE"));
+                } else if r.at <= now {
+                    resend.push(r.text.clone());
+                    r.interval = (r.interval * 2).min(t2);
+                    r.at = io.later(now, r.interval);
+                }
+            }
+            for text in resend {
+                io.send(&text, peer);
+            }
+            // Timeouts: Timer B and F.
+            let timed_out: Vec<ClientTx> = {
+                let side = self.leg(leg);
+                let (gone, kept) =
+                    std::mem::take(&mut side.sent).into_iter().partition(|tx| tx.timeout <= now);
+                side.sent = kept;
+                gone
+            };
+            for tx in timed_out {
+                match tx.method {
+                    rsip::Method::Invite => self.invite_timed_out(io, leg, now),
+                    method => {
+                        io.input(self.id, &format!("@ timeout {leg} {method}"));
+                        let method = adapter::method(&method);
+                        let actions = self.session.handle(Input::TransactionTimeout { leg, method }, now);
+                        carry_out(io, self, actions, now);
+                    }
+                }
             }
         }
     }
-}
 
-fn find(calls: &mut [Call], call_id: &str) -> Option<(usize, Leg)> {
-    calls.iter().enumerate().find_map(|(i, c)| {
-        (c.client.call_id == call_id)
-            .then_some((i, Leg::Client))
-            .or_else(|| (c.remote.call_id == call_id).then_some((i, Leg::Remote)))
-    })
+    /// Timer B: the other leg never answered the PF's INVITE. Its sender is answered 408
+    /// (RFC 3261 §8.1.3.1: a timeout is a 408), and the call ends.
+    fn invite_timed_out(&mut self, io: &mut Io, out: Leg, now: Time) {
+        self.invite_sent = None;
+        let Some((leg, invite)) = self.invite.take() else { return };
+        io.line(&format!("  # call {}: the {out} leg never answered the INVITE; answered 408", self.id));
+        let mut resp = adapter::response(&invite, 408, None);
+        let tag = io.tag();
+        adapter::add_to_tag(&mut resp, &tag);
+        io.answer(self.leg(leg), &invite, &resp.to_string(), now);
+        self.end(io, now);
+    }
 }
 
 // ----- requests -----------------------------------------------------------------------------
 
-fn on_request(io: &mut Io, calls: &mut Vec<Call>, req: Request, from: SocketAddr) {
+/// Handles a request; returns the call it concerned, if any.
+fn on_request(io: &mut Io, calls: &mut Calls, req: Request, from: SocketAddr) -> Option<u64> {
     let now = io.clock.now();
     let Ok(call_id) = adapter::call_id(&req).map(str::to_owned) else {
-        return eprintln!("pf_udp: request without Call-ID from {from} dropped");
+        eprintln!("pf_udp: request without Call-ID from {from} dropped");
+        return None;
     };
-    let Some((i, leg)) = find(calls, &call_id) else {
-        return match req.method {
-            rsip::Method::Invite => new_call(io, calls, req, from, call_id, now),
+    let Some((id, leg)) = calls.find(&call_id) else {
+        match req.method {
+            rsip::Method::Invite => return new_call(io, calls, req, from, call_id, now),
             rsip::Method::Ack => {}
             // RFC 3261 §12.2.2: a request outside any dialog the PF knows.
             _ => io.send(&adapter::response(&req, 481, None).to_string(), from),
-        };
+        }
+        return None;
     };
-    let call = &mut calls[i];
+    let call = calls.by_id.get_mut(&id)?;
+    if req.method == rsip::Method::Ack {
+        // The PF acknowledged the other leg's 2xx itself when it arrived (its dialogs are its
+        // own); this ACK only ends the retransmission of the PF's answer.
+        call.leg(leg).answer = None;
+        return Some(id);
+    }
     let key = transaction_key(&req);
-    if req.method != rsip::Method::Ack {
-        if let Some((_, answer)) = call.leg(leg).seen.iter().find(|(k, _)| *k == key) {
-            // A retransmission: answer again what was answered, or wait for the answer.
-            if let Some(answer) = answer.clone() {
-                io.send(&answer, from);
-            }
-            return;
+    if let Some((_, answer)) = call.leg(leg).seen.iter().find(|(k, _)| *k == key) {
+        // A retransmission: answer again what was answered, or wait for the answer.
+        if let Some(answer) = answer.clone() {
+            io.send(&answer, from);
         }
-        let seen = &mut call.leg(leg).seen;
-        seen.push((key, None));
-        if seen.len() > 16 {
-            seen.remove(0);
-        }
+        return None;
+    }
+    let seen = &mut call.leg(leg).seen;
+    seen.push_back((key, None));
+    if seen.len() > 16 {
+        seen.pop_front();
     }
     match req.method {
-        // The PF acknowledged the other leg's 2xx itself when it arrived (its dialogs are its own).
-        rsip::Method::Ack => {}
         rsip::Method::Bye => {
             let reasons = adapter::reasons(&req);
             let line: String = reasons.iter().map(|r| format!(" | Reason: {r}")).collect();
@@ -235,27 +491,28 @@ fn on_request(io: &mut Io, calls: &mut Vec<Call>, req: Request, from: SocketAddr
             carry_out(io, call, actions, now);
             let mut ok = adapter::response(&req, 200, None);
             copy_headers(&mut ok.headers, &req.headers, &[&names::SESSION_EXPIRES]);
-            ok.headers.push(Header::Contact(format!("<sip:pf@{}>", io.args.listen).into()));
+            ok.headers.push(Header::Contact(io.contact().into()));
             let sdp = if req.method == rsip::Method::Invite { call.leg(leg).sdp.clone() } else { Vec::new() };
             set_body(&mut ok.headers, &mut ok.body, sdp);
-            io.answer(call.leg(leg), &req, &ok.to_string());
+            io.answer(call.leg(leg), &req, &ok.to_string(), now);
         }
         _ => {
             let resp = adapter::response(&req, 501, None).to_string();
-            io.answer(call.leg(leg), &req, &resp);
+            io.answer(call.leg(leg), &req, &resp, now);
         }
     }
+    Some(id)
 }
 
 /// An INVITE outside any call: a new call, relayed to the other leg as a new dialog.
 fn new_call(
     io: &mut Io,
-    calls: &mut Vec<Call>,
+    calls: &mut Calls,
     invite: Request,
     from: SocketAddr,
     call_id: String,
     now: Time,
-) {
+) -> Option<u64> {
     let leg = if from == io.args.remote { Leg::Remote } else { Leg::Client };
     let out = other(leg);
     let out_peer = match out {
@@ -273,15 +530,20 @@ fn new_call(
     }
     let Some(out_peer) = out_peer else {
         io.line("  # no --client address: the session cannot be relayed, answered 480");
-        return io.send(&adapter::response(&invite, 480, None).to_string(), from);
+        io.send(&adapter::response(&invite, 480, None).to_string(), from);
+        return None;
     };
     let session = match Session::new(io.config(&invite, leg), now) {
         Ok(session) => session,
         Err(e) => {
             io.line(&format!("  # configuration refused: {e}, answered 500"));
-            return io.send(&adapter::response(&invite, 500, None).to_string(), from);
+            io.send(&adapter::response(&invite, 500, None).to_string(), from);
+            return None;
         }
     };
+    // RFC 3261 §17.2.1: the sender stops retransmitting its INVITE; the PF's final answer is
+    // retransmitted by the PF until the ACK.
+    io.send(&adapter::response(&invite, 100, None).to_string(), from);
     let mut call = Call {
         id,
         session,
@@ -291,11 +553,12 @@ fn new_call(
         invite_sent: None,
         started: now,
         ended: None,
+        scheduled: None,
     };
     // The leg the INVITE came from: its peer and its Call-ID; the other leg's come below.
     call.leg(leg).peer = from;
     call.leg(leg).call_id = call_id.clone();
-    call.leg(leg).seen.push((transaction_key(&invite), None));
+    call.leg(leg).seen.push_back((transaction_key(&invite), None));
     // REC-4a, ST-0: the first INVITE gives the session info object and maybe the interval.
     io.input(id, &format!("<- {leg} INVITE"));
     let actions = call.session.handle(adapter::request_input(leg, &invite), now);
@@ -303,7 +566,7 @@ fn new_call(
 
     // The B2BUA's INVITE on the other leg: a new dialog, the CPM headers and the SDP copied.
     let (tag, via) = (io.tag(), io.via());
-    let out_call_id = format!("pf{id}-{call_id}");
+    let out_call_id = format!("{}-{id}-{call_id}", io.args.instance);
     let from_value = invite.first(&names::FROM).unwrap_or("<sip:anonymous@anonymous.invalid>");
     let mut headers = rsip::Headers::default();
     headers.push(Header::Via(via.into()));
@@ -312,7 +575,7 @@ fn new_call(
     headers.push(Header::To(invite.first(&names::TO).unwrap_or_default().into()));
     headers.push(Header::CallId(out_call_id.clone().into()));
     headers.push(Header::CSeq("1 INVITE".into()));
-    headers.push(Header::Contact(format!("<sip:pf@{}>", io.args.listen).into()));
+    headers.push(Header::Contact(io.contact().into()));
     copy_relayed(&mut headers, &invite.headers);
     let mut sent = Request {
         method: rsip::Method::Invite,
@@ -322,42 +585,76 @@ fn new_call(
         body: Vec::new(),
     };
     set_body(&mut sent.headers, &mut sent.body, invite.body.clone());
-    io.send(&sent.to_string(), out_peer);
+    let text = sent.to_string();
+    io.send(&text, out_peer);
     let out_side = call.leg(out);
     out_side.call_id = out_call_id;
     out_side.sdp = sent.body.clone();
+    out_side.sent.push(io.client_tx(rsip::Method::Invite, 1, text, now));
     call.invite = Some((leg, invite));
     call.invite_sent = Some(sent);
-    calls.push(call);
+    calls.insert(call, io);
+    Some(id)
 }
 
 // ----- responses ----------------------------------------------------------------------------
 
-fn on_response(io: &mut Io, calls: &mut [Call], resp: Response) {
+/// Handles a response; returns the call it concerned, if any.
+fn on_response(io: &mut Io, calls: &mut Calls, resp: Response) -> Option<u64> {
     let now = io.clock.now();
-    let Some((i, leg)) = adapter::call_id(&resp).ok().and_then(|id| find(calls, id)) else {
-        return eprintln!("pf_udp: response for no known call dropped");
+    let Some((id, leg)) = adapter::call_id(&resp).ok().and_then(|id| calls.find(id)) else {
+        eprintln!("pf_udp: response for no known call dropped");
+        return None;
     };
-    let call = &mut calls[i];
+    let call = calls.by_id.get_mut(&id)?;
     let status = resp.status_code.code();
-    match adapter::cseq(&resp) {
-        Ok((_, Method::Invite)) if status >= 200 => answer_invite(io, call, leg, &resp),
-        Ok((_, Method::Bye)) if status >= 200 => {
-            call.leg(leg).bye_deadline = None;
+    let Ok((seq, method)) = adapter::cseq(&resp) else { return None };
+    let side = call.leg(leg);
+    let Some(i) = side.sent.iter().position(|tx| tx.cseq == seq && adapter::method(&tx.method) == method)
+    else {
+        // No transaction waits for it: a retransmitted final answer to the PF's INVITE, whose
+        // ACK went lost (RFC 3261 §13.2.2.4, §17.1.1.3), or a late or stray response.
+        if method == Method::Invite && status >= 200 {
+            if let Some(ack) = side.ack.clone() {
+                let peer = side.peer;
+                io.send(&ack, peer);
+            }
+        }
+        return None;
+    };
+    if status < 200 {
+        // Proceeding: an INVITE is no longer retransmitted, and waits for its final answer up
+        // to Timer C (RFC 3261 §16.6: more than 3 minutes; 360 × T1); a BYE keeps being
+        // retransmitted, every T2 (§17.1.2.2).
+        let t2 = 8 * io.args.t1;
+        let tx = &mut side.sent[i];
+        if tx.method == rsip::Method::Invite {
+            tx.retransmit = None;
+            tx.timeout = io.later(now, 360 * io.args.t1);
+        } else if let Some(r) = &mut tx.retransmit {
+            r.interval = t2;
+        }
+        return Some(id);
+    }
+    side.sent.remove(i);
+    match method {
+        Method::Invite => answer_invite(io, call, leg, &resp, now),
+        Method::Bye => {
             io.input(call.id, &format!("<- {leg} {status} BYE"));
             if let Ok(Some(input)) = adapter::response_input(leg, &resp) {
                 let actions = call.session.handle(input, now);
                 carry_out(io, call, actions, now);
             }
         }
-        _ => {} // provisional responses are not relayed in this example
+        _ => {}
     }
+    Some(id)
 }
 
 /// The other leg answered the PF's INVITE: relay the answer to the leg that sent the INVITE.
-fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response) {
+fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response, now: Time) {
     let (Some((leg, invite)), Some(sent)) = (call.invite.take(), call.invite_sent.take()) else {
-        return; // a retransmitted answer: the ACK already went out
+        return;
     };
     let status = answer.status_code.code();
     let mut resp = adapter::response(&invite, status, None);
@@ -366,12 +663,13 @@ fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response) {
     if (200..300).contains(&status) {
         let dialogs = (Dialog::from_sent_invite(&sent, answer), Dialog::from_received_invite(&invite, &tag));
         if let (Ok(out_dialog), Ok(in_dialog)) = dialogs {
-            let via = io.via();
-            io.send(&out_dialog.ack(&via).to_string(), call.leg(out).peer);
+            let ack = out_dialog.ack(&io.via()).to_string();
+            io.send(&ack, call.leg(out).peer);
+            call.leg(out).ack = Some(ack);
             call.leg(out).dialog = Some(out_dialog);
             call.leg(leg).dialog = Some(in_dialog);
         }
-        resp.headers.push(Header::Contact(format!("<sip:pf@{}>", io.args.listen).into()));
+        resp.headers.push(Header::Contact(io.contact().into()));
         copy_relayed(&mut resp.headers, &answer.headers);
         set_body(&mut resp.headers, &mut resp.body, answer.body.clone());
         call.leg(leg).sdp = answer.body.clone();
@@ -388,11 +686,13 @@ fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response) {
         copy_headers(&mut ack.headers, &answer.headers, &[&names::TO]);
         ack.headers.push(Header::CSeq("1 ACK".into()));
         ack.headers.push(Header::ContentLength("0".into()));
-        io.send(&ack.to_string(), call.leg(out).peer);
+        let ack = ack.to_string();
+        io.send(&ack, call.leg(out).peer);
+        call.leg(out).ack = Some(ack);
         io.line(&format!("  # call {}: the {out} leg answered {status}; relayed", call.id));
-        call.ended = Some(io.clock.now());
+        call.end(io, now);
     }
-    io.answer(call.leg(leg), &invite, &resp.to_string());
+    io.answer(call.leg(leg), &invite, &resp.to_string(), now);
 }
 
 // ----- the actions cpm-pf returns -----------------------------------------------------------
@@ -409,9 +709,11 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
                 let side = call.leg(leg);
                 match side.dialog.as_mut().map(|d| d.bye(&via, &reasons)) {
                     Some(bye) => {
-                        side.bye_deadline = Some(now + TRANSACTION_TIMEOUT * io.clock.scale);
-                        let peer = side.peer;
-                        io.send(&bye.to_string(), peer);
+                        let (seq, peer, text) =
+                            (side.dialog.as_ref().map_or(0, |d| d.local_seq), side.peer, bye.to_string());
+                        io.send(&text, peer);
+                        let tx = io.client_tx(rsip::Method::Bye, seq, text, now);
+                        call.leg(leg).sent.push(tx);
                     }
                     None => io.note(call.id, &format!("no dialog on the {leg} leg: BYE not sent")),
                 }
@@ -423,7 +725,7 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
                     Some(i) => {
                         let req = side.pending.remove(i);
                         if let Some(resp) = adapter::response_for(&req, &action) {
-                            io.answer(side, &req, &resp.to_string());
+                            io.answer(side, &req, &resp.to_string(), now);
                         }
                     }
                     None => io.note(call.id, &format!("no {method} pending on the {leg} leg")),
@@ -434,7 +736,7 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
                 stored.push((object, uid));
             }
             Action::CreateFolder { folder } => io.create_folder(call.id, &folder),
-            Action::Terminated => call.ended = Some(now),
+            Action::Terminated => call.end(io, now),
             Action::Diagnostic(_) => {}
             // No media relay, conference subscription or deferred-delivery store here.
             other => io.note(call.id, &format!("not carried out by this example: {}", render_action(&other))),
@@ -462,6 +764,8 @@ struct Io {
     log: Box<dyn Write>,
     counter: u64,
     last_call: u64,
+    /// Calls ended so far, for `--calls`.
+    finished: usize,
     /// The Message Store, with `--imap`.
     imap: Option<Imap>,
 }
@@ -473,14 +777,41 @@ impl Io {
         }
     }
 
-    /// Sends the response to `req` and remembers it for the request's retransmissions.
-    fn answer(&mut self, side: &mut LegSide, req: &Request, resp: &str) {
+    /// Sends the response to `req` and remembers it for the request's retransmissions; a final
+    /// answer to an INVITE is also sent again until the ACK (RFC 3261 §13.3.1.4, §17.2.1).
+    fn answer(&mut self, side: &mut LegSide, req: &Request, resp: &str, now: Time) {
         let key = transaction_key(req);
         if let Some(entry) = side.seen.iter_mut().find(|(k, _)| *k == key) {
             entry.1 = Some(resp.to_owned());
         }
+        if req.method == rsip::Method::Invite {
+            side.answer = Some(Retransmit {
+                text: resp.to_owned(),
+                at: self.later(now, self.args.t1),
+                interval: self.args.t1,
+                until: self.later(now, 64 * self.args.t1),
+            });
+        }
         let peer = side.peer;
         self.send(resp, peer);
+    }
+
+    /// The session time `real` of real time after `now`.
+    fn later(&self, now: Time, real: Duration) -> Time {
+        now + real * self.clock.scale
+    }
+
+    /// A request just sent, to retransmit from T1 on and to give up on after 64 × T1.
+    fn client_tx(&self, method: rsip::Method, cseq: u32, text: String, now: Time) -> ClientTx {
+        let t1 = self.args.t1;
+        let timeout = self.later(now, 64 * t1);
+        let retransmit = Retransmit { text, at: self.later(now, t1), interval: t1, until: timeout };
+        ClientTx { method, cseq, retransmit: Some(retransmit), timeout }
+    }
+
+    /// The PF's Contact value.
+    fn contact(&self) -> String {
+        format!("<sip:pf@{}>", self.args.contact)
     }
 
     /// One line of the action log.
@@ -548,12 +879,12 @@ impl Io {
 
     fn tag(&mut self) -> String {
         self.counter += 1;
-        format!("pf{}", self.counter)
+        format!("{}.{}", self.args.instance, self.counter)
     }
 
     fn via(&mut self) -> String {
         self.counter += 1;
-        format!("SIP/2.0/UDP {};branch=z9hG4bK-pf{}", self.args.listen, self.counter)
+        format!("SIP/2.0/UDP {};branch=z9hG4bK-{}.{}", self.args.contact, self.args.instance, self.counter)
     }
 
     /// The session's configuration: the flags, and what the INVITE says about this session.
@@ -667,9 +998,11 @@ impl LegSide {
             peer,
             dialog: None,
             pending: Vec::new(),
-            seen: Vec::new(),
-            bye_deadline: None,
+            seen: VecDeque::new(),
             sdp: Vec::new(),
+            sent: Vec::new(),
+            answer: None,
+            ack: None,
         }
     }
 }
@@ -688,232 +1021,3 @@ fn quote(text: &str) -> Cow<'_, str> {
 }
 
 const QUOTE_MAX: usize = 200;
-
-// ----- the Message Store over IMAP (--imap) ----------------------------------------------------
-
-/// The IMAP mailbox of a folder, as the library names it in the `rcs` profile (MS-8).
-fn mailbox(folder: &Folder) -> String {
-    folder.mailbox(cpm_pf::Profile::Rcs)
-}
-
-/// `--imap imap://USER:PASS@HOST:PORT` (RFC 5092; `%XX` escapes in USER and PASS).
-#[derive(Clone)]
-struct ImapUrl {
-    addr: SocketAddr,
-    user: String,
-    password: String,
-}
-
-impl ImapUrl {
-    fn parse(url: &str) -> Result<ImapUrl, String> {
-        let rest = url.strip_prefix("imap://").ok_or("not an imap:// URL")?;
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        let (userinfo, host) = rest.rsplit_once('@').ok_or("no USER:PASS@ in the URL")?;
-        let (user, password) = userinfo.split_once(':').ok_or("no :PASS after the user")?;
-        let addr: SocketAddr = match host.parse() {
-            Ok(addr) => addr,
-            Err(_) => {
-                format!("{host}:143").parse().map_err(|_| "HOST:PORT must be an IP address and port")?
-            }
-        };
-        // No TLS here (the crate is built without it): the password must not leave the host.
-        if !addr.ip().is_loopback() {
-            return Err("plaintext IMAP: only a loopback address (127.0.0.1) is accepted".into());
-        }
-        Ok(ImapUrl { addr, user: percent_decode(user)?, password: percent_decode(password)? })
-    }
-}
-
-fn percent_decode(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-            let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or("bad % escape in the URL")?;
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| "the URL's user or password is not UTF-8".into())
-}
-
-/// A connection to the IMAP Message Store, opened when first needed and opened again after it
-/// broke. The protocol is spoken by the `imap` crate; commands block, at most `IMAP_TIMEOUT`.
-struct Imap {
-    url: ImapUrl,
-    session: Option<imap::Session<TcpStream>>,
-}
-
-const IMAP_TIMEOUT: Duration = Duration::from_secs(5);
-
-impl Imap {
-    fn new(url: ImapUrl) -> Imap {
-        Imap { url, session: None }
-    }
-
-    fn session(&mut self) -> Result<&mut imap::Session<TcpStream>, String> {
-        if self.session.is_none() {
-            let stream = TcpStream::connect_timeout(&self.url.addr, IMAP_TIMEOUT)
-                .map_err(|e| format!("cannot connect to {}: {e}", self.url.addr))?;
-            stream.set_read_timeout(Some(IMAP_TIMEOUT)).map_err(|e| e.to_string())?;
-            stream.set_write_timeout(Some(IMAP_TIMEOUT)).map_err(|e| e.to_string())?;
-            let mut client = imap::Client::new(stream);
-            // Once per new client (the crate asserts that).
-            client.read_greeting().map_err(|e| format!("no IMAP greeting: {e}"))?;
-            let session =
-                client.login(&self.url.user, &self.url.password).map_err(|(e, _)| format!("LOGIN: {e}"))?;
-            self.session = Some(session);
-        }
-        self.session.as_mut().ok_or_else(|| "no IMAP session".to_owned())
-    }
-
-    /// Forgets a connection that an error other than a server's NO or BAD may have broken.
-    fn failed(&mut self, what: &str, e: imap::Error) -> String {
-        if !matches!(e, imap::Error::No(_) | imap::Error::Bad(_)) {
-            self.session = None;
-        }
-        format!("{what}: {e}")
-    }
-
-    /// CREATE; a mailbox that exists already is no error (RFC 5530 ALREADYEXISTS).
-    fn create(&mut self, mailbox: &str) -> Result<(), String> {
-        let result = self.session()?.create(mailbox);
-        match result {
-            Ok(()) => Ok(()),
-            Err(imap::Error::No(no)) if no.information.contains("ALREADYEXISTS") => Ok(()),
-            Err(e) => Err(self.failed("CREATE", e)),
-        }
-    }
-
-    /// APPEND, returning the UID the server gave the message: its APPENDUID response code
-    /// (RFC 4315 UIDPLUS), which the crate returns as `Appended::uids`. A server without
-    /// UIDPLUS gives none, and the store is reported failed rather than guessed at.
-    ///
-    /// The library asks for a session history folder to be created (`CreateFolder`), but takes
-    /// a conversation folder to exist. When it does not, the server refuses the APPEND (RFC 3501
-    /// 6.3.11: `NO [TRYCREATE]`, which the crate reports as `Error::Append`, the code dropped,
-    /// when the refusal comes before the message is sent): the mailbox is created and the
-    /// APPEND tried once more, as RFC 3501 suggests.
-    fn append(&mut self, mailbox: &str, content: &[u8]) -> Result<u32, String> {
-        // The crate writes the mailbox as a quoted string without escaping it: refuse what
-        // would end the string or the line (the peer's URI comes from the INVITE).
-        if mailbox.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
-            return Err(format!("mailbox name {mailbox:?} cannot be quoted"));
-        }
-        let first = self.session()?.append(mailbox, content).finish();
-        let appended = match first {
-            Ok(appended) => appended,
-            Err(imap::Error::Append) => {
-                self.create(mailbox).map_err(|e| format!("APPEND refused, then {e}"))?;
-                let again = self.session()?.append(mailbox, content).finish();
-                again.map_err(|e| self.failed("APPEND after CREATE", e))?
-            }
-            Err(e) => return Err(self.failed("APPEND", e)),
-        };
-        match appended.uids.as_deref() {
-            Some([imap_proto::UidSetMember::Uid(uid)]) => Ok(*uid),
-            _ => Err("the server's answer to APPEND has no APPENDUID (RFC 4315 UIDPLUS)".into()),
-        }
-    }
-}
-
-// ----- flags --------------------------------------------------------------------------------
-
-/// The usage text `--help` prints, which is also the flags' part of this file's documentation.
-const USAGE: &str = include_str!("pf_udp.usage.txt");
-
-struct Args {
-    listen: SocketAddr,
-    remote: SocketAddr,
-    client: Option<SocketAddr>,
-    kind: Kind,
-    prefs: Preferences,
-    policy: Policy,
-    session_expires: Option<Duration>,
-    time_scale: u32,
-    store_dir: Option<PathBuf>,
-    imap: Option<ImapUrl>,
-    log: Option<PathBuf>,
-    calls: Option<usize>,
-}
-
-impl Args {
-    /// The flags, or `None` for `--help`.
-    fn parse(mut words: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-        let mut args = Args {
-            listen: SocketAddr::from(([127, 0, 0, 1], 5070)),
-            remote: SocketAddr::from(([127, 0, 0, 1], 5080)),
-            client: None,
-            kind: Kind::OneToOne,
-            prefs: Preferences::empty(),
-            policy: Policy::empty(),
-            session_expires: None,
-            time_scale: 1,
-            store_dir: None,
-            imap: None,
-            log: None,
-            calls: None,
-        };
-        while let Some(flag) = words.next() {
-            let mut value = || words.next().ok_or(format!("{flag} needs a value"));
-            let bad = |what: &str| format!("{flag}: {what}");
-            match flag.as_str() {
-                "--listen" => args.listen = value()?.parse().map_err(|_| bad("not an address"))?,
-                "--remote" => args.remote = value()?.parse().map_err(|_| bad("not an address"))?,
-                "--client" => args.client = Some(value()?.parse().map_err(|_| bad("not an address"))?),
-                "--kind" => {
-                    args.kind = match value()?.as_str() {
-                        "one-to-one" | "1-1" => Kind::OneToOne,
-                        "group" => Kind::Group,
-                        "file-transfer" | "ft" => Kind::FileTransfer,
-                        _ => return Err(bad("one-to-one (1-1), group or file-transfer (ft)")),
-                    }
-                }
-                "--prefs" => args.prefs = prefs(&value()?).map_err(|f| bad(&format!("unknown {f}")))?,
-                "--policy" => args.policy = policy(&value()?).map_err(|f| bad(&format!("unknown {f}")))?,
-                "--session-expires" => {
-                    let secs: u64 = value()?.parse().map_err(|_| bad("seconds"))?;
-                    args.session_expires = Some(Duration::from_secs(secs));
-                }
-                "--time-scale" => {
-                    args.time_scale =
-                        value()?.parse().ok().filter(|n| *n >= 1).ok_or(bad("a whole number >= 1"))?
-                }
-                "--store-dir" => args.store_dir = Some(value()?.into()),
-                "--imap" => args.imap = Some(ImapUrl::parse(&value()?).map_err(|e| bad(&e))?),
-                "--log" => args.log = Some(value()?.into()),
-                "--calls" => args.calls = Some(value()?.parse().map_err(|_| bad("a number"))?),
-                "-h" | "--help" => return Ok(None),
-                _ => return Err(format!("unknown flag {flag}")),
-            }
-        }
-        Ok(Some(args))
-    }
-}
-
-/// `--prefs`: a comma list of names as scenario files write them (`allow-defer`), which are
-/// the names of the bitflags constants (`ALLOW_DEFER`) in lower case.
-fn prefs(list: &str) -> Result<Preferences, String> {
-    constants(list).try_fold(Preferences::empty(), |set, (name, constant)| {
-        Preferences::from_name(&constant).map(|p| set | p).ok_or(name)
-    })
-}
-
-/// `--policy`: like `--prefs`.
-fn policy(list: &str) -> Result<Policy, String> {
-    constants(list).try_fold(Policy::empty(), |set, (name, constant)| {
-        Policy::from_name(&constant).map(|p| set | p).ok_or(name)
-    })
-}
-
-fn constants(list: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    list.split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| (n.to_owned(), n.to_ascii_uppercase().replace('-', "_")))
-}
