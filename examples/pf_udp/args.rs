@@ -30,6 +30,10 @@ pub(crate) struct Args {
     pub(crate) state: Option<String>,
     /// What makes this process's tags, branches and Call-IDs its own.
     pub(crate) instance: String,
+    /// Whether `--instance` named it (then only this instance's saved calls are loaded).
+    pub(crate) instance_given: bool,
+    /// `--exit-after-store`: a crash between storing and saving, for tests.
+    pub(crate) exit_after_store: bool,
     pub(crate) log: Option<PathBuf>,
     pub(crate) calls: Option<usize>,
 }
@@ -52,6 +56,8 @@ impl Args {
             imap: None,
             state: None,
             instance: String::new(),
+            instance_given: false,
+            exit_after_store: false,
             log: None,
             calls: None,
         };
@@ -99,7 +105,9 @@ impl Args {
                         return Err(bad("letters, digits and '-'"));
                     }
                     args.instance = name;
+                    args.instance_given = true;
                 }
+                "--exit-after-store" => args.exit_after_store = true,
                 "--store-dir" => args.store_dir = Some(value()?.into()),
                 "--imap" => args.imap = Some(ImapUrl::parse(&value()?).map_err(|e| bad(&e))?),
                 "--log" => args.log = Some(value()?.into()),

@@ -113,6 +113,35 @@ impl Imap {
     /// 6.3.11: `NO [TRYCREATE]`, which the crate reports as `Error::Append`, the code dropped,
     /// when the refusal comes before the message is sent): the mailbox is created and the
     /// APPEND tried once more, as RFC 3501 suggests.
+    /// Stores `content` in `mailbox` once: when an object with its `Message-ID` is there
+    /// already (stored before a crash that came before the PF saved that it was), its UID,
+    /// else [`Imap::append`]. The PF's generated Message-IDs are unique per call (their seed is
+    /// the call's Call-ID), so the search finds only this object stored earlier.
+    pub(crate) fn append_once(&mut self, mailbox: &str, content: &[u8]) -> Result<u32, String> {
+        if let Some(id) = message_id(content) {
+            if let Some(uid) = self.find(mailbox, id)? {
+                return Ok(uid);
+            }
+        }
+        self.append(mailbox, content)
+    }
+
+    /// The UID of the message in `mailbox` whose Message-ID contains `id` (EXAMINE, read-only,
+    /// then UID SEARCH HEADER); `None` when there is none or no such mailbox.
+    fn find(&mut self, mailbox: &str, id: &str) -> Result<Option<u32>, String> {
+        if mailbox.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+            return Ok(None); // append refuses it
+        }
+        match self.session()?.examine(mailbox) {
+            Ok(_) => {}
+            Err(imap::Error::No(_)) => return Ok(None), // no such mailbox yet
+            Err(e) => return Err(self.failed("EXAMINE", e)),
+        }
+        let found = self.session()?.uid_search(format!("HEADER Message-ID \"{id}\""));
+        let found = found.map_err(|e| self.failed("UID SEARCH", e))?;
+        Ok(found.into_iter().min())
+    }
+
     pub(crate) fn append(&mut self, mailbox: &str, content: &[u8]) -> Result<u32, String> {
         // The crate writes the mailbox as a quoted string without escaping it: refuse what
         // would end the string or the line (the peer's URI comes from the INVITE).
@@ -134,4 +163,18 @@ impl Imap {
             _ => Err("the server's answer to APPEND has no APPENDUID (RFC 4315 UIDPLUS)".into()),
         }
     }
+}
+
+/// The value of the `Message-ID` header field of an RFC 5322 message, without its angle
+/// brackets, when it is plain enough to search for (letters, digits, `@ . - _`).
+fn message_id(content: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(content.get(..content.len().min(8192))?).ok()?;
+    let header = text.split("\r\n\r\n").next()?;
+    let value = header.split("\r\n").find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim().eq_ignore_ascii_case("Message-ID").then_some(value.trim())
+    })?;
+    let id = value.trim_start_matches('<').trim_end_matches('>');
+    let plain = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"@.-_".contains(&b));
+    plain.then_some(id)
 }

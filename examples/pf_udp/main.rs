@@ -32,6 +32,7 @@
 
 mod args;
 mod imap;
+mod state;
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -53,6 +54,7 @@ use rsip::{Header, Request, Response, SipMessage};
 
 use args::{Args, USAGE};
 use imap::{mailbox, Imap};
+use state::{SavedCall, State};
 
 /// What the socket asks the kernel to buffer for it: a burst of datagrams while the PF is busy
 /// (an IMAP store blocks it) waits there instead of being dropped. The kernel caps it at
@@ -87,9 +89,6 @@ fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
 }
 
 fn run(args: Args) -> io::Result<()> {
-    if args.state.is_some() {
-        return Err(io::Error::other("--state is not supported yet"));
-    }
     let socket = bind(args.listen)?;
     let log: Box<dyn Write> = match &args.log {
         Some(path) => Box::new(io::BufWriter::new(fs::File::create(path)?)),
@@ -100,9 +99,11 @@ fn run(args: Args) -> io::Result<()> {
         args.listen, args.contact, args.instance, args.remote
     );
     let imap = args.imap.clone().map(Imap::new);
+    let state = args.state.as_deref().map(State::open).transpose().map_err(io::Error::other)?;
     let clock = Clock::new(args.time_scale);
-    let mut io = Io { clock, socket, log, counter: 0, last_call: 0, finished: 0, args, imap };
+    let mut io = Io { clock, socket, log, counter: 0, last_call: 0, finished: 0, args, imap, state };
     let mut calls = Calls::default();
+    load_calls(&mut io, &mut calls).map_err(io::Error::other)?;
     let mut buf = vec![0u8; 65_535];
     let mut status = Status::default();
     loop {
@@ -120,9 +121,11 @@ fn run(args: Args) -> io::Result<()> {
             call.scheduled = None;
             call.fire_timers(&mut io, now);
             if call.ended.is_some_and(|at| now >= io.later(at, 64 * io.args.t1)) {
-                calls.remove(id);
+                if let Some(call) = calls.remove(id) {
+                    io.forget(&call);
+                }
             } else {
-                calls.schedule(id, &io);
+                calls.touched(id, &mut io);
             }
         }
         io.flush();
@@ -153,7 +156,7 @@ fn run(args: Args) -> io::Result<()> {
             }
         };
         if let Some(id) = touched {
-            calls.schedule(id, &io);
+            calls.touched(id, &mut io);
         }
         io.flush();
     }
@@ -227,8 +230,16 @@ impl Calls {
         }
     }
 
-    fn remove(&mut self, id: u64) {
-        let Some(call) = self.by_id.remove(&id) else { return };
+    /// After an input of the call: its next deadline in the heap, its state saved.
+    fn touched(&mut self, id: u64, io: &mut Io) {
+        self.schedule(id, io);
+        if let Some(call) = self.by_id.get(&id) {
+            io.save(call);
+        }
+    }
+
+    fn remove(&mut self, id: u64) -> Option<Box<Call>> {
+        let call = self.by_id.remove(&id)?;
         for leg in [Leg::Client, Leg::Remote] {
             if self.by_call_id.get(&call.side(leg).call_id).is_some_and(|(i, _)| *i == id) {
                 self.by_call_id.remove(&call.side(leg).call_id);
@@ -243,6 +254,7 @@ impl Calls {
             self.by_call_id.shrink_to_fit();
             give_back_memory();
         }
+        Some(call)
     }
 }
 
@@ -305,7 +317,11 @@ struct Retransmit {
 }
 
 struct Call {
+    /// The call's number in this process (log lines).
     id: u64,
+    /// The Call-ID of the leg that sent the INVITE: the call's name in `--state` and in the
+    /// Message Store's idempotency keys.
+    key: String,
     session: Session,
     client: LegSide,
     remote: LegSide,
@@ -436,6 +452,62 @@ impl Call {
     }
 }
 
+// ----- --state: calls saved and loaded --------------------------------------------------------
+
+/// On start: the calls saved in `--state` (those of this instance when `--instance` named it,
+/// else all), each under a new local number.
+fn load_calls(io: &mut Io, calls: &mut Calls) -> Result<(), String> {
+    let Some(state) = &mut io.state else { return Ok(()) };
+    let saved = state.load_all()?;
+    let mine = |c: &SavedCall| !io.args.instance_given || c.instance == io.args.instance;
+    let (mine, others): (Vec<_>, Vec<_>) = saved.into_iter().partition(mine);
+    if !others.is_empty() {
+        eprintln!("pf_udp: {} saved call(s) of other instances left to them", others.len());
+    }
+    let n = mine.len();
+    for saved in mine {
+        adopt(io, calls, saved);
+    }
+    eprintln!("pf_udp: {n} call(s) loaded from --state");
+    Ok(())
+}
+
+/// The call with this Call-ID: held here, else saved in `--state` (by another process: this
+/// one before a crash, or another instance whose calls now come here).
+fn find_or_load(io: &mut Io, calls: &mut Calls, call_id: &str) -> Option<(u64, Leg)> {
+    if let Some(found) = calls.find(call_id) {
+        return Some(found);
+    }
+    match io.state.as_mut()?.load(call_id) {
+        Ok(Some(saved)) => {
+            adopt(io, calls, saved);
+            calls.find(call_id)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("pf_udp: Call-ID {call_id}: {e}");
+            None
+        }
+    }
+}
+
+/// Holds a saved call again.
+fn adopt(io: &mut Io, calls: &mut Calls, saved: SavedCall) {
+    if saved.instance == io.args.instance {
+        // Tags and branches go on from where this instance was, never repeating one.
+        io.counter = io.counter.max(saved.counter);
+    }
+    io.counter += 1;
+    let id = io.counter;
+    match saved.restore(id) {
+        Ok(call) => {
+            io.input(id, &format!("# call {id}: restored from --state, Call-ID {}", call.key));
+            calls.insert(call, io);
+        }
+        Err(e) => eprintln!("pf_udp: a saved call cannot be restored: {e}"),
+    }
+}
+
 // ----- requests -----------------------------------------------------------------------------
 
 /// Handles a request; returns the call it concerned, if any.
@@ -445,7 +517,7 @@ fn on_request(io: &mut Io, calls: &mut Calls, req: Request, from: SocketAddr) ->
         eprintln!("pf_udp: request without Call-ID from {from} dropped");
         return None;
     };
-    let Some((id, leg)) = calls.find(&call_id) else {
+    let Some((id, leg)) = find_or_load(io, calls, &call_id) else {
         match req.method {
             rsip::Method::Invite => return new_call(io, calls, req, from, call_id, now),
             rsip::Method::Ack => {}
@@ -533,7 +605,7 @@ fn new_call(
         io.send(&adapter::response(&invite, 480, None).to_string(), from);
         return None;
     };
-    let session = match Session::new(io.config(&invite, leg), now) {
+    let session = match Session::new(io.config(&invite, leg, &call_id), now) {
         Ok(session) => session,
         Err(e) => {
             io.line(&format!("  # configuration refused: {e}, answered 500"));
@@ -546,6 +618,7 @@ fn new_call(
     io.send(&adapter::response(&invite, 100, None).to_string(), from);
     let mut call = Call {
         id,
+        key: call_id.clone(),
         session,
         client: LegSide::new(out_peer),
         remote: LegSide::new(out_peer),
@@ -602,7 +675,7 @@ fn new_call(
 /// Handles a response; returns the call it concerned, if any.
 fn on_response(io: &mut Io, calls: &mut Calls, resp: Response) -> Option<u64> {
     let now = io.clock.now();
-    let Some((id, leg)) = adapter::call_id(&resp).ok().and_then(|id| calls.find(id)) else {
+    let Some((id, leg)) = adapter::call_id(&resp).ok().and_then(|id| find_or_load(io, calls, id)) else {
         eprintln!("pf_udp: response for no known call dropped");
         return None;
     };
@@ -673,6 +746,10 @@ fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response, now:
         copy_relayed(&mut resp.headers, &answer.headers);
         set_body(&mut resp.headers, &mut resp.body, answer.body.clone());
         call.leg(leg).sdp = answer.body.clone();
+        io.line(&format!(
+            "  # call {}: the {out} leg answered {status}; relayed, the call is established",
+            call.id
+        ));
     } else {
         // The call failed before it started. A non-2xx answer is acknowledged inside its
         // INVITE transaction: same branch, the answer's To (RFC 3261 §17.1.1.3).
@@ -732,7 +809,7 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
                 }
             }
             Action::Store { object, folder, content } => {
-                let uid = io.store(call.id, object, &folder, &content);
+                let uid = io.store(call.id, &call.key, object, &folder, &content);
                 stored.push((object, uid));
             }
             Action::CreateFolder { folder } => io.create_folder(call.id, &folder),
@@ -768,6 +845,8 @@ struct Io {
     finished: usize,
     /// The Message Store, with `--imap`.
     imap: Option<Imap>,
+    /// The calls' saved state, with `--state`.
+    state: Option<State>,
 }
 
 impl Io {
@@ -847,21 +926,33 @@ impl Io {
         }
     }
 
-    /// Stores an object: into `--store-dir` as `N.eml`, and into the `--imap` Message Store.
-    /// Returns its UID (the server's with `--imap`, else `N`), or `None` when the store failed.
-    fn store(&mut self, call: u64, object: ObjectRef, folder: &Folder, content: &[u8]) -> Option<String> {
+    /// Stores an object, idempotently, since a crash between storing and saving the call makes
+    /// the restored call store it again: into `--store-dir` as `CALL-ID-OBJECT.eml` (written
+    /// whole to a temporary file, then renamed: a repeated store writes the same file again),
+    /// and into the `--imap` Message Store, where a repeated store finds the object stored
+    /// before by its Message-ID ([`Imap::append_once`]). Returns its UID (the server's with
+    /// `--imap`, else counted), or `None` when the store failed.
+    fn store(
+        &mut self,
+        call: u64,
+        key: &str,
+        object: ObjectRef,
+        folder: &Folder,
+        content: &[u8],
+    ) -> Option<String> {
         self.counter += 1;
         let n = self.counter;
         if let Some(dir) = &self.args.store_dir {
-            let path = dir.join(format!("{n}.eml"));
-            if let Err(e) = fs::write(&path, content) {
+            let name = file_name(&format!("{key}-{object}"));
+            let (path, temporary) = (dir.join(format!("{name}.eml")), dir.join(format!(".{name}.tmp")));
+            if let Err(e) = fs::write(&temporary, content).and_then(|()| fs::rename(&temporary, &path)) {
                 self.note(call, &format!("cannot write {}: {e}", path.display()));
             }
         }
         let mailbox = mailbox(folder);
         let uid = match &mut self.imap {
             None => n.to_string(),
-            Some(imap) => match imap.append(&mailbox, content) {
+            Some(imap) => match imap.append_once(&mailbox, content) {
                 Ok(uid) => uid.to_string(),
                 Err(e) => {
                     self.note(call, &format!("cannot store {object} in mailbox {mailbox}: {e}"));
@@ -870,7 +961,31 @@ impl Io {
             },
         };
         self.note(call, &format!("stored {object} in {folder} (mailbox {mailbox}) as UID {uid}"));
+        if self.args.exit_after_store {
+            // What a crash right after the store leaves: the object stored, the call's state
+            // saved before it was. The log says where it stopped.
+            self.line(&format!("# --exit-after-store: exiting after storing {object}, before saving"));
+            self.flush();
+            std::process::exit(9);
+        }
         Some(uid)
+    }
+
+    /// Saves the call in `--state` (after each of its inputs); with an expiry once it ended.
+    fn save(&mut self, call: &Call) {
+        let Some(state) = &mut self.state else { return };
+        let expire = call.ended.map(|_| 64 * self.args.t1 + Duration::from_secs(1));
+        if let Err(e) = state.save(call, self.counter, &self.args.instance, expire) {
+            eprintln!("pf_udp: call {}: not saved: {e}", call.id);
+        }
+    }
+
+    /// Deletes a freed call from `--state`.
+    fn forget(&mut self, call: &Call) {
+        let Some(state) = &mut self.state else { return };
+        if let Err(e) = state.delete(call) {
+            eprintln!("pf_udp: call {}: not deleted: {e}", call.id);
+        }
     }
 
     fn flush(&mut self) {
@@ -888,13 +1003,15 @@ impl Io {
     }
 
     /// The session's configuration: the flags, and what the INVITE says about this session.
-    fn config(&self, invite: &Request, from: Leg) -> Config {
+    fn config(&self, invite: &Request, from: Leg, call_id: &str) -> Config {
         let mut config = Config::default();
         config.kind = self.args.kind;
         config.prefs = self.args.prefs;
         config.policy = self.args.policy;
         config.session_expires = self.args.session_expires;
-        config.id_seed = Some(self.counter);
+        // The generated IMDN-Message-IDs (and so the objects' Message-IDs) follow from the
+        // Call-ID: unique per call whichever instance handles it, and the same after a restore.
+        config.id_seed = Some(fnv1a(call_id.as_bytes()));
         config.side = if from == Leg::Client { Side::Originating } else { Side::Terminating };
         // The other user: the callee of an originating session, the caller of a terminating one.
         let peer = if from == Leg::Client { &names::TO } else { &names::FROM };
@@ -1005,6 +1122,16 @@ impl LegSide {
             ack: None,
         }
     }
+}
+
+/// `text` as a file name: letters, digits, `-` and `.` kept, anything else `_`.
+fn file_name(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+}
+
+/// FNV-1a, 64 bits.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// At most [`QUOTE_MAX`] bytes of `text`, cut at a character boundary, `…` marking the cut: what
