@@ -27,6 +27,10 @@
 //! UID is the one the server assigned (APPENDUID, RFC 4315), so a file transfer's 200 OK
 //! carries the Message Store's own `Message-UID` (FT-1c); without it, UIDs are counted.
 //!
+//! State (`--state redis://`, [`state`]): each call is saved in Redis after each of its inputs
+//! and loaded again on start or when a datagram of it arrives, so that the call outlives its
+//! process; stores are idempotent, so a crash between a store and the save stores nothing twice.
+//!
 //! It is an example, not a server: no DNS, no authentication, no CANCEL, no TCP; provisional
 //! answers of the other leg are not relayed.
 
