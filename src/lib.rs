@@ -103,7 +103,8 @@ mod session;
 mod time;
 
 pub use action::{
-    Action, Actions, Diagnostic, Folder, Identity, IgnoredInput, IgnoredWhy, NotStoredWhy, ObjectRef,
+    Action, Actions, Diagnostic, Folder, Identity, IgnoredInput, IgnoredWhy, MsrpLegEvent, NotStoredWhy,
+    ObjectRef,
 };
 pub use config::{Config, ConfigError, Kind, LimitName, Policy, Preferences, Role, Side};
 pub use dispatch::{route, Procedure, Route};

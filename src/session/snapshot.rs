@@ -53,7 +53,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use super::{LegState, LegStatus, Phase, Session, SessionTimer};
+use super::{LegState, LegStatus, Phase, Rare, Session, SessionTimer};
 use crate::action::ObjectRef;
 use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::message_id::MessageId;
@@ -273,7 +273,7 @@ impl Session {
             proxy_pending: self.proxy_pending,
             first_invite_seen: self.first_invite_seen,
             intercepting: self.intercepting,
-            deferred: self.deferred.as_deref().map(Vec::as_slice),
+            deferred: self.rare.as_deref().and_then(|r| r.deferred.as_deref()),
             ft_wait: self.ft_wait,
             reassembler: self.reassembler.as_deref().map(|r| r.saved()),
             recorder: self.recorder.as_deref(),
@@ -373,7 +373,7 @@ impl SessionIn {
             proxy_pending: self.proxy_pending,
             first_invite_seen: self.first_invite_seen,
             intercepting: self.intercepting,
-            deferred: self.deferred.map(Box::new),
+            rare: self.deferred.map(|d| Box::new(Rare { deferred: Some(d), msrp: None })),
             ft_wait: self.ft_wait,
             reassembler,
             recorder: self.recorder,
