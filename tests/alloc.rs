@@ -234,7 +234,7 @@ fn steady_state_msrp_relay_allocates_nothing_per_chunk() {
         .collect();
     let mut answer = Vec::with_capacity(256);
     let mut sink = Vec::with_capacity(8192);
-    let mut step = |s: &mut Session, frame: &[u8], answer: &mut Vec<u8>, sink: &mut Vec<u8>| {
+    let step = |s: &mut Session, frame: &[u8], answer: &mut Vec<u8>, sink: &mut Vec<u8>| {
         let out = s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: frame }, t);
         drop(out);
         // The relayed chunk's transaction id, from the bytes the session wrote on the client leg.
