@@ -1440,6 +1440,43 @@ impl FrameDecoder {
         }
     }
 
+    /// What a saved session keeps of the decoder: the undecoded bytes, the transaction whose
+    /// oversized frame is being skipped, and whether the stream failed for good.
+    #[cfg(feature = "serde")]
+    pub(crate) fn saved(&self) -> (&[u8], Option<TransactionId>, bool) {
+        let from = self.start.saturating_add(self.taken).min(self.buf.len());
+        let bytes = self.buf.get(from..).unwrap_or_default();
+        match self.state {
+            DecoderState::Framing => (bytes, None, false),
+            DecoderState::Skipping { tid } => (bytes, Some(tid), false),
+            DecoderState::Failed => (&[], None, true),
+        }
+    }
+
+    /// The decoder [`FrameDecoder::saved`] describes, or `None` when it holds more bytes than
+    /// `max_frame` (a restored session keeps the ML-5 bound). The scan starts again over the
+    /// bytes, which gives the frames it would have given (the decoder does not depend on how
+    /// the bytes were split).
+    #[cfg(feature = "serde")]
+    pub(crate) fn restored(
+        max_frame: usize,
+        bytes: &[u8],
+        skipping: Option<TransactionId>,
+        failed: bool,
+    ) -> Option<FrameDecoder> {
+        let mut d = FrameDecoder::new(max_frame);
+        if bytes.len() > d.max_frame || (failed && !bytes.is_empty()) {
+            return None;
+        }
+        d.buf.extend_from_slice(bytes);
+        d.state = match (skipping, failed) {
+            (_, true) => DecoderState::Failed,
+            (Some(tid), false) => DecoderState::Skipping { tid },
+            (None, false) => DecoderState::Framing,
+        };
+        Some(d)
+    }
+
     /// Marks the frame last returned as consumed.
     fn drop_taken(&mut self) {
         if self.taken > 0 {
