@@ -1160,7 +1160,9 @@ pub fn msrp_legs(data: &[u8]) {
         for &leg in &legs {
             while let Some(bytes) = s.poll_msrp_transmit(leg) {
                 let len = bytes.len();
-                wires.get_mut(&leg).map(|w| w.read(bytes));
+                if let Some(w) = wires.get_mut(&leg) {
+                    w.read(bytes);
+                }
                 s.msrp_transmitted(leg, len);
             }
         }
