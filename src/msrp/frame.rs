@@ -191,9 +191,16 @@ impl<'a> Frame<'a> {
     /// assert_eq!(names, ["To-Path", "From-Path"]);
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = Header<'a>> + 'a {
-        self.head.split("\r\n").filter_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            Some(Header { name, value: trim_blanks(value) })
+        // Every line of `head` ends with CRLF and holds no other CR (the scan checked): a CR
+        // search (memchr) finds each end, and the name ends at the first colon.
+        let mut rest = self.head;
+        core::iter::from_fn(move || loop {
+            let cr = memchr::memchr(b'\r', rest.as_bytes())?;
+            let (line, tail) = (rest.get(..cr)?, rest.get(cr + 2..).unwrap_or(""));
+            rest = tail;
+            let Some(colon) = memchr::memchr(b':', line.as_bytes()) else { continue };
+            let (name, value) = (line.get(..colon)?, line.get(colon + 1..)?);
+            return Some(Header { name, value: trim_blanks(value) });
         })
     }
 
