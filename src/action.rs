@@ -250,6 +250,11 @@ impl fmt::Display for Identity {
 }
 
 /// Something about MSRP on a leg (ML-1 … ML-5) worth reporting ([`Diagnostic::MsrpLeg`]).
+///
+/// ```
+/// use cpm_pf::MsrpLegEvent;
+/// assert_eq!(MsrpLegEvent::Refused { status: 481 }.to_string(), "request refused with 481");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MsrpLegEvent {
@@ -510,6 +515,12 @@ pub enum Action<'a> {
     /// them with [`Session::poll_msrp_transmit`](crate::Session::poll_msrp_transmit) and say how
     /// many were written with [`Session::msrp_transmitted`](crate::Session::msrp_transmitted).
     /// Announced once per input and leg; the bytes stay in the session until written.
+    ///
+    /// ```
+    /// use cpm_pf::{Action, Leg};
+    /// // Not a scenario output: the runner prints the frames of the bytes instead.
+    /// assert_eq!(Action::MsrpTransmit { leg: Leg::Client }.to_string(), "== msrp-transmit client");
+    /// ```
     MsrpTransmit {
         /// The leg.
         leg: Leg,

@@ -299,11 +299,21 @@ impl core::fmt::Display for LimitName {
 impl Config {
     /// The largest MSRP frame a leg buffers undecoded (ML-5): a chunk as large as the largest
     /// message, plus room for its headers.
+    ///
+    /// ```
+    /// let c = cpm_pf::Config::default();
+    /// assert_eq!(c.msrp_max_frame(), (1 << 20) + 16 * 1024);
+    /// ```
     pub fn msrp_max_frame(&self) -> usize {
         self.limits.max_message.saturating_add(16 * 1024)
     }
 
     /// [`Config::msrp_response_timeout_secs`] as a duration.
+    ///
+    /// ```
+    /// let c = cpm_pf::Config::default();
+    /// assert_eq!(c.msrp_response_timeout(), std::time::Duration::from_secs(30));
+    /// ```
     pub fn msrp_response_timeout(&self) -> Duration {
         Duration::from_secs(u64::from(self.msrp_response_timeout_secs))
     }

@@ -2,14 +2,14 @@
 //! speaks MSRP itself, in the media path (RFC 4975 §7, §9).
 //!
 //! A [`Session`](crate::Session) set up with
-//! [`Session::set_msrp_leg`](crate::Session::set_msrp_leg) owns one [`LegEndpoint`] per leg:
+//! [`Session::set_msrp_leg`](crate::Session::set_msrp_leg) owns one `LegEndpoint` per leg:
 //! the leg's local and remote MSRP URIs, a [`FrameDecoder`] for the bytes read from the leg's
 //! connection (at most one maximum frame undecoded, ML-5), the bytes to write on it (drained with
 //! [`Session::poll_msrp_transmit`](crate::Session::poll_msrp_transmit), quinn-proto's
 //! `poll_transmit` habit), a transaction-id counter and the chunks relayed on it that await
 //! their response (at most `Config::msrp_max_pending`, each with its 30 s deadline, ML-4/ML-5).
 //!
-//! Beside the legs, [`MsrpLegs`] keeps what spans them: the delivery of each message relayed to
+//! Beside the legs, `MsrpLegs` keeps what spans them: the delivery of each message relayed to
 //! the client (ML-4: learnt from its `200`s or a success REPORT, decided once), which leg sent
 //! each relayed message (REPORTs go back there), and the messages deferred while the client was
 //! gone (sent to it as SENDs after a re-join, BYE-4ii).
@@ -29,6 +29,11 @@ use crate::grammar::message_id::MessageId;
 use crate::{Leg, Time};
 
 /// Why a message relayed to the client was not delivered (ML-4).
+///
+/// ```
+/// use cpm_pf::msrp::endpoint::DeliveryFailure;
+/// assert_eq!(DeliveryFailure::Status(486).to_string(), "the client answered 486");
+/// ```
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,6 +66,14 @@ impl core::fmt::Display for DeliveryFailure {
 }
 
 /// Why [`Session::set_msrp_leg`](crate::Session::set_msrp_leg) refused a leg.
+///
+/// ```
+/// use cpm_pf::msrp::endpoint::MsrpLegError;
+/// use cpm_pf::{Config, Leg, Session, Time};
+/// let mut s = Session::new(Config::default(), Time::EPOCH).unwrap();
+/// let e = s.set_msrp_leg(Leg::Client, "sip:pf.example", "msrp://c.example/s;tcp").unwrap_err();
+/// assert!(matches!(e, MsrpLegError::BadUri(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MsrpLegError {

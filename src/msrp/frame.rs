@@ -1193,6 +1193,12 @@ enum DecoderState {
 
 /// The reason phrase this library writes after a status code (RFC 4975 §7.2, §10): the comment
 /// is optional and free; these are the RFC's names.
+///
+/// ```
+/// use cpm_pf::msrp::frame::reason_phrase;
+/// assert_eq!(reason_phrase(481), "Session Does Not Exist");
+/// assert_eq!(reason_phrase(299), "");
+/// ```
 pub fn reason_phrase(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -1273,6 +1279,12 @@ pub fn write_response(out: &mut Vec<u8>, transaction_id: &str, status: u16, to_p
 
 /// `true` when `body` holds `CRLF "-------" transaction_id`, so that a frame with this body
 /// and transaction id would end early: pick another id.
+///
+/// ```
+/// use cpm_pf::msrp::frame::body_holds_end_line;
+/// assert!(body_holds_end_line(b"a\r\n-------tx1234$\r\n", "tx1234"));
+/// assert!(!body_holds_end_line(b"a\r\n-------tx9999$\r\n", "tx1234"));
+/// ```
 pub fn body_holds_end_line(body: &[u8], transaction_id: &str) -> bool {
     let tid = transaction_id.as_bytes();
     let mut from = 0;

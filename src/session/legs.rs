@@ -102,7 +102,22 @@ impl Session {
         Some(ep.unsent()).filter(|b| !b.is_empty())
     }
 
-    /// MSRP on the legs: `n` bytes of [`Session::poll_msrp_transmit`] were written on `leg`.
+    /// MSRP on the legs: `n` bytes of [`Session::poll_msrp_transmit`] were written on `leg`;
+    /// the rest stays for the next poll.
+    ///
+    /// ```
+    /// use cpm_pf::{Config, Input, Leg, Session, Time};
+    /// let mut s = Session::new(Config::default(), Time::EPOCH).unwrap();
+    /// s.set_msrp_leg(Leg::Remote, "msrp://pf.example/remote;tcp", "msrp://r.example/s;tcp").unwrap();
+    /// let nope = b"MSRP abcd1234 NOPE\r\nTo-Path: msrp://pf.example/remote;tcp\r\n\
+    ///     From-Path: msrp://r.example/s;tcp\r\n-------abcd1234$\r\n";
+    /// let _ = s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: nope }, Time::EPOCH);
+    /// let total = s.poll_msrp_transmit(Leg::Remote).unwrap().len();
+    /// s.msrp_transmitted(Leg::Remote, 10); // a short write
+    /// assert_eq!(s.poll_msrp_transmit(Leg::Remote).unwrap().len(), total - 10);
+    /// s.msrp_transmitted(Leg::Remote, total - 10);
+    /// assert!(s.poll_msrp_transmit(Leg::Remote).is_none());
+    /// ```
     pub fn msrp_transmitted(&mut self, leg: Leg, n: usize) {
         if let Some(ep) = self.endpoint_mut(leg) {
             ep.consume(n);
@@ -111,12 +126,26 @@ impl Session {
 
     /// MSRP on the legs: chunks relayed on `leg` that await their response (ML-5: at most
     /// `Config::msrp_max_pending`).
+    ///
+    /// ```
+    /// use cpm_pf::{Config, Leg, Session, Time};
+    /// let s = Session::new(Config::default(), Time::EPOCH).unwrap();
+    /// assert_eq!(s.msrp_pending(Leg::Client), 0); // also for a leg not set up
+    /// ```
     pub fn msrp_pending(&self, leg: Leg) -> usize {
         self.endpoint(leg).map_or(0, |ep| ep.pending.len())
     }
 
     /// MSRP on the legs: bytes read from `leg` not yet framed (ML-5: at most one maximum
     /// frame, `Config::msrp_max_frame`).
+    ///
+    /// ```
+    /// use cpm_pf::{Config, Input, Leg, Session, Time};
+    /// let mut s = Session::new(Config::default(), Time::EPOCH).unwrap();
+    /// s.set_msrp_leg(Leg::Client, "msrp://pf.example/c;tcp", "msrp://c.example/s;tcp").unwrap();
+    /// let _ = s.handle(Input::MsrpBytes { leg: Leg::Client, bytes: b"MSRP abcd1234 SE" }, Time::EPOCH);
+    /// assert_eq!(s.msrp_undecoded(Leg::Client), 16);
+    /// ```
     pub fn msrp_undecoded(&self, leg: Leg) -> usize {
         self.endpoint(leg).map_or(0, |ep| ep.decoder.buffered())
     }

@@ -104,7 +104,14 @@ enum Phase {
 ///    for (FT-1c: a file transfer's 200 OK carries the stored object's UID) the library does
 ///    itself: the 200 OK comes out of the `Stored` input, or of the store-timeout deadline.
 /// 4. **Honour the clock**: call [`Session::handle_timeout`] when it reaches
-///    [`Session::poll_timeout`] (session timer, FT-1c store wait).
+///    [`Session::poll_timeout`] (session timer, FT-1c store wait, and with MSRP on the legs the
+///    30 s a relayed chunk waits for its answer).
+///
+/// With MSRP on the legs (ML-1 … ML-5) give each leg its URIs once with
+/// [`Session::set_msrp_leg`], feed what each connection reads as `Input::MsrpBytes`, and after
+/// every [`Action::MsrpTransmit`] write what [`Session::poll_msrp_transmit`] returns, reporting
+/// it with [`Session::msrp_transmitted`]. The session then answers, relays and learns delivery
+/// itself; `Input::MsrpSend` and `Input::Delivered` are for an embedder with its own MSRP stack.
 /// 5. **Drop** the session after [`Action::Terminated`]: every BYE has been answered and every
 ///    leg released. A proxy still forwards a late BYE after it, if you keep the session.
 ///
