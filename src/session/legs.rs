@@ -285,6 +285,11 @@ impl Session {
     ) {
         let report = FailureReport::of(frame.header("Failure-Report"));
         let ours = self.endpoint(leg).is_some_and(|ep| to_path_is(frame.to_path, &ep.local));
+        if !ours && method == RequestMethod::Report {
+            // A REPORT is never answered (RFC 4975 §7.1.2), not even with 481.
+            let event = MsrpLegEvent::ReportNotRelayed;
+            return out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event }));
+        }
         if !ours {
             return self.answer(leg, frame, 481, report, out);
         }
@@ -325,6 +330,12 @@ impl Session {
             return self.answer(leg, frame, status, report, out);
         }
         self.answer(leg, frame, 200, report, out);
+        let no_content = frame.body.is_none() && frame.continuation != Continuation::Aborted;
+        if no_content || range.is_empty_keep_alive() {
+            // A SEND without content (RFC 4975 §7.1: `1-0/0`, a keep-alive or a connection
+            // opener) concerns this hop only: answered, not relayed.
+            return;
+        }
         for target in targets {
             self.relay_send(leg, target, frame, id, range, now, out);
         }
