@@ -33,7 +33,20 @@
 //! - **Relayed**: with recording off and no interception, the embedder relays the message
 //!   (chunks go through as they come): it is delivered, and nothing is asked of the session.
 //! - A message to the client is never stored before its delivery is confirmed (REC-5ii), unless
-//!   intercepted.
+//!   intercepted. With MSRP on the legs, a `Diagnostic::Delivery` without failure is that
+//!   confirmation.
+//!
+//! MSRP on the legs (ML-3 … ML-5):
+//!
+//! - the delivery of a message to the client is decided at most once (`Diagnostic::Delivery`);
+//! - nothing is written on a leg whose media is released (`Action::MsrpTransmit`), until a
+//!   re-join brings new media;
+//! - after every input each leg holds at most one maximum frame of undecoded bytes and at most
+//!   `msrp_max_pending` relayed chunks awaiting their answer ([`InvariantChecker::actions`]
+//!   asks the session).
+//!
+//! That each request is answered at most once is a property of the bytes on the wire: the
+//! `msrp_legs` fuzz body and `tests/msrp_legs.rs` read them back and check it.
 //!
 //! [`InvariantChecker::messages`] tells the fate of each completed message so far; a run that
 //! stops before `terminated` leaves recordable messages [`Fate::Pending`] (REC-4c stores them
