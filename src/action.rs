@@ -275,6 +275,8 @@ pub enum MsrpLegEvent {
     },
     /// A response on the leg matches no chunk relayed there (late, repeated or made up).
     StrayResponse,
+    /// A response on the leg is malformed (it has a body): dropped, not answered.
+    BadResponse,
     /// A REPORT on the leg names a message the session relayed to nowhere it remembers, or
     /// whose sender's leg is gone: not relayed.
     ReportNotRelayed,
@@ -293,6 +295,7 @@ impl fmt::Display for MsrpLegEvent {
             MsrpLegEvent::NoResponse => f.write_str("no response to a relayed chunk in time"),
             MsrpLegEvent::FailureResponse { status } => write!(f, "relayed chunk answered {status}"),
             MsrpLegEvent::StrayResponse => f.write_str("response to no relayed chunk"),
+            MsrpLegEvent::BadResponse => f.write_str("malformed response dropped"),
             MsrpLegEvent::ReportNotRelayed => f.write_str("REPORT for no message relayed from a live leg"),
             MsrpLegEvent::Busy => f.write_str("too many relayed chunks await their response"),
         }

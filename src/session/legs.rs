@@ -27,7 +27,7 @@ use crate::msrp::endpoint::{
     check_uri, report_status, to_path_is, Delivery, DeliveryFailure, FailureReport, LegEndpoint,
     MsrpLegError, MsrpLegs, Pending,
 };
-use crate::msrp::frame::{self, Frame, FrameDecoder, FrameError, RequestMethod, StartLine};
+use crate::msrp::frame::{self, Frame, FrameDecoder, FrameError, Problem, RequestMethod, StartLine};
 use crate::msrp::reassembly::Message;
 use crate::msrp::{Continuation, SendRequest};
 use crate::{Leg, Time};
@@ -240,7 +240,12 @@ impl Session {
     /// (`400`, `413`); one that ends the stream is reported, once.
     fn on_frame_error(&mut self, leg: Leg, e: FrameError, out: &mut Actions<'_>) {
         let Some(ep) = self.endpoint_mut(leg) else { return };
-        if let Some(tid) = e.transaction_id() {
+        // A response is never answered, not even a malformed one.
+        let response = matches!(e, FrameError::Malformed { problem: Problem::BodyInResponse, .. });
+        if response {
+            out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event: MsrpLegEvent::BadResponse }));
+        }
+        if let Some(tid) = e.transaction_id().filter(|_| !response) {
             ep.respond(tid.as_str(), e.status(), None);
             out.push(Action::Diagnostic(Diagnostic::MsrpLeg {
                 leg,
