@@ -330,3 +330,32 @@ proptest! {
         prop_assert!(checker.violations().is_empty(), "{:?}", checker.violations());
     }
 }
+
+/// ML-4: "every chunk answered 200" is not "as many bytes answered as the message has": a
+/// chunk the remote sends twice, answered twice, does not make a message whose second half
+/// never came delivered.
+#[test]
+fn a_repeated_chunk_does_not_complete_a_delivery() {
+    let mut s = session(recording());
+    for tid in ["ab000001", "ab000002"] {
+        let bytes = send(Leg::Remote, tid, "msg-0001", "1-6/10", Continuation::More, b"abcdef");
+        let _ = s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: &bytes }, T0);
+    }
+    let relayed: Vec<String> = {
+        let out = take(&mut s, Leg::Client);
+        let mut d = FrameDecoder::new(1 << 16);
+        d.push(&out);
+        let mut tids = Vec::new();
+        while let Some(f) = d.next_frame() {
+            tids.push(f.unwrap().transaction_id.to_owned());
+        }
+        tids
+    };
+    assert_eq!(relayed.len(), 2);
+    let mut answers = Vec::new();
+    for tid in &relayed {
+        write_response(&mut answers, tid, 200, &local(Leg::Client), &remote(Leg::Client));
+    }
+    let out = s.handle(Input::MsrpBytes { leg: Leg::Client, bytes: &answers }, T0);
+    assert!(!out.iter().any(|a| matches!(a, Action::Diagnostic(Diagnostic::Delivery { .. }))), "{out:?}");
+}

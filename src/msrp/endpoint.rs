@@ -283,14 +283,22 @@ pub(crate) struct Delivery {
     pub acked: u64,
     /// Chunks relayed to the client still awaiting their response.
     pub outstanding: u32,
+    /// When the session reassembles: whether every byte of the message was received (and so
+    /// relayed). Then that, not the count of answered bytes (which a repeated chunk would
+    /// inflate), says every chunk was relayed. `None`: the session does not reassemble.
+    pub whole: Option<bool>,
     /// `None` while open; then delivered (`Ok`) or not (`Err`), decided once.
     pub decided: Option<Result<(), DeliveryFailure>>,
 }
 
 impl Delivery {
-    /// Delivered: every byte answered `200`, nothing outstanding, nothing failed.
+    /// Delivered: every chunk relayed and answered `200`, nothing outstanding, nothing failed.
     pub fn complete(&self) -> bool {
-        self.decided.is_none() && self.outstanding == 0 && self.total.is_some_and(|t| self.acked >= t)
+        let all_relayed = match self.whole {
+            Some(whole) => whole,
+            None => self.total.is_some_and(|t| self.acked >= t),
+        };
+        self.decided.is_none() && self.outstanding == 0 && all_relayed
     }
 }
 

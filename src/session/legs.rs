@@ -331,9 +331,10 @@ impl Session {
             out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg: busy, event: MsrpLegEvent::Busy }));
             return self.answer(leg, frame, frame::STATUS_TOO_LARGE, report, out);
         }
-        if let Err(status) = self.reassemble(leg, &send, now, out) {
-            return self.answer(leg, frame, status, report, out);
-        }
+        let completed = match self.reassemble(leg, &send, now, out) {
+            Err(status) => return self.answer(leg, frame, status, report, out),
+            Ok(completed) => completed,
+        };
         self.answer(leg, frame, 200, report, out);
         let no_content = frame.body.is_none() && frame.continuation != Continuation::Aborted;
         if no_content || range.is_empty_keep_alive() {
@@ -342,7 +343,7 @@ impl Session {
             return;
         }
         for target in targets {
-            self.relay_send(leg, target, frame, id, range, now, out);
+            self.relay_send(leg, target, frame, (id, range, completed), now, out);
         }
     }
 
@@ -371,8 +372,7 @@ impl Session {
         from: Leg,
         target: Leg,
         frame: &Frame<'_>,
-        id: MessageId,
-        range: ByteRange,
+        (id, range, completed): (MessageId, ByteRange, Option<bool>),
         now: Time,
         out: &mut Actions<'_>,
     ) {
@@ -403,15 +403,17 @@ impl Session {
                 (None, Continuation::Complete) => Some(range.start.saturating_sub(1).saturating_add(len)),
                 (None, _) => None,
             };
-            self.track_delivery(id, total, frame.continuation, cap, out);
+            self.track_delivery(id, (total, completed), frame.continuation, cap, out);
         }
     }
 
     /// ML-4: one more chunk of message `id` went to the client.
+    /// `total` is the message's size when a chunk says it; `completed` whether this chunk
+    /// completed the message in the reassembler (`None` when the session does not reassemble).
     fn track_delivery(
         &mut self,
         id: MessageId,
-        total: Option<u64>,
+        (total, completed): (Option<u64>, Option<bool>),
         flag: Continuation,
         cap: usize,
         out: &mut Actions<'_>,
@@ -427,11 +429,22 @@ impl Session {
             if legs.deliveries.len() >= cap.max(1) {
                 evicted = legs.deliveries.pop_front().filter(|d| d.decided.is_none()).map(|d| d.id);
             }
-            legs.deliveries.push_back(Delivery { id, total: None, acked: 0, outstanding: 0, decided: None });
+            let whole = completed.map(|_| false);
+            legs.deliveries.push_back(Delivery {
+                id,
+                total: None,
+                acked: 0,
+                outstanding: 0,
+                whole,
+                decided: None,
+            });
         }
         if let Some(d) = legs.delivery(id) {
             d.outstanding = d.outstanding.saturating_add(1);
             d.total = d.total.or(total);
+            if completed == Some(true) {
+                d.whole = Some(true);
+            }
         }
         if let Some(old) = evicted {
             self.decided_delivery(old, Err(DeliveryFailure::Abandoned), out);
@@ -651,7 +664,7 @@ impl Session {
             ep.announce = true;
             let len = m.body.len() as u64;
             ep.pending.push_back(Pending { tid, message_id: Some(m.id), len, deadline });
-            self.track_delivery(m.id, Some(len), Continuation::Complete, cap, out);
+            self.track_delivery(m.id, (Some(len), Some(true)), Continuation::Complete, cap, out);
         }
         self.announce_transmits(out);
     }

@@ -776,19 +776,20 @@ impl Session {
     }
 
     /// Feeds a chunk to the reassembler (MSRP-1, LIM-1) when the session reassembles; a
-    /// completed message goes on to the recorder. `Err` with the status the chunk is refused
-    /// with (400, 413), already reported.
+    /// completed message goes on to the recorder. `Ok(Some(true))` when the chunk completed its
+    /// message, `Ok(Some(false))` when it did not, `Ok(None)` when the session does not
+    /// reassemble; `Err` with the status the chunk is refused with (400, 413), already reported.
     fn reassemble(
         &mut self,
         leg: Leg,
         send: &SendRequest<'_>,
         now: Time,
         out: &mut Actions<'_>,
-    ) -> Result<(), u16> {
+    ) -> Result<Option<bool>, u16> {
         if !self.config.reassembles() {
             // Nothing to record or intercept: the content is only relayed (and a file
             // transfer's content is never reassembled, FT-1).
-            return Ok(());
+            return Ok(None);
         }
         let limits = self.config.limits;
         let reassembler = self.reassembler.get_or_insert_with(|| Box::new(Reassembler::new(limits)));
@@ -803,9 +804,9 @@ impl Session {
             }
             Outcome::Complete(message) => {
                 self.on_message(message, now, out);
-                Ok(())
+                Ok(Some(true))
             }
-            Outcome::Partial | Outcome::KeepAlive | Outcome::Aborted | Outcome::Ignored => Ok(()),
+            Outcome::Partial | Outcome::KeepAlive | Outcome::Aborted | Outcome::Ignored => Ok(Some(false)),
         }
     }
 
