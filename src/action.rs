@@ -280,9 +280,14 @@ pub enum MsrpLegEvent {
     /// A REPORT on the leg names a message the session relayed to nowhere it remembers, or
     /// whose sender's leg is gone: not relayed.
     ReportNotRelayed,
-    /// The leg already has `msrp_max_pending` relayed chunks awaiting their response; the
-    /// chunk that would go there was refused `413` (ML-5).
+    /// The leg already has `msrp_max_pending` relayed chunks awaiting their response, or more
+    /// than one maximum frame of bytes not yet written; the chunk that would go there was
+    /// refused `413` (ML-5).
     Busy,
+    /// The leg has more than one maximum frame of bytes not yet written (its peer does not
+    /// read, or they are not written): the requests that arrived on it were dropped unanswered
+    /// (ML-5: never unbounded memory). Reported once per input.
+    NotReading,
 }
 
 impl fmt::Display for MsrpLegEvent {
@@ -297,7 +302,10 @@ impl fmt::Display for MsrpLegEvent {
             MsrpLegEvent::StrayResponse => f.write_str("response to no relayed chunk"),
             MsrpLegEvent::BadResponse => f.write_str("malformed response dropped"),
             MsrpLegEvent::ReportNotRelayed => f.write_str("REPORT for no message relayed from a live leg"),
-            MsrpLegEvent::Busy => f.write_str("too many relayed chunks await their response"),
+            MsrpLegEvent::Busy => {
+                f.write_str("too many relayed chunks await their response, or bytes their writing")
+            }
+            MsrpLegEvent::NotReading => f.write_str("its peer does not read its answers: requests dropped"),
         }
     }
 }

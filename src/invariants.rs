@@ -41,9 +41,10 @@
 //! - the delivery of a message to the client is decided at most once (`Diagnostic::Delivery`);
 //! - nothing is written on a leg whose media is released (`Action::MsrpTransmit`), until a
 //!   re-join brings new media;
-//! - after every input each leg holds at most one maximum frame of undecoded bytes and at most
-//!   `msrp_max_pending` relayed chunks awaiting their answer ([`InvariantChecker::actions`]
-//!   asks the session).
+//! - after every input each leg holds at most one maximum frame of undecoded bytes, at most
+//!   `msrp_max_pending` relayed chunks awaiting their answer, and a bounded number of bytes not
+//!   yet written (two maximum frames and the deferred items of a re-join)
+//!   ([`InvariantChecker::actions`] asks the session).
 //!
 //! That each request is answered at most once is a property of the bytes on the wire: the
 //! `msrp_legs` fuzz body and `tests/msrp_legs.rs` read them back and check it.
@@ -154,7 +155,7 @@ pub enum Violation {
     MsrpOverBound {
         /// The leg.
         leg: Leg,
-        /// What went over: `"undecoded bytes"` or `"pending chunks"`.
+        /// What went over: `"undecoded bytes"`, `"pending chunks"` or `"unsent bytes"`.
         what: &'static str,
         /// How many.
         count: usize,
@@ -330,8 +331,11 @@ pub struct InvariantChecker {
     work: u64,
     /// MSRP on the legs: messages whose delivery to the client was decided (ML-4).
     decided: BTreeSet<MessageId>,
-    /// ML-5 bounds: one maximum frame undecoded, `msrp_max_pending` chunks awaiting answers.
-    msrp_bounds: (usize, usize),
+    /// ML-5 bounds: one maximum frame undecoded, `msrp_max_pending` chunks awaiting answers,
+    /// and bytes not yet written: one maximum frame before the leg counts as congested, one
+    /// more frame written after the last check, and the deferred items a re-join writes at
+    /// once (at most `max_buffered`).
+    msrp_bounds: (usize, usize, usize),
 }
 
 impl InvariantChecker {
@@ -362,7 +366,15 @@ impl InvariantChecker {
             violations: Vec::new(),
             work: 0,
             decided: BTreeSet::new(),
-            msrp_bounds: (config.msrp_max_frame(), usize::from(config.msrp_max_pending)),
+            msrp_bounds: (
+                config.msrp_max_frame(),
+                usize::from(config.msrp_max_pending),
+                config
+                    .limits
+                    .max_buffered
+                    .saturating_add(config.msrp_max_frame().saturating_mul(2))
+                    .saturating_add(1 << 16),
+            ),
         }
     }
 
@@ -412,11 +424,13 @@ impl InvariantChecker {
     pub fn actions(&mut self, actions: &Actions<'_>, session: &Session) {
         self.observe(actions.as_slice(), session.buffered_bytes());
         // ML-5: whatever bytes arrived, each leg stays within its bounds.
-        let (max_frame, max_pending) = self.msrp_bounds;
+        let (max_frame, max_pending, max_unsent) = self.msrp_bounds;
         for &leg in self.legs.keys() {
+            let unsent = session.poll_msrp_transmit(leg).map_or(0, <[u8]>::len);
             for (what, count, bound) in [
                 ("undecoded bytes", session.msrp_undecoded(leg), max_frame),
                 ("pending chunks", session.msrp_pending(leg), max_pending),
+                ("unsent bytes", unsent, max_unsent),
             ] {
                 if count > bound {
                     self.violations.push(Violation::MsrpOverBound { leg, what, count });

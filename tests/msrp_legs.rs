@@ -359,3 +359,53 @@ fn a_repeated_chunk_does_not_complete_a_delivery() {
     let out = s.handle(Input::MsrpBytes { leg: Leg::Client, bytes: &answers }, T0);
     assert!(!out.iter().any(|a| matches!(a, Action::Diagnostic(Diagnostic::Delivery { .. }))), "{out:?}");
 }
+
+/// ML-5: a peer that floods requests and never reads its answers (nothing is taken from the
+/// session) does not grow the session without bound: past one maximum frame of unsent bytes
+/// its requests are dropped and that is reported; responses it sends are still read.
+#[test]
+fn a_peer_that_never_reads_cannot_grow_the_session() {
+    let mut config = recording();
+    config.limits.max_message = 1024; // one maximum frame: 1024 + 16 KiB
+    let bound = config.msrp_max_frame();
+    let mut s = session(config);
+    let mut reported = false;
+    for i in 0..2_000 {
+        let bytes = send(
+            Leg::Client,
+            &format!("fl{i:06}"),
+            &format!("fl-{i:06}"),
+            "1-1/1",
+            Continuation::Complete,
+            b"x",
+        );
+        let out = s.handle(Input::MsrpBytes { leg: Leg::Client, bytes: &bytes }, T0);
+        reported |= out.iter().any(|a| {
+            matches!(
+                a,
+                Action::Diagnostic(Diagnostic::MsrpLeg { event: cpm_pf::MsrpLegEvent::NotReading, .. })
+            )
+        });
+        // The remote does answer (and reads), so only the client's own answers pile up.
+        let relayed = take(&mut s, Leg::Remote);
+        let mut answers = Vec::new();
+        for (start, _, _) in frames(&relayed) {
+            assert_eq!(start, "SEND");
+        }
+        let mut d = FrameDecoder::new(1 << 16);
+        d.push(&relayed);
+        while let Some(f) = d.next_frame() {
+            write_response(
+                &mut answers,
+                f.unwrap().transaction_id,
+                200,
+                &local(Leg::Remote),
+                &remote(Leg::Remote),
+            );
+        }
+        let _ = s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: &answers }, T0);
+        let unsent = s.poll_msrp_transmit(Leg::Client).map_or(0, <[u8]>::len);
+        assert!(unsent <= bound + 512, "{unsent} bytes unsent after {i} requests");
+    }
+    assert!(reported, "the flood was reported");
+}

@@ -150,6 +150,13 @@ impl Session {
         self.endpoint(leg).map_or(0, |ep| ep.decoder.buffered())
     }
 
+    /// ML-5: `leg` has more than one maximum frame written and not taken: its peer does not
+    /// read (or the embedder does not write). Nothing more is written there until it drains.
+    fn congested(&self, leg: Leg) -> bool {
+        let bound = self.config.msrp_max_frame();
+        self.endpoint(leg).is_some_and(|ep| ep.unsent().len() > bound)
+    }
+
     fn endpoint(&self, leg: Leg) -> Option<&LegEndpoint> {
         let i = self.index(leg)?;
         self.msrp()?.legs.get(i)?.as_ref()
@@ -182,12 +189,23 @@ impl Session {
             return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NoMsrpLeg);
         };
         let mut rest = bytes;
+        let mut congested = false;
         while !rest.is_empty() {
             let n = decoder.push(rest);
             rest = rest.get(n..).unwrap_or_default();
             let mut framed = false;
             while let Some(result) = decoder.next_frame() {
                 framed = true;
+                let response = matches!(&result, Ok(f) if matches!(f.start, StartLine::Response { .. }));
+                if !response && self.congested(leg) {
+                    // ML-5: a peer that sends but never reads its answers gets no more of them;
+                    // its requests are dropped and that is reported, once per input.
+                    if !mem::replace(&mut congested, true) {
+                        let event = MsrpLegEvent::NotReading;
+                        out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event }));
+                    }
+                    continue;
+                }
                 self.on_frame(leg, result, now, out);
             }
             // A full buffer always yields a frame or an error; never loop without progress.
@@ -325,9 +343,9 @@ impl Session {
         };
         let targets = self.relay_targets(leg);
         let max_pending = usize::from(self.config.msrp_max_pending);
-        if let Some(&busy) =
-            targets.iter().find(|&&t| self.endpoint(t).is_some_and(|ep| ep.pending.len() >= max_pending))
-        {
+        let full =
+            |t: Leg| self.endpoint(t).is_some_and(|ep| ep.pending.len() >= max_pending) || self.congested(t);
+        if let Some(&busy) = targets.iter().find(|&&t| full(t)) {
             out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg: busy, event: MsrpLegEvent::Busy }));
             return self.answer(leg, frame, frame::STATUS_TOO_LARGE, report, out);
         }
@@ -540,8 +558,9 @@ impl Session {
             self.client_reported(id, frame, out);
         }
         let origin = self.msrp().and_then(|l| l.origin(id));
-        let live =
-            origin.filter(|&o| o != leg).filter(|&o| self.index(o).is_some_and(|i| self.legs[i].media));
+        let live = origin
+            .filter(|&o| o != leg && !self.congested(o))
+            .filter(|&o| self.index(o).is_some_and(|i| self.legs[i].media));
         let Some(ep) = live.and_then(|o| self.endpoint_mut(o)).filter(|ep| !ep.failed) else {
             return out.push(Action::Diagnostic(Diagnostic::MsrpLeg {
                 leg,
