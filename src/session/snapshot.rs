@@ -460,7 +460,18 @@ impl MsrpSaved {
         for saved in self.legs {
             legs.legs.push(match saved {
                 None => None,
-                Some(l) => Some(l.build(config.msrp_max_frame(), max_pending, session.started)?),
+                Some(l) => {
+                    // The bound the invariant checker holds a live session to (ML-5).
+                    let max_unsent = config
+                        .limits
+                        .max_buffered
+                        .saturating_add(config.msrp_max_frame().saturating_mul(2))
+                        .saturating_add(1 << 16);
+                    if l.unsent.len() > max_unsent {
+                        return Err(bad("more unsent bytes than a live leg can hold"));
+                    }
+                    Some(l.build(config.msrp_max_frame(), max_pending, session.started)?)
+                }
             });
         }
         legs.deliveries = self.deliveries.into();
