@@ -246,9 +246,7 @@ impl LegEndpoint {
             // Ten ident characters: always a transaction id.
             let text = core::str::from_utf8(&text).unwrap_or("pf00000000");
             if !frame::body_holds_end_line(body, text) {
-                if let Some(tid) = TransactionId::parse(text) {
-                    return tid;
-                }
+                return TransactionId::of_ident(text.as_bytes());
             }
         }
     }

@@ -82,6 +82,11 @@ impl TransactionId {
         }
     }
 
+    /// The id of `ident`, which the caller made an ident (not checked again).
+    pub(crate) fn of_ident(ident: &[u8]) -> TransactionId {
+        TransactionId(MessageId::copy_of(ident))
+    }
+
     /// Parses an ident (`ALPHANUM 3*31(ALPHANUM / "." / "-" / "+" / "%" / "=")`).
     pub fn parse(s: &str) -> Option<TransactionId> {
         MessageId::parse(s).ok().map(TransactionId)
@@ -1286,9 +1291,12 @@ pub fn write_response(out: &mut Vec<u8>, transaction_id: &str, status: u16, to_p
 /// assert!(!body_holds_end_line(b"a\r\n-------tx9999$\r\n", "tx1234"));
 /// ```
 pub fn body_holds_end_line(body: &[u8], transaction_id: &str) -> bool {
+    // Built once: a relay asks this for every chunk.
+    static DASHES: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let dashes = DASHES.get_or_init(|| memchr::memmem::Finder::new(b"\r\n-------"));
     let tid = transaction_id.as_bytes();
     let mut from = 0;
-    while let Some(i) = body.get(from..).and_then(|rest| memchr::memmem::find(rest, b"\r\n-------")) {
+    while let Some(i) = body.get(from..).and_then(|rest| dashes.find(rest)) {
         let after = from + i + 9;
         if body.get(after..after + tid.len()) == Some(tid) {
             return true;
