@@ -17,7 +17,7 @@ mod fuzz_bodies;
 
 use cpm_pf::msrp::reassembly::Limits;
 use cpm_pf::msrp::{Continuation, SendRequest};
-use cpm_pf::snapshot::{Corruption, Invalid, ReassemblyInvalid, MAGIC, VERSION};
+use cpm_pf::snapshot::{Corruption, Invalid, ReassemblyInvalid, MAGIC, VERSION, VERSION_1};
 use cpm_pf::{Config, Input, Kind, Leg, Preferences, RestoreError, Session, Time};
 use fuzz_bodies::{
     restore, restore_and_drive, saved_seed_sessions, session_cut, session_steps, session_steps_cut,
@@ -92,11 +92,11 @@ fn idle_session_saves_to_at_most_128_bytes() {
     assert!(bytes.len() <= 128 + 36, "{} bytes", bytes.len());
 }
 
-/// The committed seed `fuzz/seeds/restore/saved-idle` is a version-1 idle session: the format
-/// of version 1 does not change unnoticed (a change needs a new version number; with
+/// The committed seed `fuzz/seeds/restore/saved-idle` is a version-2 idle session: the format
+/// of version 2 does not change unnoticed (a change needs a new version number; with
 /// `CPM_BLESS_SNAPSHOT=1` the test writes the file).
 #[test]
-fn version_1_format_is_stable() {
+fn version_2_format_is_stable() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/restore/saved-idle");
     let now = Session::new(Config::default(), T).unwrap().save().unwrap();
     if std::env::var_os("CPM_BLESS_SNAPSHOT").is_some() {
@@ -105,6 +105,56 @@ fn version_1_format_is_stable() {
     let committed = std::fs::read(path).unwrap();
     assert_eq!(committed, now, "the saved form of an idle session changed: bump VERSION");
     assert!(Session::restore(&committed).is_ok());
+}
+
+/// Version 1 (the configuration saved whole) is still read: the idle session it saved comes
+/// back as the same session, which version 2 saves as it saves a new one; and a version-1
+/// snapshot of a session with every configuration field changed restores to that configuration.
+#[test]
+fn version_1_snapshots_still_restore() {
+    let v1 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/restore/saved-idle-v1")).unwrap();
+    assert_eq!(v1[4..6], VERSION_1.to_be_bytes());
+    let restored = Session::restore(&v1).unwrap();
+    assert_eq!(restored.save().unwrap(), Session::new(Config::default(), T).unwrap().save().unwrap());
+    assert_eq!(*restored.config(), Config::default());
+}
+
+/// Version 2 writes only the configuration fields that differ from the defaults; whichever
+/// subset differs, the configuration comes back whole, and the default one costs one byte.
+#[test]
+fn configuration_changes_round_trip() {
+    let idle = Session::new(Config::default(), T).unwrap().save().unwrap();
+    let mut c = Config::default();
+    c.kind = Kind::Group;
+    c.iwfs = 2;
+    c.prefs = Preferences::all();
+    c.contribution_id = Some("f81d4fae-7dec-11d0-a765-00a0c91e6bf6".into());
+    c.focus = Some("sip:conf@example.com".into());
+    c.max_file_bytes = 7;
+    c.ft_in_session = true;
+    c.session_expires = Some(std::time::Duration::from_secs(90));
+    c.limits = Limits { max_message: 10, max_partial: 1, max_buffered: 10 };
+    c.id_seed = Some(42);
+    let s = Session::new(c.clone(), T).unwrap();
+    let bytes = s.save().unwrap();
+    assert_eq!(*Session::restore(&bytes).unwrap().config(), c);
+    assert!(bytes.len() > idle.len() + 36 + 20, "{} vs {}", bytes.len(), idle.len());
+    // The mask of the idle session's configuration is a single zero byte right after the header.
+    assert_eq!(idle[6], 0);
+    // A mask naming a field this version does not know is malformed, not ignored.
+    let mut unknown = idle[..6].to_vec();
+    unknown.extend_from_slice(&[0x80, 0x80, 0x20]); // varint 0x20 << 14 = 1 << 19
+    unknown.extend_from_slice(&idle[7..]);
+    assert_eq!(Session::restore(&unknown).unwrap_err(), RestoreError::Corrupt(Corruption::Malformed));
+    // A changed field goes through the same checks as version 1's: three IWFs (bit 3) with the
+    // leg table of a session without is refused.
+    let mut iwfs = idle[..6].to_vec();
+    iwfs.extend_from_slice(&[0x08, 3]);
+    iwfs.extend_from_slice(&idle[7..]);
+    assert_eq!(
+        Session::restore(&iwfs).unwrap_err(),
+        RestoreError::Invalid(Invalid::LegCount { expected: 4, found: 2 })
+    );
 }
 
 #[test]
@@ -152,9 +202,9 @@ fn corrupt_and_unknown_versions_are_typed() {
     assert_eq!(Session::restore(b"").unwrap_err(), RestoreError::Corrupt(Corruption::Truncated));
     assert_eq!(Session::restore(b"CPM").unwrap_err(), RestoreError::Corrupt(Corruption::Truncated));
     assert_eq!(Session::restore(b"JSON{}").unwrap_err(), RestoreError::Corrupt(Corruption::NotASnapshot));
-    let mut v2 = good.clone();
-    v2[5] = 2;
-    assert_eq!(Session::restore(&v2).unwrap_err(), RestoreError::UnknownVersion(2));
+    let mut v3 = good.clone();
+    v3[5] = 3;
+    assert_eq!(Session::restore(&v3).unwrap_err(), RestoreError::UnknownVersion(3));
     assert_eq!(
         Session::restore(&good[..good.len() - 1]).unwrap_err(),
         RestoreError::Corrupt(Corruption::Truncated)
@@ -174,7 +224,9 @@ fn invalid_sessions_are_refused_with_a_reason() {
     // The idle default session: config (15 fields) then legs. Build variants by re-saving
     // sessions whose parts are changed through the public surface where possible, else by
     // patching the known layout of the idle session.
-    let idle = Session::new(Config::default(), T).unwrap().save().unwrap();
+    // The version-1 idle snapshot: its configuration is written whole, so every field has a
+    // known place to patch. (Version 2 reads its changed fields through the same checks.)
+    let idle = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/restore/saved-idle-v1")).unwrap();
     // Layout: 6 header, role, kind, side, iwfs, prefs, policy, 3 × None identities, None focus,
     // profile, max_participants and max_file_bytes (varints), 2 bools, session_expires None,
     // limits (3 varints), store_timeout (2 varints), id_seed None, legs.
