@@ -13,8 +13,12 @@ pub(crate) const USAGE: &str = include_str!("usage.txt");
 
 pub(crate) struct Args {
     pub(crate) listen: SocketAddr,
-    /// The address written in Contact and Via: `--contact`, else `listen`.
+    /// The address written in Contact: `--contact`, else `listen`.
     pub(crate) contact: SocketAddr,
+    /// The sent-by of the PF's Via, where answers to its requests go: `--via`, else `contact`.
+    pub(crate) via: SocketAddr,
+    /// `--outbound`: every datagram goes there (a load balancer in front of several PFs).
+    pub(crate) outbound: Option<SocketAddr>,
     pub(crate) remote: SocketAddr,
     pub(crate) client: Option<SocketAddr>,
     pub(crate) kind: Kind,
@@ -44,6 +48,8 @@ impl Args {
         let mut args = Args {
             listen: SocketAddr::from(([127, 0, 0, 1], 5070)),
             contact: SocketAddr::from(([0, 0, 0, 0], 0)),
+            via: SocketAddr::from(([0, 0, 0, 0], 0)),
+            outbound: None,
             remote: SocketAddr::from(([127, 0, 0, 1], 5080)),
             client: None,
             kind: Kind::OneToOne,
@@ -67,6 +73,8 @@ impl Args {
             match flag.as_str() {
                 "--listen" => args.listen = value()?.parse().map_err(|_| bad("not an address"))?,
                 "--contact" => args.contact = value()?.parse().map_err(|_| bad("not an address"))?,
+                "--via" => args.via = value()?.parse().map_err(|_| bad("not an address"))?,
+                "--outbound" => args.outbound = Some(value()?.parse().map_err(|_| bad("not an address"))?),
                 "--remote" => args.remote = value()?.parse().map_err(|_| bad("not an address"))?,
                 "--client" => args.client = Some(value()?.parse().map_err(|_| bad("not an address"))?),
                 "--kind" => {
@@ -118,6 +126,9 @@ impl Args {
         }
         if args.contact.port() == 0 {
             args.contact = args.listen;
+        }
+        if args.via.port() == 0 {
+            args.via = args.contact;
         }
         if args.instance.is_empty() {
             args.instance = random_instance();

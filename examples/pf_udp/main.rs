@@ -101,7 +101,8 @@ fn run(args: Args) -> io::Result<()> {
     let imap = args.imap.clone().map(Imap::new);
     let state = args.state.as_deref().map(State::open).transpose().map_err(io::Error::other)?;
     let clock = Clock::new(args.time_scale);
-    let mut io = Io { clock, socket, log, counter: 0, last_call: 0, finished: 0, args, imap, state };
+    let outbox = Vec::new();
+    let mut io = Io { clock, socket, log, counter: 0, last_call: 0, finished: 0, args, imap, state, outbox };
     let mut calls = Calls::default();
     load_calls(&mut io, &mut calls).map_err(io::Error::other)?;
     let mut buf = vec![0u8; 65_535];
@@ -521,6 +522,8 @@ fn on_request(io: &mut Io, calls: &mut Calls, req: Request, from: SocketAddr) ->
         match req.method {
             rsip::Method::Invite => return new_call(io, calls, req, from, call_id, now),
             rsip::Method::Ack => {}
+            // A load balancer's keepalive (Kamailio's dispatcher probing): the PF is up.
+            rsip::Method::Options => io.send(&adapter::response(&req, 200, None).to_string(), from),
             // RFC 3261 §12.2.2: a request outside any dialog the PF knows.
             _ => io.send(&adapter::response(&req, 481, None).to_string(), from),
         }
@@ -847,13 +850,18 @@ struct Io {
     imap: Option<Imap>,
     /// The calls' saved state, with `--state`.
     state: Option<State>,
+    /// Datagrams to send once the inputs that made them are saved ([`Io::flush`]).
+    outbox: Vec<(String, SocketAddr)>,
 }
 
 impl Io {
+    /// Queues a datagram for `to` (for every destination, `--outbound` when given). It leaves
+    /// at the next [`Io::flush`], after the call it belongs to is saved: persist, then act. A
+    /// PF killed before the save sent nothing of that input, whose sender retransmits it; one
+    /// killed after the save left a state that sends it again (its retransmission timers).
     fn send(&mut self, message: &str, to: SocketAddr) {
-        if let Err(e) = self.socket.send_to(message.as_bytes(), to) {
-            eprintln!("pf_udp: cannot send to {to}: {e}");
-        }
+        let to = self.args.outbound.unwrap_or(to);
+        self.outbox.push((message.to_owned(), to));
     }
 
     /// Sends the response to `req` and remembers it for the request's retransmissions; a final
@@ -965,7 +973,7 @@ impl Io {
             // What a crash right after the store leaves: the object stored, the call's state
             // saved before it was. The log says where it stopped.
             self.line(&format!("# --exit-after-store: exiting after storing {object}, before saving"));
-            self.flush();
+            let _ = self.log.flush();
             std::process::exit(9);
         }
         Some(uid)
@@ -988,7 +996,14 @@ impl Io {
         }
     }
 
+    /// Sends the datagrams queued since the last flush, in order, and flushes the log. Called
+    /// once the calls that queued them are saved.
     fn flush(&mut self) {
+        for (message, to) in self.outbox.drain(..) {
+            if let Err(e) = self.socket.send_to(message.as_bytes(), to) {
+                eprintln!("pf_udp: cannot send to {to}: {e}");
+            }
+        }
         let _ = self.log.flush();
     }
 
@@ -999,7 +1014,7 @@ impl Io {
 
     fn via(&mut self) -> String {
         self.counter += 1;
-        format!("SIP/2.0/UDP {};branch=z9hG4bK-{}.{}", self.args.contact, self.args.instance, self.counter)
+        format!("SIP/2.0/UDP {};branch=z9hG4bK-{}.{}", self.args.via, self.args.instance, self.counter)
     }
 
     /// The session's configuration: the flags, and what the INVITE says about this session.
@@ -1062,10 +1077,12 @@ fn other(leg: Leg) -> Leg {
     }
 }
 
-/// What identifies a request's transaction: its top Via branch and its CSeq.
+/// What tells a request received on a leg from its retransmissions: its CSeq, number and method
+/// (`seen` is per leg, so per dialog, where RFC 3261 §12.2.1.1 makes each request's CSeq its
+/// own). Not the top Via branch: a proxy in front may relay a retransmission on a new branch
+/// (Kamailio's failover to another PF does), and it must still be known as the same request.
 fn transaction_key(req: &Request) -> String {
-    let branch = req.first(&adapter::names::VIA).and_then(|v| adapter::param(v, "branch")).unwrap_or("");
-    format!("{branch} {}", req.first(&adapter::names::CSEQ).unwrap_or(""))
+    req.first(&adapter::names::CSEQ).unwrap_or("").trim().to_owned()
 }
 
 /// Copies every header of `from` named in `which` to `to`.
