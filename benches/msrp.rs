@@ -11,6 +11,13 @@
 //! - `reassemble-in-order` / `reassemble-shuffled`: `receive` alone on pre-parsed requests, in
 //!   order and in a fixed pseudo-random order.
 //!
+//! - `session-legs` (ML-1 … ML-5): the whole PF path of MSRP on the legs. The frame stream is
+//!   handed to a `Session` as bytes read on the `remote` leg in 16 KiB reads; the session
+//!   answers each chunk, relays it to the client (bytes out on the client leg, taken with
+//!   `poll_msrp_transmit`), reassembles the message for recording, and reads the client's `200`
+//!   answers (handed over as bytes after each read) that make the message delivered. A new
+//!   session per message, set-up included.
+//!
 //! `msrp_sizes` and `msrp_chunks`: how the cost grows with the message size (2 KiB chunks) and
 //! with the number of chunks (a 1 MiB message).
 
@@ -19,10 +26,11 @@ mod common;
 use std::hint::black_box;
 
 use common::{counting, write_figures};
+use cpm_pf::msrp::frame::write_response;
 use cpm_pf::msrp::frame::{parse, FrameDecoder, Parsed, DEFAULT_MAX_FRAME};
 use cpm_pf::msrp::reassembly::{Limits, Outcome, Reassembler};
 use cpm_pf::msrp::SendRequest;
-use cpm_pf::Leg;
+use cpm_pf::{Config, Input, Leg, Preferences, Session, Time};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 
 const MIB: usize = 1 << 20;
@@ -140,6 +148,54 @@ fn decode_and_reassemble(bytes: &[u8], read: usize) -> usize {
     done
 }
 
+const PF_CLIENT: &str = "msrp://pf.example:2855/client;tcp";
+const CLIENT: &str = "msrp://client.example:2855/s;tcp";
+
+/// The client's `200` to each chunk the session relays to it, in order: the session's
+/// transaction ids are `pf` and a counter in eight hex digits, so every answer has one length.
+fn client_answers(frames: usize) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    for i in 0..frames {
+        write_response(&mut out, &format!("pf{i:08x}"), 200, PF_CLIENT, CLIENT);
+    }
+    let each = out.len() / frames.max(1);
+    (out, each)
+}
+
+/// One message through a recording session with MSRP on its legs: the remote's bytes in
+/// `read`-byte pieces, the client's answers after each piece. Returns the bytes written on the
+/// client leg and whether the message was delivered.
+fn relay_through_session(bytes: &[u8], answers: &[u8], each: usize, read: usize) -> (usize, bool) {
+    let t = Time::from_unix_secs(1_767_225_600);
+    let mut config = Config::default();
+    config.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+    config.peer = Some("sip:peer@example.com".into());
+    let mut s = Session::new(config, t).expect("a valid configuration");
+    let remote =
+        ("msrp://b.example.com:8888/9di4eae923wzd;tcp", "msrp://a.example.com:7777/iau39soe2843z;tcp");
+    s.set_msrp_leg(Leg::Remote, remote.0, remote.1).expect("URIs");
+    s.set_msrp_leg(Leg::Client, PF_CLIENT, CLIENT).expect("URIs");
+    let (mut written, mut answered, mut delivered) = (0, 0, false);
+    for piece in bytes.chunks(read) {
+        drop(s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: piece }, t));
+        while let Some(out) = s.poll_msrp_transmit(Leg::Client) {
+            let n = black_box(out).len();
+            written += n;
+            s.msrp_transmitted(Leg::Client, n);
+        }
+        let n = s.poll_msrp_transmit(Leg::Remote).map_or(0, <[u8]>::len);
+        s.msrp_transmitted(Leg::Remote, n);
+        let pending = s.msrp_pending(Leg::Client);
+        let reply = &answers[answered * each..(answered + pending) * each];
+        answered += pending;
+        let out = s.handle(Input::MsrpBytes { leg: Leg::Client, bytes: reply }, t);
+        delivered |= out.iter().any(|a| {
+            matches!(a, cpm_pf::Action::Diagnostic(cpm_pf::Diagnostic::Delivery { failure: None, .. }))
+        });
+    }
+    (written, delivered)
+}
+
 /// A fixed permutation of `0..n` (Fisher-Yates over xorshift): "shuffled" is the same every run.
 fn shuffled(n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
@@ -192,6 +248,10 @@ fn msrp(c: &mut Criterion) {
     let shuffled_len = reassemble(order.iter().map(|&i| &sends[i]));
     assert_eq!((in_order_len, shuffled_len, parse_and_reassemble(&s.bytes)), (MIB, MIB, MIB));
     assert_eq!(decode_and_reassemble(&s.bytes, 16 * 1024), MIB);
+    let (answers, each) = client_answers(s.frames);
+    let (written, delivered) = relay_through_session(&s.bytes, &answers, each, 16 * 1024);
+    assert!(delivered && written > MIB, "the message was relayed and delivered ({written} bytes out)");
+    let (_, a_legs) = counting::count(|| relay_through_session(&s.bytes, &answers, each, 16 * 1024));
 
     let (_, a_parse) = counting::count(|| {
         parse_all(&s.bytes, |send| {
@@ -210,6 +270,7 @@ fn msrp(c: &mut Criterion) {
             ("reassemble-in-order.allocations".into(), a_in as f64),
             ("reassemble-shuffled.allocations".into(), a_sh as f64),
             ("decoder+reassemble.allocations".into(), a_dec as f64),
+            ("session-legs.allocations".into(), a_legs as f64),
         ],
     );
 
@@ -229,6 +290,9 @@ fn msrp(c: &mut Criterion) {
     g.bench_function("parse+reassemble", |b| b.iter(|| parse_and_reassemble(black_box(&s.bytes))));
     g.bench_function("decoder+reassemble", |b| {
         b.iter(|| decode_and_reassemble(black_box(&s.bytes), 16 * 1024))
+    });
+    g.bench_function("session-legs", |b| {
+        b.iter(|| relay_through_session(black_box(&s.bytes), &answers, each, 16 * 1024))
     });
     g.bench_function("reassemble-in-order", |b| b.iter(|| reassemble(black_box(&sends))));
     g.bench_function("reassemble-shuffled", |b| {

@@ -7,6 +7,8 @@ use smallvec::SmallVec;
 
 use crate::grammar::message_id::MessageId;
 use crate::grammar::GrammarError;
+use crate::msrp::endpoint::DeliveryFailure;
+use crate::msrp::frame::FrameError;
 use crate::msrp::reassembly::{Message, Note};
 use crate::record::objects::{mailbox, MailboxKind, Profile};
 use crate::{Leg, Method};
@@ -175,6 +177,8 @@ pub enum IgnoredWhy {
     NotHandled,
     /// No complete message to the client awaiting confirmation has that Message-ID.
     NoSuchMessage,
+    /// MSRP bytes for a leg that was not set up with `Session::set_msrp_leg` (ML-1).
+    NoMsrpLeg,
 }
 
 impl fmt::Display for IgnoredWhy {
@@ -193,6 +197,7 @@ impl fmt::Display for IgnoredWhy {
             IgnoredWhy::NoSuchMessage => {
                 "no complete message to the client awaiting confirmation has that Message-ID"
             }
+            IgnoredWhy::NoMsrpLeg => "the leg's MSRP was not set up (Session::set_msrp_leg)",
         })
     }
 }
@@ -210,6 +215,8 @@ pub enum NotStoredWhy {
     /// The folder's name is unknown: no peer (1-1, file transfer) or Contribution-ID (group)
     /// was configured or carried by the first INVITE (EMB-1).
     FolderUnknown,
+    /// MSRP on the legs (ML-4): the message, relayed to the client, was not delivered.
+    NotDelivered(DeliveryFailure),
 }
 
 impl fmt::Display for NotStoredWhy {
@@ -218,6 +225,7 @@ impl fmt::Display for NotStoredWhy {
             NotStoredWhy::NeverConfirmed => "never confirmed as delivered to the client",
             NotStoredWhy::RecordingOff => "recording is off for this session",
             NotStoredWhy::FolderUnknown => "the folder's name is unknown (no peer or Contribution-ID)",
+            NotStoredWhy::NotDelivered(_) => "not delivered to the client",
         })
     }
 }
@@ -238,6 +246,59 @@ impl fmt::Display for Identity {
             Identity::ContributionId => "Contribution-ID",
             Identity::ConversationId => "Conversation-ID",
         })
+    }
+}
+
+/// Something about MSRP on a leg (ML-1 … ML-5) worth reporting ([`Diagnostic::MsrpLeg`]).
+///
+/// ```
+/// use cpm_pf::MsrpLegEvent;
+/// assert_eq!(MsrpLegEvent::Refused { status: 481 }.to_string(), "request refused with 481");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MsrpLegEvent {
+    /// The bytes read from the leg can no longer be framed (a start line that can never become
+    /// valid, a frame too large to skip): every later byte is discarded. Close the connection.
+    Unframeable(FrameError),
+    /// A request received on the leg was answered with this failure status (ML-2).
+    Refused {
+        /// The status written.
+        status: u16,
+    },
+    /// A chunk relayed on the leg had no response in time (ML-4).
+    NoResponse,
+    /// A chunk relayed on the leg was answered with this failure status.
+    FailureResponse {
+        /// The status received.
+        status: u16,
+    },
+    /// A response on the leg matches no chunk relayed there (late, repeated or made up).
+    StrayResponse,
+    /// A response on the leg is malformed (it has a body): dropped, not answered.
+    BadResponse,
+    /// A REPORT on the leg names a message the session relayed to nowhere it remembers, or
+    /// whose sender's leg is gone: not relayed.
+    ReportNotRelayed,
+    /// The leg already has `msrp_max_pending` relayed chunks awaiting their response; the
+    /// chunk that would go there was refused `413` (ML-5).
+    Busy,
+}
+
+impl fmt::Display for MsrpLegEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MsrpLegEvent::Unframeable(e) => {
+                write!(f, "cannot frame the bytes any more ({e}): close the connection")
+            }
+            MsrpLegEvent::Refused { status } => write!(f, "request refused with {status}"),
+            MsrpLegEvent::NoResponse => f.write_str("no response to a relayed chunk in time"),
+            MsrpLegEvent::FailureResponse { status } => write!(f, "relayed chunk answered {status}"),
+            MsrpLegEvent::StrayResponse => f.write_str("response to no relayed chunk"),
+            MsrpLegEvent::BadResponse => f.write_str("malformed response dropped"),
+            MsrpLegEvent::ReportNotRelayed => f.write_str("REPORT for no message relayed from a live leg"),
+            MsrpLegEvent::Busy => f.write_str("too many relayed chunks await their response"),
+        }
     }
 }
 
@@ -333,6 +394,22 @@ pub enum Diagnostic {
         /// The object it becomes.
         object: ObjectRef,
     },
+    /// MSRP on the legs (ML-4): the delivery of a message relayed to the client is decided,
+    /// once: `failure` is `None` when it was delivered (recorded per REC-5ii), else why not
+    /// (then it is not recorded).
+    Delivery {
+        /// The message.
+        message_id: MessageId,
+        /// Why it was not delivered; `None` when it was.
+        failure: Option<DeliveryFailure>,
+    },
+    /// Something about MSRP on a leg (ML-1 … ML-5).
+    MsrpLeg {
+        /// The leg.
+        leg: Leg,
+        /// What happened.
+        event: MsrpLegEvent,
+    },
 }
 
 impl fmt::Display for Diagnostic {
@@ -356,6 +433,9 @@ impl fmt::Display for Diagnostic {
                 f,
                 "{object} released unrecorded: messages awaiting delivery confirmation would exceed max-buffered"
             ),
+            Diagnostic::NotStored { object, why: NotStoredWhy::NotDelivered(failure) } => {
+                write!(f, "{object} not stored: not delivered to the client ({failure})")
+            }
             Diagnostic::NotStored { object, why } => write!(f, "{object} not stored: {why}"),
             Diagnostic::MissingIdentity { object, identity } => {
                 write!(f, "{object} stored without {identity}: neither configured nor in the first INVITE")
@@ -374,6 +454,13 @@ impl fmt::Display for Diagnostic {
                 "File Transfer History store did not complete in time; 200 OK sent without Message-UID",
             ),
             Diagnostic::MessageComplete { leg, object } => write!(f, "{object} complete on {leg}"),
+            Diagnostic::Delivery { message_id, failure: None } => {
+                write!(f, "message {message_id} delivered to the client")
+            }
+            Diagnostic::Delivery { message_id, failure: Some(why) } => {
+                write!(f, "message {message_id} not delivered to the client: {why}")
+            }
+            Diagnostic::MsrpLeg { leg, event } => write!(f, "MSRP leg {leg}: {event}"),
         }
     }
 }
@@ -426,6 +513,20 @@ pub enum Action<'a> {
         status: u16,
         /// The Message-ID of the refused chunk, as received (may be absent or malformed).
         message_id: Option<Cow<'a, str>>,
+    },
+    /// MSRP on the legs (ML-1): the session has bytes to write on `leg`'s MSRP connection; take
+    /// them with [`Session::poll_msrp_transmit`](crate::Session::poll_msrp_transmit) and say how
+    /// many were written with [`Session::msrp_transmitted`](crate::Session::msrp_transmitted).
+    /// Announced once per input and leg; the bytes stay in the session until written.
+    ///
+    /// ```
+    /// use cpm_pf::{Action, Leg};
+    /// // Not a scenario output: the runner prints the frames of the bytes instead.
+    /// assert_eq!(Action::MsrpTransmit { leg: Leg::Client }.to_string(), "== msrp-transmit client");
+    /// ```
+    MsrpTransmit {
+        /// The leg.
+        leg: Leg,
     },
     /// Release the media plane resources of `leg`.
     ReleaseMedia {
@@ -504,6 +605,7 @@ impl Action<'_> {
                 Action::MsrpResponse { leg, status, message_id: message_id.map(own) }
             }
             Action::ReleaseMedia { leg } => Action::ReleaseMedia { leg },
+            Action::MsrpTransmit { leg } => Action::MsrpTransmit { leg },
             Action::CreateFolder { folder } => Action::CreateFolder { folder },
             Action::Store { object, folder, content } => Action::Store { object, folder, content },
             Action::InterceptOn => Action::InterceptOn,
@@ -624,6 +726,7 @@ impl fmt::Display for Action<'_> {
                 message_id.iter().try_for_each(|id| write!(f, " | Message-ID: {id}"))
             }
             Action::ReleaseMedia { leg } => write!(f, "== release-media {leg}"),
+            Action::MsrpTransmit { leg } => write!(f, "== msrp-transmit {leg}"),
             Action::CreateFolder { folder } => write!(f, "== create-folder {folder}"),
             Action::Store { object, folder, .. } => write!(f, "== store {object} in {folder}"),
             Action::InterceptOn => f.write_str("== intercept on"),

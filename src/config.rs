@@ -138,6 +138,33 @@ pub struct Config {
     /// unique across sessions without anything from the embedder (EMB-2); `Some` makes them
     /// reproducible, for tests.
     pub id_seed: Option<u64>,
+    /// MSRP on the legs (ML-4): seconds a chunk the session relayed on a leg waits for its
+    /// transaction response; after them the chunk, and a message to the client, is not
+    /// delivered (RFC 4975 §7.1.1). Default 30. (Whole seconds in 16 bits: the field fits in
+    /// the configuration's padding, so an idle session does not grow.) Saved in the snapshot's
+    /// legs section (SNAP-1).
+    #[cfg_attr(feature = "serde", serde(skip, default = "default_msrp_response_timeout"))]
+    pub msrp_response_timeout_secs: u16,
+    /// MSRP on the legs (ML-5): most chunks relayed on one leg that await their response; a
+    /// chunk that would take a leg over it is refused `413` on the leg it came from. Default 32.
+    /// Saved in the snapshot's legs section (SNAP-1).
+    #[cfg_attr(feature = "serde", serde(skip, default = "default_msrp_max_pending"))]
+    pub msrp_max_pending: u16,
+}
+
+/// The default [`Config::msrp_response_timeout_secs`]: RFC 4975 §7.1.1's 30 seconds.
+pub const DEFAULT_MSRP_RESPONSE_TIMEOUT_SECS: u16 = 30;
+/// The default [`Config::msrp_max_pending`].
+pub const DEFAULT_MSRP_MAX_PENDING: u16 = 32;
+
+#[cfg(feature = "serde")]
+fn default_msrp_response_timeout() -> u16 {
+    DEFAULT_MSRP_RESPONSE_TIMEOUT_SECS
+}
+
+#[cfg(feature = "serde")]
+fn default_msrp_max_pending() -> u16 {
+    DEFAULT_MSRP_MAX_PENDING
 }
 
 impl Default for Config {
@@ -162,6 +189,8 @@ impl Default for Config {
             limits: Limits::default(),
             store_timeout: Duration::from_secs(5),
             id_seed: None,
+            msrp_response_timeout_secs: DEFAULT_MSRP_RESPONSE_TIMEOUT_SECS,
+            msrp_max_pending: DEFAULT_MSRP_MAX_PENDING,
         }
     }
 }
@@ -182,6 +211,8 @@ impl Config {
             (LimitName::MaxMessage, l.max_message),
             (LimitName::MaxPartial, l.max_partial),
             (LimitName::MaxBuffered, l.max_buffered),
+            (LimitName::MsrpMaxPending, usize::from(self.msrp_max_pending)),
+            (LimitName::MsrpResponseTimeout, usize::from(self.msrp_response_timeout_secs)),
         ] {
             if v == 0 {
                 return Err(ConfigError::ZeroLimit(limit));
@@ -247,6 +278,10 @@ pub enum LimitName {
     MaxPartial,
     /// `max-buffered`: the most bytes buffered.
     MaxBuffered,
+    /// `msrp-max-pending`: the most relayed chunks awaiting their response on a leg (ML-5).
+    MsrpMaxPending,
+    /// `msrp-timeout`: how long a relayed chunk waits for its response (ML-4).
+    MsrpResponseTimeout,
 }
 
 impl core::fmt::Display for LimitName {
@@ -255,6 +290,31 @@ impl core::fmt::Display for LimitName {
             LimitName::MaxMessage => "max-message",
             LimitName::MaxPartial => "max-partial",
             LimitName::MaxBuffered => "max-buffered",
+            LimitName::MsrpMaxPending => "msrp-max-pending",
+            LimitName::MsrpResponseTimeout => "msrp-timeout",
         })
+    }
+}
+
+impl Config {
+    /// The largest MSRP frame a leg buffers undecoded (ML-5): a chunk as large as the largest
+    /// message, plus room for its headers.
+    ///
+    /// ```
+    /// let c = cpm_pf::Config::default();
+    /// assert_eq!(c.msrp_max_frame(), (1 << 20) + 16 * 1024);
+    /// ```
+    pub fn msrp_max_frame(&self) -> usize {
+        self.limits.max_message.saturating_add(16 * 1024)
+    }
+
+    /// [`Config::msrp_response_timeout_secs`] as a duration.
+    ///
+    /// ```
+    /// let c = cpm_pf::Config::default();
+    /// assert_eq!(c.msrp_response_timeout(), std::time::Duration::from_secs(30));
+    /// ```
+    pub fn msrp_response_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.msrp_response_timeout_secs))
     }
 }

@@ -33,7 +33,20 @@
 //! - **Relayed**: with recording off and no interception, the embedder relays the message
 //!   (chunks go through as they come): it is delivered, and nothing is asked of the session.
 //! - A message to the client is never stored before its delivery is confirmed (REC-5ii), unless
-//!   intercepted.
+//!   intercepted. With MSRP on the legs, a `Diagnostic::Delivery` without failure is that
+//!   confirmation.
+//!
+//! MSRP on the legs (ML-3 … ML-5):
+//!
+//! - the delivery of a message to the client is decided at most once (`Diagnostic::Delivery`);
+//! - nothing is written on a leg whose media is released (`Action::MsrpTransmit`), until a
+//!   re-join brings new media;
+//! - after every input each leg holds at most one maximum frame of undecoded bytes and at most
+//!   `msrp_max_pending` relayed chunks awaiting their answer ([`InvariantChecker::actions`]
+//!   asks the session).
+//!
+//! That each request is answered at most once is a property of the bytes on the wire: the
+//! `msrp_legs` fuzz body and `tests/msrp_legs.rs` read them back and check it.
 //!
 //! [`InvariantChecker::messages`] tells the fate of each completed message so far; a run that
 //! stops before `terminated` leaves recordable messages [`Fate::Pending`] (REC-4c stores them
@@ -126,6 +139,26 @@ pub enum Violation {
         /// The bound.
         bound: usize,
     },
+    /// MSRP on the legs (ML-4): the delivery of a message to the client was decided twice.
+    DeliveryDecidedTwice {
+        /// The message.
+        message_id: MessageId,
+    },
+    /// MSRP on the legs (ML-3): bytes were written on a leg whose media is released.
+    WrittenOnReleasedLeg {
+        /// The leg.
+        leg: Leg,
+    },
+    /// MSRP on the legs (ML-5): a leg holds more undecoded bytes than one maximum frame, or
+    /// more relayed chunks awaiting their response than `msrp_max_pending`.
+    MsrpOverBound {
+        /// The leg.
+        leg: Leg,
+        /// What went over: `"undecoded bytes"` or `"pending chunks"`.
+        what: &'static str,
+        /// How many.
+        count: usize,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -149,6 +182,15 @@ impl fmt::Display for Violation {
             }
             Violation::BufferOverBound { buffered, bound } => {
                 write!(f, "{buffered} bytes buffered, over the bound of {bound}")
+            }
+            Violation::DeliveryDecidedTwice { message_id } => {
+                write!(f, "the delivery of {message_id} to the client was decided twice")
+            }
+            Violation::WrittenOnReleasedLeg { leg } => {
+                write!(f, "MSRP bytes written on {leg} after its media was released")
+            }
+            Violation::MsrpOverBound { leg, what, count } => {
+                write!(f, "MSRP on {leg}: {count} {what}, over the bound")
             }
         }
     }
@@ -286,6 +328,10 @@ pub struct InvariantChecker {
     violations: Vec<Violation>,
     /// Elements visited by the per-input paths (see [`InvariantChecker::work_done`]).
     work: u64,
+    /// MSRP on the legs: messages whose delivery to the client was decided (ML-4).
+    decided: BTreeSet<MessageId>,
+    /// ML-5 bounds: one maximum frame undecoded, `msrp_max_pending` chunks awaiting answers.
+    msrp_bounds: (usize, usize),
 }
 
 impl InvariantChecker {
@@ -315,6 +361,8 @@ impl InvariantChecker {
             intercepted_now: Vec::new(),
             violations: Vec::new(),
             work: 0,
+            decided: BTreeSet::new(),
+            msrp_bounds: (config.msrp_max_frame(), usize::from(config.msrp_max_pending)),
         }
     }
 
@@ -363,6 +411,18 @@ impl InvariantChecker {
     /// session's state after them.
     pub fn actions(&mut self, actions: &Actions<'_>, session: &Session) {
         self.observe(actions.as_slice(), session.buffered_bytes());
+        // ML-5: whatever bytes arrived, each leg stays within its bounds.
+        let (max_frame, max_pending) = self.msrp_bounds;
+        for &leg in self.legs.keys() {
+            for (what, count, bound) in [
+                ("undecoded bytes", session.msrp_undecoded(leg), max_frame),
+                ("pending chunks", session.msrp_pending(leg), max_pending),
+            ] {
+                if count > bound {
+                    self.violations.push(Violation::MsrpOverBound { leg, what, count });
+                }
+            }
+        }
     }
 
     /// Records the actions returned for the last input (or a timeout) and the bytes the session
@@ -402,6 +462,18 @@ impl InvariantChecker {
             }
             Action::Diagnostic(Diagnostic::UnconfirmedReleased { object }) => {
                 self.unconfirmed_released(*object);
+            }
+            Action::Diagnostic(Diagnostic::Delivery { message_id, failure }) => {
+                // ML-4: decided once; a delivery is the confirmation `Input::Delivered` gives.
+                if !self.decided.insert(*message_id) {
+                    self.violations.push(Violation::DeliveryDecidedTwice { message_id: *message_id });
+                }
+                if failure.is_none() && !self.terminated {
+                    self.delivered(*message_id);
+                }
+            }
+            Action::MsrpTransmit { leg } if self.legs.get(leg).is_some_and(|b| b.media_released) => {
+                self.violations.push(Violation::WrittenOnReleasedLeg { leg: *leg });
             }
             Action::SubscribeConference { .. } => self.client_gone = true,
             // The PF sends a BYE of its own while it remains only when the session ends (the

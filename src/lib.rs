@@ -70,7 +70,7 @@
 //! | [`bye`] | the classification of a BYE by leg and Reason (the branches of 8.2.2.3) | 8.2.2.3, RFC 3326 |
 //! | [`dispatch`] | terminating-network dispatch | 8.3 |
 //! | [`objects`] | the Message Store objects (RFC 5322), their profiles and IMAP mailboxes | 8.5.2, OMA CPM Message Storage, GSMA RCS CMS |
-//! | [`msrp`] | MSRP frames and chunk reassembly with limits | RFC 4975 |
+//! | [`msrp`] | MSRP frames (parser and writer), chunk reassembly with limits, and the per-leg endpoint of MSRP on the legs (`Session::set_msrp_leg`, `Input::MsrpBytes`, `Session::poll_msrp_transmit`) | RFC 4975, ML-1 … ML-5 |
 //! | [`grammar`] | header value grammars | RFC 3326, 3841, 4028, 4975, 6050, 6665 |
 //! | [`headers`] | how a SIP stack hands headers over | RFC 3261 §7.3 |
 //! | [`invariants`] | the promises every session keeps, as a checker | BYE-T, LIM-1, EMB-3 |
@@ -103,7 +103,8 @@ mod session;
 mod time;
 
 pub use action::{
-    Action, Actions, Diagnostic, Folder, Identity, IgnoredInput, IgnoredWhy, NotStoredWhy, ObjectRef,
+    Action, Actions, Diagnostic, Folder, Identity, IgnoredInput, IgnoredWhy, MsrpLegEvent, NotStoredWhy,
+    ObjectRef,
 };
 pub use config::{Config, ConfigError, Kind, LimitName, Policy, Preferences, Role, Side};
 pub use dispatch::{route, Procedure, Route};

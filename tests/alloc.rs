@@ -198,3 +198,70 @@ fn fan_out_to_four_iwfs_allocates_nothing() {
         assert_eq!(n, 0, "BYE on {leg} with four IWFs allocated");
     }
 }
+
+/// ML-5: steady-state MSRP relay allocates nothing per chunk. A 64 KiB message in 2 KiB chunks
+/// from bytes in on `remote`, relayed to the client, its `200` answers read back, reassembled
+/// for recording: after the first chunks (buffers grown, the message's reassembly buffer made),
+/// a chunk in, its answer, its relay, the client's `200` and the draining of both legs
+/// allocate nothing.
+#[test]
+fn steady_state_msrp_relay_allocates_nothing_per_chunk() {
+    use cpm_pf::msrp::frame::{write_request, write_response};
+    use cpm_pf::msrp::Continuation;
+    use cpm_pf::Preferences;
+    let t = Time::from_unix_secs(1_000);
+    let mut c = Config::default();
+    c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+    c.peer = Some("sip:peer@example.com".into());
+    let mut s = Session::new(c, t).unwrap();
+    let (cl, cr) = ("msrp://pf.example:2855/client;tcp", "msrp://client.example:2855/s;tcp");
+    let (rl, rr) = ("msrp://pf.example:2855/remote;tcp", "msrp://remote.example:2855/s;tcp");
+    s.set_msrp_leg(Leg::Client, cl, cr).unwrap();
+    s.set_msrp_leg(Leg::Remote, rl, rr).unwrap();
+    const CHUNK: usize = 2048;
+    const TOTAL: usize = 64 * 1024;
+    let body = vec![b'a'; CHUNK];
+    let frames: Vec<Vec<u8>> = (0..TOTAL / CHUNK)
+        .map(|i| {
+            let range = format!("{}-{}/{TOTAL}", i * CHUNK + 1, (i + 1) * CHUNK);
+            let flag = if (i + 1) * CHUNK == TOTAL { Continuation::Complete } else { Continuation::More };
+            let mut v = Vec::new();
+            let h =
+                [("Message-ID", "big-0001"), ("Byte-Range", range.as_str()), ("Content-Type", "text/plain")];
+            write_request(&mut v, &format!("rq{i:06}"), "SEND", rl, rr, h, Some(&body), flag);
+            v
+        })
+        .collect();
+    let mut answer = Vec::with_capacity(256);
+    let mut sink = Vec::with_capacity(8192);
+    let step = |s: &mut Session, frame: &[u8], answer: &mut Vec<u8>, sink: &mut Vec<u8>| {
+        let out = s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: frame }, t);
+        drop(out);
+        // The relayed chunk's transaction id, from the bytes the session wrote on the client leg.
+        let tid = {
+            let bytes = s.poll_msrp_transmit(Leg::Client).unwrap();
+            let end = bytes.iter().skip(5).position(|&b| b == b' ').unwrap() + 5;
+            answer.clear();
+            let tid = core::str::from_utf8(&bytes[5..end]).unwrap();
+            write_response(answer, tid, 200, cl, cr);
+            sink.clear();
+            sink.extend_from_slice(bytes);
+            sink.len()
+        };
+        s.msrp_transmitted(Leg::Client, tid);
+        let n = s.poll_msrp_transmit(Leg::Remote).map_or(0, <[u8]>::len);
+        s.msrp_transmitted(Leg::Remote, n);
+        let out = s.handle(Input::MsrpBytes { leg: Leg::Client, bytes: answer }, t);
+        drop(out);
+    };
+    for frame in &frames[..4] {
+        step(&mut s, frame, &mut answer, &mut sink);
+    }
+    let last = frames.len() - 1;
+    let ((), n) = allocations(|| {
+        for frame in &frames[4..last] {
+            step(&mut s, frame, &mut answer, &mut sink);
+        }
+    });
+    assert_eq!(n, 0, "{} chunks in steady state allocated {n} times", last - 4);
+}

@@ -130,5 +130,6 @@ fuzz_proptests! {
     msrp_frame_over_generated_input => "msrp_frame",
     msrp_reassembly_over_generated_input => "msrp_reassembly",
     session_over_generated_input => "session",
+    msrp_legs_over_generated_input => "msrp_legs",
     script_over_generated_input => "script",
 }

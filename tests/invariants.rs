@@ -383,3 +383,29 @@ fn a_repeated_message_id_is_confirmed_and_stored_in_completion_order() {
     assert_eq!(checker.violations(), [Violation::StoredBeforeDelivery { object: chat("rep-0001") }]);
     assert_eq!(checker.messages()[1].fate, Fate::Stored);
 }
+
+/// ML-3/ML-4: the checker reports a delivery decided twice and bytes written on a leg whose
+/// media is released (fed altered actions: the session itself never does either).
+#[test]
+fn msrp_legs_promises_are_checked() {
+    use cpm_pf::grammar::message_id::MessageId;
+    use cpm_pf::msrp::endpoint::DeliveryFailure;
+    use cpm_pf::Diagnostic;
+    let mut checker = InvariantChecker::new(&Config::default());
+    let id = MessageId::parse("m-000001").unwrap();
+    let delivered = Action::Diagnostic(Diagnostic::Delivery { message_id: id, failure: None });
+    let failed = Action::Diagnostic(Diagnostic::Delivery {
+        message_id: id,
+        failure: Some(DeliveryFailure::NoResponse),
+    });
+    checker.observe(&[delivered], 0);
+    assert!(checker.violations().is_empty());
+    checker.observe(&[failed], 0);
+    assert_eq!(checker.violations(), [Violation::DeliveryDecidedTwice { message_id: id }]);
+    let mut checker = InvariantChecker::new(&Config::default());
+    checker.observe(&[Action::MsrpTransmit { leg: Leg::Remote }], 0);
+    assert!(checker.violations().is_empty());
+    checker
+        .observe(&[Action::ReleaseMedia { leg: Leg::Remote }, Action::MsrpTransmit { leg: Leg::Remote }], 0);
+    assert_eq!(checker.violations(), [Violation::WrittenOnReleasedLeg { leg: Leg::Remote }]);
+}

@@ -336,3 +336,64 @@ fn restored_seed_scenarios_continue_exactly() {
     assert!(runs >= 20 && cuts >= 200, "{runs} runs, {cuts} cuts");
     assert_eq!(seen.len(), 7, "the seeds reach only {seen:?}");
 }
+
+/// SNAP-1 with MSRP on the legs: a session mid-relay (a chunk awaiting the client's answer,
+/// half a frame undecoded, unsent bytes) saves and restores to one that goes on exactly as the
+/// original, bytes on the wire included; the idle session's bytes do not change.
+#[test]
+fn msrp_legs_state_is_saved_and_restored() {
+    use cpm_pf::msrp::frame::write_request;
+    let mut c = Config::default();
+    c.prefs = Preferences::ALLOW_OFFLINE_STORAGE;
+    c.peer = Some("sip:peer@example.com".into());
+    c.msrp_max_pending = 4;
+    let mut s = Session::new(c, T).unwrap();
+    let idle = s.save().unwrap();
+    let (rl, rr) = ("msrp://pf.example:2855/remote;tcp", "msrp://remote.example:2855/s;tcp");
+    s.set_msrp_leg(Leg::Client, "msrp://pf.example:2855/client;tcp", "msrp://client.example:2855/s;tcp")
+        .unwrap();
+    s.set_msrp_leg(Leg::Remote, rl, rr).unwrap();
+    let mut bytes = Vec::new();
+    let h = [("Message-ID", "msg-0001"), ("Byte-Range", "1-5/10"), ("Content-Type", "text/plain")];
+    write_request(&mut bytes, "ab000001", "SEND", rl, rr, h, Some(b"hello"), Continuation::More);
+    let h = [("Message-ID", "msg-0001"), ("Byte-Range", "6-10/10"), ("Content-Type", "text/plain")];
+    write_request(&mut bytes, "ab000002", "SEND", rl, rr, h, Some(b"world"), Continuation::Complete);
+    let cut = bytes.len() - 20;
+    let _ = s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: &bytes[..cut] }, T);
+    assert_eq!(s.msrp_pending(Leg::Client), 1);
+    assert!(s.msrp_undecoded(Leg::Remote) > 0);
+    let saved = s.save().unwrap();
+    assert!(saved.len() > idle.len());
+    let mut r = Session::restore(&saved).unwrap();
+    assert_eq!(r.save().unwrap(), saved);
+    let later = T + std::time::Duration::from_secs(3);
+    for session in [&mut s, &mut r] {
+        let out = session.handle(Input::MsrpBytes { leg: Leg::Remote, bytes: &bytes[cut..] }, later);
+        assert!(!out.is_empty());
+    }
+    for leg in [Leg::Client, Leg::Remote] {
+        assert_eq!(s.poll_msrp_transmit(leg), r.poll_msrp_transmit(leg), "{leg}");
+    }
+    assert_eq!(s.poll_timeout(), r.poll_timeout());
+    let deadline = s.poll_timeout().unwrap();
+    assert_eq!(format!("{:?}", s.handle_timeout(deadline)), format!("{:?}", r.handle_timeout(deadline)));
+    assert_eq!(s.save().unwrap(), r.save().unwrap());
+    // The section's bound is checked: a max_pending below the chunks saved is refused. The
+    // section starts after the tag: the timeout (30) and max_pending (4), one byte each.
+    let at = saved.iter().rposition(|&b| b == b'L').unwrap();
+    let tag =
+        (0..saved.len()).find(|&i| saved[i] == b'L' && saved[i + 1] == 30 && saved[i + 2] == 4).unwrap_or(at);
+    let mut b = saved.clone();
+    b[tag + 2] = 0;
+    assert!(
+        matches!(Session::restore(&b), Err(RestoreError::Invalid(Invalid::Config(_)))),
+        "{:?}",
+        Session::restore(&b).err()
+    );
+    let mut b = saved.clone();
+    let mut more = Session::new(Config::default(), T).unwrap();
+    more.set_msrp_leg(Leg::Client, "msrp://a.example/x;tcp", "msrp://b.example/y;tcp").unwrap();
+    assert!(Session::restore(&more.save().unwrap()).is_ok());
+    b.truncate(b.len() - 1);
+    assert!(Session::restore(&b).is_err());
+}

@@ -42,6 +42,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("msrp_frame", msrp_frame),
     ("msrp_reassembly", msrp_reassembly),
     ("session", session),
+    ("msrp_legs", msrp_legs),
     ("script", script),
     #[cfg(feature = "serde")]
     ("restore", restore),
@@ -1035,3 +1036,196 @@ pub fn restore_and_drive(bytes: &[u8]) {
         .collect();
     assert!(broken.is_empty(), "{broken:?}\n{config:?}\n{}", log.join("\n"));
 }
+
+// ------------------------------------------------------------------------------------------------
+// MSRP on the legs (ML-1 … ML-5): hostile bytes on every leg
+// ------------------------------------------------------------------------------------------------
+
+/// One input of the `msrp_legs` body.
+#[derive(Debug, Arbitrary)]
+enum LegsOp {
+    /// Raw bytes on a leg.
+    Bytes { leg: u8, bytes: Vec<u8> },
+    /// A SEND (or REPORT, or a request with another method) from a leg's peer, well formed,
+    /// maybe cut short: `cut` bytes are left out of its end.
+    Frame { leg: u8, kind: u8, id: u8, len: u8, more: bool, failure_report: u8, cut: u8 },
+    /// The client answers every chunk relayed to it so far with this status.
+    Answer { status: u16 },
+    /// The clock moves.
+    Advance { secs: u8 },
+    /// A BYE (connection loss on the client with a 503 Reason when `loss`).
+    Bye { leg: u8, loss: bool },
+    /// The client re-joins (an INVITE on the client leg).
+    Invite,
+    /// The session is saved and restored (feature `serde`).
+    SaveRestore,
+}
+
+#[derive(Debug, Arbitrary)]
+struct LegsCase {
+    group: bool,
+    iwfs: u8,
+    prefs: u8,
+    max_pending: u8,
+    max_message: u16,
+    ops: Vec<LegsOp>,
+}
+
+fn legs_uris(leg: Leg) -> (String, String) {
+    (format!("msrp://pf.example:2855/{leg};tcp"), format!("msrp://{leg}.example:2855/s;tcp"))
+}
+
+/// The frame of a [`LegsOp::Frame`].
+fn legs_frame(leg: Leg, kind: u8, id: u8, len: u8, more: bool, failure_report: u8, tid: &str) -> Vec<u8> {
+    let (local, remote) = legs_uris(leg);
+    let body = vec![b'x'; usize::from(len)];
+    let total = if more { usize::from(len) * 2 } else { usize::from(len) };
+    let range = format!("1-{len}/{total}");
+    let id = format!("m-{}", id % 6);
+    let fr = ["yes", "no", "partial"][usize::from(failure_report % 3)];
+    let flag = if more { Continuation::More } else { Continuation::Complete };
+    let mut v = Vec::new();
+    let headers = [("Message-ID", id.as_str()), ("Byte-Range", range.as_str()), ("Failure-Report", fr)];
+    match kind % 4 {
+        0 | 1 => frame::write_request(&mut v, tid, "SEND", &local, &remote, headers, Some(&body), flag),
+        2 => {
+            let h = [("Message-ID", id.as_str()), ("Byte-Range", range.as_str()), ("Status", "000 200 OK")];
+            frame::write_request(&mut v, tid, "REPORT", &local, &remote, h, None, flag)
+        }
+        _ => frame::write_request(&mut v, tid, "FETCH", &local, &remote, headers, None, flag),
+    }
+    v
+}
+
+/// What the PF wrote on one leg, read back: every byte frames, each request is answered at
+/// most once, each relayed request has its own transaction id.
+#[derive(Default)]
+struct LegsWire {
+    decoder: Option<FrameDecoder>,
+    answered: BTreeSet<String>,
+    relayed: BTreeSet<String>,
+    unanswered: Vec<String>,
+}
+
+impl LegsWire {
+    fn read(&mut self, bytes: &[u8]) {
+        let d = self.decoder.get_or_insert_with(|| FrameDecoder::new(1 << 20));
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let n = d.push(rest);
+            rest = &rest[n..];
+            while let Some(f) = d.next_frame() {
+                let f = f.unwrap_or_else(|e| panic!("the PF wrote a frame that does not parse: {e}"));
+                let tid = f.transaction_id.to_owned();
+                if let frame::StartLine::Response { .. } = f.start {
+                    assert!(self.answered.insert(tid.clone()), "request {tid} answered twice");
+                } else {
+                    assert!(self.relayed.insert(tid.clone()), "transaction id {tid} used twice");
+                    self.unanswered.push(tid);
+                }
+            }
+            assert!(n > 0 || rest.is_empty(), "the reader is stuck");
+        }
+    }
+}
+
+/// MSRP on the legs under arbitrary bytes, answers, time, BYEs, re-joins and restarts: never a
+/// panic; after every input the invariant checker's promises (a delivery decided once, nothing
+/// written on a released leg, the ML-5 bounds) hold; on the wire every byte the PF writes
+/// frames, each request is answered at most once and each relayed chunk has its own id.
+pub fn msrp_legs(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(case) = LegsCase::arbitrary(&mut u) else { return };
+    let mut config = Config::default();
+    config.kind = if case.group { Kind::Group } else { Kind::OneToOne };
+    config.iwfs = case.iwfs % 3;
+    config.prefs = Preferences::from_bits_truncate(case.prefs);
+    config.msrp_max_pending = u16::from(case.max_pending % 5) + 1;
+    config.limits.max_message = usize::from(case.max_message % 512) + 1;
+    config.contribution_id = Some("g1".into());
+    config.peer = Some("sip:peer@example.com".into());
+    let t0 = Time::from_unix_secs(1_767_225_600);
+    let Ok(mut s) = Session::new(config.clone(), t0) else { return };
+    let legs: Vec<Leg> = (0..=config.iwfs.max(1)).map(|i| leg_of(&config, i)).collect();
+    for &leg in &legs {
+        let (local, remote) = legs_uris(leg);
+        s.set_msrp_leg(leg, &local, &remote).expect("a B2BUA's legs take MSRP URIs");
+    }
+    let mut checker = InvariantChecker::new(&config);
+    let mut wires: BTreeMap<Leg, LegsWire> = legs.iter().map(|&l| (l, LegsWire::default())).collect();
+    let mut now = t0;
+    for (n, op) in case.ops.iter().take(64).enumerate() {
+        legs_step(&mut s, &mut checker, &mut wires, &legs, op, n, &mut now);
+        assert!(checker.violations().is_empty(), "{:?} after {op:?}", checker.violations());
+        for &leg in &legs {
+            while let Some(bytes) = s.poll_msrp_transmit(leg) {
+                let len = bytes.len();
+                if let Some(w) = wires.get_mut(&leg) {
+                    w.read(bytes);
+                }
+                s.msrp_transmitted(leg, len);
+            }
+        }
+    }
+}
+
+fn legs_step(
+    s: &mut Session,
+    checker: &mut InvariantChecker,
+    wires: &mut BTreeMap<Leg, LegsWire>,
+    legs: &[Leg],
+    op: &LegsOp,
+    n: usize,
+    now: &mut Time,
+) {
+    let pick = |i: u8| legs[usize::from(i) % legs.len()];
+    let bytes = match op {
+        LegsOp::Bytes { leg, bytes } => Some((pick(*leg), bytes.clone())),
+        LegsOp::Frame { leg, kind, id, len, more, failure_report, cut } => {
+            let leg = pick(*leg);
+            let mut b = legs_frame(leg, *kind, *id, *len, *more, *failure_report, &format!("fz{n:06}"));
+            b.truncate(b.len().saturating_sub(usize::from(*cut) % 8 * usize::from(*cut > 200)));
+            Some((leg, b))
+        }
+        LegsOp::Answer { status } => {
+            let (local, remote) = legs_uris(Leg::Client);
+            let mut b = Vec::new();
+            let wire = wires.entry(Leg::Client).or_default();
+            for tid in wire.unanswered.drain(..) {
+                frame::write_response(&mut b, &tid, 200 + status % 500, &local, &remote);
+            }
+            Some((Leg::Client, b))
+        }
+        _ => None,
+    };
+    let headers: [(&str, &str); 0] = [];
+    let loss = ["SIP;cause=503;text=\"Service Unavailable\""];
+    let input = match (&bytes, op) {
+        (Some((leg, bytes)), _) => Input::MsrpBytes { leg: *leg, bytes },
+        (None, LegsOp::Advance { secs }) => {
+            *now = *now + Duration::from_secs(u64::from(*secs));
+            let out = s.handle_timeout(*now);
+            return checker.actions(&out, s);
+        }
+        (None, LegsOp::Bye { leg, loss: true }) => Input::ByeReceived { leg: pick(*leg), reasons: &loss },
+        (None, LegsOp::Bye { leg, .. }) => Input::ByeReceived { leg: pick(*leg), reasons: &[] },
+        (None, LegsOp::Invite) => {
+            Input::RequestReceived { leg: Leg::Client, method: Method::Invite, headers: &headers, body: b"" }
+        }
+        (None, _) => return legs_save_restore(s),
+    };
+    checker.input(&input);
+    let out = s.handle(input, *now);
+    checker.actions(&out, s);
+}
+
+#[cfg(feature = "serde")]
+fn legs_save_restore(s: &mut Session) {
+    let bytes = s.save().expect("a session saves");
+    let restored = Session::restore(&bytes).expect("a saved session restores");
+    assert_eq!(restored.save().expect("a session saves"), bytes, "save ∘ restore ∘ save");
+    *s = restored;
+}
+
+#[cfg(not(feature = "serde"))]
+fn legs_save_restore(_s: &mut Session) {}

@@ -65,6 +65,7 @@ const CRLF: &[u8] = b"\r\n";
 
 /// An MSRP transaction id (`transact-id = ident`, RFC 4975 §9): 4 to 32 characters, stored inline
 /// so that errors can carry it without borrowing.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TransactionId(MessageId);
 
@@ -190,9 +191,16 @@ impl<'a> Frame<'a> {
     /// assert_eq!(names, ["To-Path", "From-Path"]);
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = Header<'a>> + 'a {
-        self.head.split("\r\n").filter_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            Some(Header { name, value: trim_blanks(value) })
+        // Every line of `head` ends with CRLF and holds no other CR (the scan checked): a CR
+        // search (memchr) finds each end, and the name ends at the first colon.
+        let mut rest = self.head;
+        core::iter::from_fn(move || loop {
+            let cr = memchr::memchr(b'\r', rest.as_bytes())?;
+            let (line, tail) = (rest.get(..cr)?, rest.get(cr + 2..).unwrap_or(""));
+            rest = tail;
+            let Some(colon) = memchr::memchr(b':', line.as_bytes()) else { continue };
+            let (name, value) = (line.get(..colon)?, line.get(colon + 1..)?);
+            return Some(Header { name, value: trim_blanks(value) });
         })
     }
 
@@ -1179,6 +1187,148 @@ enum DecoderState {
     Failed,
 }
 
+// ------------------------------------------------------------------------------------------------
+// Writing frames (the one writer: the session's legs and the scenario runner both use it)
+// ------------------------------------------------------------------------------------------------
+
+/// The reason phrase this library writes after a status code (RFC 4975 §7.2, §10): the comment
+/// is optional and free; these are the RFC's names.
+///
+/// ```
+/// use cpm_pf::msrp::frame::reason_phrase;
+/// assert_eq!(reason_phrase(481), "Session Does Not Exist");
+/// assert_eq!(reason_phrase(299), "");
+/// ```
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        408 => "Request Timeout",
+        413 => "Message Too Large",
+        415 => "Unsupported Media Type",
+        423 => "Out of Range",
+        481 => "Session Does Not Exist",
+        501 => "Not Implemented",
+        506 => "Wrong Connection",
+        _ => "",
+    }
+}
+
+/// Appends a request frame to `out` (RFC 4975 §9): the start line, `To-Path`, `From-Path`, the
+/// other `headers` in order, then, with a `body`, the blank line, the body and the CRLF before
+/// the end-line. The caller chooses a transaction id that does not occur in the body after
+/// `CRLF "-------"` (RFC 4975 §7.1; [`body_holds_end_line`] tells).
+///
+/// Nothing is allocated beyond `out`'s growth: a writer that reuses its buffer allocates
+/// nothing per frame.
+///
+/// ```
+/// use cpm_pf::msrp::frame::{parse, write_request, Parsed, DEFAULT_MAX_FRAME};
+/// use cpm_pf::msrp::Continuation;
+/// let mut out = Vec::new();
+/// write_request(&mut out, "tx1234", "SEND", "msrp://b.example:2855/s;tcp", "msrp://a.example:2855/t;tcp",
+///     [("Message-ID", "m-0001"), ("Byte-Range", "1-2/2"), ("Content-Type", "text/plain")],
+///     Some(b"hi"), Continuation::Complete);
+/// let Ok(Parsed::Frame { frame, len }) = parse(&out, DEFAULT_MAX_FRAME) else { panic!() };
+/// assert_eq!((len, frame.body), (out.len(), Some(&b"hi"[..])));
+/// assert!(out.starts_with(b"MSRP tx1234 SEND\r\nTo-Path: msrp://b.example:2855/s;tcp\r\n"));
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn write_request<'h>(
+    out: &mut Vec<u8>,
+    transaction_id: &str,
+    method: &str,
+    to_path: &str,
+    from_path: &str,
+    headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+    body: Option<&[u8]>,
+    flag: Continuation,
+) {
+    write_start(out, transaction_id, method.as_bytes(), None);
+    write_paths(out, to_path, from_path);
+    for (name, value) in headers {
+        write_header(out, name, value);
+    }
+    if let Some(body) = body {
+        out.extend_from_slice(CRLF);
+        out.extend_from_slice(body);
+        out.extend_from_slice(CRLF);
+    }
+    write_end_line(out, transaction_id, flag);
+}
+
+/// Appends a response frame to `out` (RFC 4975 §7.2): `MSRP tid status phrase`, `To-Path`,
+/// `From-Path`, the end-line with `$`; no body (§9 allows none in a response).
+///
+/// ```
+/// use cpm_pf::msrp::frame::write_response;
+/// let mut out = Vec::new();
+/// write_response(&mut out, "tx1234", 200, "msrp://a.example:2855/t;tcp", "msrp://b.example:2855/s;tcp");
+/// assert_eq!(out, b"MSRP tx1234 200 OK\r\nTo-Path: msrp://a.example:2855/t;tcp\r\n\
+///     From-Path: msrp://b.example:2855/s;tcp\r\n-------tx1234$\r\n");
+/// ```
+pub fn write_response(out: &mut Vec<u8>, transaction_id: &str, status: u16, to_path: &str, from_path: &str) {
+    // Three digits: a status outside 100..=999 is written as 500 rather than breaking the grammar.
+    let status = if (100..=999).contains(&status) { status } else { 500 };
+    let digits = [b'0' + (status / 100) as u8, b'0' + (status / 10 % 10) as u8, b'0' + (status % 10) as u8];
+    write_start(out, transaction_id, &digits, Some(reason_phrase(status)));
+    write_paths(out, to_path, from_path);
+    write_end_line(out, transaction_id, Continuation::Complete);
+}
+
+/// `true` when `body` holds `CRLF "-------" transaction_id`, so that a frame with this body
+/// and transaction id would end early: pick another id.
+///
+/// ```
+/// use cpm_pf::msrp::frame::body_holds_end_line;
+/// assert!(body_holds_end_line(b"a\r\n-------tx1234$\r\n", "tx1234"));
+/// assert!(!body_holds_end_line(b"a\r\n-------tx9999$\r\n", "tx1234"));
+/// ```
+pub fn body_holds_end_line(body: &[u8], transaction_id: &str) -> bool {
+    let tid = transaction_id.as_bytes();
+    let mut from = 0;
+    while let Some(i) = body.get(from..).and_then(|rest| memchr::memmem::find(rest, b"\r\n-------")) {
+        let after = from + i + 9;
+        if body.get(after..after + tid.len()) == Some(tid) {
+            return true;
+        }
+        from = from + i + 1;
+    }
+    false
+}
+
+fn write_start(out: &mut Vec<u8>, transaction_id: &str, word: &[u8], comment: Option<&str>) {
+    out.extend_from_slice(b"MSRP ");
+    out.extend_from_slice(transaction_id.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(word);
+    if let Some(c) = comment.filter(|c| !c.is_empty()) {
+        out.push(b' ');
+        out.extend_from_slice(c.as_bytes());
+    }
+    out.extend_from_slice(CRLF);
+}
+
+fn write_paths(out: &mut Vec<u8>, to_path: &str, from_path: &str) {
+    write_header(out, "To-Path", to_path);
+    write_header(out, "From-Path", from_path);
+}
+
+fn write_header(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(CRLF);
+}
+
+fn write_end_line(out: &mut Vec<u8>, transaction_id: &str, flag: Continuation) {
+    out.extend_from_slice(END_LINE_DASHES);
+    out.extend_from_slice(transaction_id.as_bytes());
+    out.push(flag.flag() as u8);
+    out.extend_from_slice(CRLF);
+}
+
 /// An incremental MSRP frame decoder with a bounded buffer (RFC 4975 §9; docs/requirements.md LIM-1).
 ///
 /// ```
@@ -1307,6 +1457,43 @@ impl FrameDecoder {
                 Some(Err(e))
             }
         }
+    }
+
+    /// What a saved session keeps of the decoder: the undecoded bytes, the transaction whose
+    /// oversized frame is being skipped, and whether the stream failed for good.
+    #[cfg(feature = "serde")]
+    pub(crate) fn saved(&self) -> (&[u8], Option<TransactionId>, bool) {
+        let from = self.start.saturating_add(self.taken).min(self.buf.len());
+        let bytes = self.buf.get(from..).unwrap_or_default();
+        match self.state {
+            DecoderState::Framing => (bytes, None, false),
+            DecoderState::Skipping { tid } => (bytes, Some(tid), false),
+            DecoderState::Failed => (&[], None, true),
+        }
+    }
+
+    /// The decoder [`FrameDecoder::saved`] describes, or `None` when it holds more bytes than
+    /// `max_frame` (a restored session keeps the ML-5 bound). The scan starts again over the
+    /// bytes, which gives the frames it would have given (the decoder does not depend on how
+    /// the bytes were split).
+    #[cfg(feature = "serde")]
+    pub(crate) fn restored(
+        max_frame: usize,
+        bytes: &[u8],
+        skipping: Option<TransactionId>,
+        failed: bool,
+    ) -> Option<FrameDecoder> {
+        let mut d = FrameDecoder::new(max_frame);
+        if bytes.len() > d.max_frame || (failed && !bytes.is_empty()) {
+            return None;
+        }
+        d.buf.extend_from_slice(bytes);
+        d.state = match (skipping, failed) {
+            (_, true) => DecoderState::Failed,
+            (Some(tid), false) => DecoderState::Skipping { tid },
+            (None, false) => DecoderState::Framing,
+        };
+        Some(d)
     }
 
     /// Marks the frame last returned as consumed.

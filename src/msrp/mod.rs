@@ -3,7 +3,10 @@
 //! - [`frame`]: an incremental, zero-copy parser for MSRP frames (RFC 4975 §9).
 //! - [`reassembly`]: chunks to messages, keyed by leg and Message-ID (RFC 4975 §7.1, docs/requirements.md
 //!   MSRP-1), within the LIM-1 limits.
+//! - [`endpoint`]: MSRP on the legs (ML-1 … ML-5): per-leg URIs, decoders, transmit buffers and
+//!   relayed chunks awaiting their response, for a session that speaks MSRP itself.
 
+pub mod endpoint;
 pub mod frame;
 pub mod reassembly;
 

@@ -26,6 +26,7 @@ use crate::action::{Action, Actions, Diagnostic, Folder, Identity, NotStoredWhy,
 use crate::config::{Config, Kind, Policy, Side};
 use crate::grammar::message_id::MessageId;
 use crate::headers::SipHeaders;
+use crate::msrp::endpoint::DeliveryFailure;
 use crate::msrp::reassembly::Message;
 use crate::{Leg, Method, Time};
 
@@ -255,6 +256,20 @@ impl Recorder {
         self.awaiting_cost = self.awaiting_cost.saturating_sub(item.cost());
         self.recordable(config, item, out);
         true
+    }
+
+    /// ML-4: message `id`, relayed to the client, was not delivered: it is never recorded, and
+    /// that is reported (EMB-3). Does nothing when no message awaiting confirmation has that id.
+    pub(crate) fn not_delivered(&mut self, id: MessageId, failure: DeliveryFailure, out: &mut Actions<'_>) {
+        let found = self
+            .awaiting
+            .iter()
+            .position(|i| matches!(i.object, ObjectRef::ChatMessage(m) | ObjectRef::Imdn(m) if m == id));
+        if let Some(item) = found.and_then(|index| self.awaiting.remove(index)) {
+            self.awaiting_cost = self.awaiting_cost.saturating_sub(item.cost());
+            let why = NotStoredWhy::NotDelivered(failure);
+            out.push(Action::Diagnostic(Diagnostic::NotStored { object: item.object, why }));
+        }
     }
 
     /// Decision (LIM-1 for completed messages): messages to the client awaiting delivery

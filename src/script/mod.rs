@@ -78,6 +78,7 @@ mod line;
 mod parse;
 mod render;
 mod run;
+mod wire;
 
 pub use cli::{replay, EXIT_DIFFERED, EXIT_ERROR, EXIT_OK, USAGE};
 pub use diff::{check, check_file, compare, compare_outputs, load, CheckReport, StepDiff};

@@ -32,6 +32,9 @@ pub struct SessionLine {
     pub text: String,
     /// The configuration built from its keys.
     pub config: Config,
+    /// `msrp=legs`: the session speaks MSRP on its legs (ML-1 … ML-5); the runner hands it
+    /// frame bytes and decodes what it writes.
+    pub msrp_legs: bool,
 }
 
 /// One input and the outputs expected from it.
@@ -103,6 +106,34 @@ pub enum StepInput {
         content_type: Option<String>,
         /// The unescaped `body:`, empty without one.
         body: Vec<u8>,
+    },
+    /// `<- LEG MSRP-BYTES | body: TEXT` (`msrp=legs`): raw bytes read on LEG's MSRP connection.
+    MsrpBytes {
+        /// The leg.
+        leg: Leg,
+        /// The unescaped bytes.
+        bytes: Vec<u8>,
+    },
+    /// `<- LEG MSRP STATUS | Message-ID: ID [| Byte-Range: S-E/T]` (`msrp=legs`): LEG answers
+    /// the chunks of ID the PF relayed to it (those with that Byte-Range, or every one still
+    /// unanswered).
+    MsrpStatus {
+        /// The leg.
+        leg: Leg,
+        /// The status code (three digits).
+        status: u16,
+        /// The Message-ID of the chunks answered.
+        message_id: String,
+        /// The Byte-Range of the chunk answered, verbatim; `None`: every unanswered chunk of ID.
+        byte_range: Option<String>,
+    },
+    /// `<- LEG MSRP REPORT | Message-ID: ID | Byte-Range: S-E/T | Status: 000 CODE`
+    /// (`msrp=legs`): a REPORT received on LEG.
+    MsrpReport {
+        /// The leg.
+        leg: Leg,
+        /// Every header in the order written.
+        headers: Vec<(String, String)>,
     },
     /// `@ advance SECONDS`.
     Advance {
@@ -193,11 +224,13 @@ impl Script {
                 if seen_other {
                     return Err(ErrorKind::SessionNotFirst);
                 }
-                Ok(Parsed::Session(parse_session(rest)?))
+                let (config, msrp_legs) = parse_session(rest)?;
+                Ok(Parsed::Session(config, msrp_legs))
             }
             "<-" => {
                 let config = self.config().ok_or(ErrorKind::NoSession("an input from a leg"))?;
-                Ok(Parsed::Input(parse_received(rest, config)?))
+                let legs = self.session.as_ref().is_some_and(|s| s.msrp_legs);
+                Ok(Parsed::Input(parse_received(rest, config, legs)?))
             }
             "@" => {
                 let config = self.config().ok_or(ErrorKind::NoSession("an @ input"))?;
@@ -222,11 +255,11 @@ impl Script {
 
     fn push(&mut self, line: usize, text: &str, parsed: Parsed) -> Result<(), ScriptError> {
         match parsed {
-            Parsed::Session(config) => {
+            Parsed::Session(config, msrp_legs) => {
                 if let Err(e) = Session::new(config.clone(), START) {
                     return Err(ScriptError::new(line, ErrorKind::Config(e)));
                 }
-                self.session = Some(SessionLine { line, text: text.to_owned(), config });
+                self.session = Some(SessionLine { line, text: text.to_owned(), config, msrp_legs });
             }
             Parsed::Input(input) => {
                 self.steps.push(Step { line, text: text.to_owned(), input, expected: Vec::new() })
@@ -243,7 +276,7 @@ impl Script {
 }
 
 enum Parsed {
-    Session(Config),
+    Session(Config, bool),
     Input(StepInput),
     Output(OutputLine),
 }
@@ -281,8 +314,9 @@ fn no_headers(parts: &Parts<'_>) -> Result<(), ErrorKind> {
 
 /// The `session` line's words: each `key=value`, each key at most once, then the checks that
 /// concern several keys.
-fn parse_session(rest: &str) -> Result<Config, ErrorKind> {
+fn parse_session(rest: &str) -> Result<(Config, bool), ErrorKind> {
     let mut config = Config::default();
+    let mut msrp_legs = false;
     let mut seen: Vec<&str> = Vec::new();
     for word in rest.split_whitespace() {
         let Some((key, value)) = word.split_once('=') else {
@@ -292,12 +326,16 @@ fn parse_session(rest: &str) -> Result<Config, ErrorKind> {
             return Err(ErrorKind::DuplicateKey(key.to_owned()));
         }
         seen.push(key);
+        if key == "msrp" {
+            msrp_legs = switch(key, value, ["legs", "chunks"])?;
+            continue;
+        }
         set_key(&mut config, key, value)?;
     }
     if config.role == Role::Proxy && config.iwfs > 0 {
         return Err(ErrorKind::ProxyWithIwf(config.iwfs));
     }
-    Ok(config)
+    Ok((config, msrp_legs))
 }
 
 /// A `session` value the key does not take.
@@ -358,6 +396,10 @@ fn set_number(config: &mut Config, key: &str, value: &str) -> Result<(), ErrorKi
             config.limits.max_partial = value.parse().map_err(|_| bad("a number of messages"))?
         }
         "max-buffered" => config.limits.max_buffered = value.parse().map_err(|_| bad("bytes"))?,
+        "msrp-timeout" => config.msrp_response_timeout_secs = value.parse().map_err(|_| bad("seconds"))?,
+        "msrp-max-pending" => {
+            config.msrp_max_pending = value.parse().map_err(|_| bad("a number of chunks"))?
+        }
         _ => return Err(ErrorKind::UnknownKey(key.to_owned())),
     }
     Ok(())
@@ -407,13 +449,31 @@ fn parse_status(word: &str) -> Result<u16, ErrorKind> {
     }
 }
 
-fn parse_received(rest: &str, config: &Config) -> Result<StepInput, ErrorKind> {
+fn parse_received(rest: &str, config: &Config, legs: bool) -> Result<StepInput, ErrorKind> {
     let parts = split(rest)?;
     let w = &parts.words;
     let leg = parse_leg(w.first(), Some(config))?;
     let Some(second) = w.get(1) else {
         return Err(expected("a method, a status or MSRP", None));
     };
+    const LEGS_ONLY: &str = "msrp=legs on the session line (MSRP-BYTES, MSRP STATUS, MSRP REPORT)";
+    if *second == "MSRP-BYTES" {
+        if !legs {
+            return Err(expected(LEGS_ONLY, Some(second)));
+        }
+        no_more(w, 2)?;
+        if !parts.headers.is_empty() {
+            return Err(ErrorKind::NoHeadersAllowed);
+        }
+        return Ok(StepInput::MsrpBytes { leg, bytes: parts.body.unwrap_or_default() });
+    }
+    if *second == "MSRP" && w.get(2).is_some_and(|m| *m != "SEND") {
+        if !legs {
+            return Err(expected(LEGS_ONLY, w.get(2)));
+        }
+        no_more(w, 3)?;
+        return parse_msrp_legs_input(leg, w.get(2).copied().unwrap_or_default(), &parts);
+    }
     if second.bytes().all(|b| b.is_ascii_digit()) {
         let status = parse_status(second)?;
         let method = method_in(w.get(2), &SENT_METHODS)?;
@@ -479,6 +539,41 @@ fn parse_msrp(leg: Leg, parts: Parts<'_>) -> Result<StepInput, ErrorKind> {
         continuation,
         content_type: content_type.map(str::to_owned),
         body: parts.body.unwrap_or_default(),
+    })
+}
+
+/// `<- LEG MSRP STATUS | …` and `<- LEG MSRP REPORT | …` (`msrp=legs`).
+fn parse_msrp_legs_input(leg: Leg, word: &str, parts: &Parts<'_>) -> Result<StepInput, ErrorKind> {
+    if parts.body.is_some() {
+        return Err(ErrorKind::BodyNotAllowed);
+    }
+    let header =
+        |name: &str| parts.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v);
+    if word == "REPORT" {
+        for name in ["Message-ID", "Byte-Range", "Status"] {
+            if header(name).is_none() {
+                return Err(expected("Message-ID, Byte-Range and Status headers", Some(&name)));
+            }
+        }
+        return Ok(StepInput::MsrpReport { leg, headers: owned_headers(parts) });
+    }
+    let status = match word.parse::<u16>() {
+        Ok(s) if word.len() == 3 && (200..=999).contains(&s) => s,
+        _ => return Err(expected("SEND, REPORT or a three-digit status after MSRP", Some(&word))),
+    };
+    for (name, _) in &parts.headers {
+        if !["Message-ID", "Byte-Range"].iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err(ErrorKind::UnknownMsrpHeader((*name).to_owned()));
+        }
+    }
+    let Some(message_id) = header("Message-ID") else {
+        return Err(expected("a Message-ID header", None));
+    };
+    Ok(StepInput::MsrpStatus {
+        leg,
+        status,
+        message_id: message_id.to_owned(),
+        byte_range: header("Byte-Range").map(str::to_owned),
     })
 }
 
@@ -579,6 +674,7 @@ fn validate_send(w: &[&str], config: Option<&Config>) -> Result<(), ErrorKind> {
     }
     parse_leg(w.first(), config)?;
     match w.get(1) {
+        Some(&"MSRP") if matches!(w.get(2), Some(&("SEND" | "REPORT"))) => no_more(w, 3),
         Some(&"MSRP") => {
             let status = w.get(2).ok_or(expected("an MSRP status", None))?;
             if !(status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())) {

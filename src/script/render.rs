@@ -56,8 +56,13 @@ fn local(words: &[&str]) -> TraceLine {
 /// assert_eq!(line.to_string(), "== release-media iwf2");
 /// ```
 pub fn render_action(action: &Action<'_>) -> TraceLine {
-    if let Action::Diagnostic(d) = action {
-        return TraceLine::Diagnostic(d.to_string());
+    match action {
+        Action::Diagnostic(d) => return TraceLine::Diagnostic(d.to_string()),
+        // msrp=legs: not an output of its own; the runner prints the frames of the bytes.
+        Action::MsrpTransmit { leg } => {
+            return TraceLine::Diagnostic(format!("bytes to write on {leg}'s MSRP connection"))
+        }
+        _ => {}
     }
     let text = action.to_string();
     match OutputLine::parse(&text) {

@@ -11,6 +11,7 @@ use crate::{dispatch, Input, Session, Time};
 
 use super::parse::{Script, StepInput};
 use super::render::{render_action, render_route, TraceLine};
+use super::wire::Wire;
 use super::START;
 
 /// What the library produced for a whole script.
@@ -86,6 +87,10 @@ pub fn run_storing(script: &Script) -> (Trace, Vec<StoredObject>) {
 fn run_with(script: &Script, keep_stored: bool) -> (Trace, Vec<StoredObject>) {
     let mut now = START;
     let mut session = script.session.as_ref().map(|s| Session::new(s.config.clone(), START));
+    let mut wire = match (script.session.as_ref(), session.as_mut()) {
+        (Some(line), Some(Ok(session))) if line.msrp_legs => Some(Wire::new(&line.config, session)),
+        _ => None,
+    };
     let mut checker = script.session.as_ref().map(|s| InvariantChecker::new(&s.config));
     let policy = script.policy();
     let mut trace = Trace { session: script.session.as_ref().map(|s| s.text.clone()), steps: Vec::new() };
@@ -101,7 +106,7 @@ fn run_with(script: &Script, keep_stored: bool) -> (Trace, Vec<StoredObject>) {
                 (Some(Ok(session)), Some(checker)) => {
                     let before = checker.violations().len();
                     let kept = keep_stored.then_some(&mut stored);
-                    drive(session, checker, &step.input, &mut now, &mut (&mut lines, kept));
+                    drive(session, checker, wire.as_mut(), &step.input, &mut now, &mut (&mut lines, kept));
                     violations.extend(checker.violations()[before..].iter().map(ToString::to_string));
                 }
                 // Script::parse refuses both; kept so that a hand-built Script cannot panic.
@@ -120,6 +125,10 @@ type Sink<'a> = (&'a mut Vec<TraceLine>, Option<&'a mut Vec<StoredObject>>);
 
 fn collect(actions: &crate::Actions<'_>, out: &mut Sink<'_>) {
     for action in actions {
+        if let crate::Action::MsrpTransmit { .. } = action {
+            // The bytes are taken and printed frame by frame after the step (`Wire::drain`).
+            continue;
+        }
         out.0.push(render_action(action));
         if let (crate::Action::Store { object, folder, content }, Some(stored)) =
             (action, out.1.as_deref_mut())
@@ -132,6 +141,32 @@ fn collect(actions: &crate::Actions<'_>, out: &mut Sink<'_>) {
 /// Feeds one session input to the library (and to the invariant checker) and renders the
 /// actions it returns.
 fn drive(
+    session: &mut Session,
+    checker: &mut InvariantChecker,
+    wire: Option<&mut Wire>,
+    input: &StepInput,
+    now: &mut Time,
+    out: &mut Sink<'_>,
+) {
+    if let Some(wire) = wire {
+        // msrp=legs: MSRP inputs are bytes on the leg's connection; after any input, what the
+        // session wrote is read back and printed.
+        if let Some((leg, bytes)) = wire.bytes_of(input, out.0) {
+            let input = Input::MsrpBytes { leg, bytes: &bytes };
+            checker.input(&input);
+            let actions = session.handle(input, *now);
+            checker.actions(&actions, session);
+            collect(&actions, out);
+        } else {
+            drive_one(session, checker, input, now, out);
+        }
+        return wire.drain(session, out.0);
+    }
+    drive_one(session, checker, input, now, out);
+}
+
+/// [`drive`] for an input that is not MSRP bytes.
+fn drive_one(
     session: &mut Session,
     checker: &mut InvariantChecker,
     input: &StepInput,
@@ -193,6 +228,8 @@ fn drive(
         }
         // Handled by `run` (no session needed); listed so that a new input is not forgotten.
         StepInput::Route { .. } => {}
+        // msrp=legs only (the parser refuses them otherwise): `drive` turns them into bytes.
+        StepInput::MsrpBytes { .. } | StepInput::MsrpStatus { .. } | StepInput::MsrpReport { .. } => {}
     }
 }
 

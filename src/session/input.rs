@@ -19,8 +19,10 @@ use crate::{Leg, Method};
 /// | a BYE | `ByeReceived` with its `Reason` values | **the library**: an [`Action::SendResponse`](crate::Action::SendResponse), exactly once (BYE-T) |
 /// | the final response to a BYE the PF sent, or its timeout | `ResponseReceived` / `TransactionTimeout` | — |
 /// | a final response to the re-INVITE or SUBSCRIBE the PF sent | `ResponseReceived` (changes nothing; may be left out) | — |
-/// | an MSRP SEND chunk on a leg (B2BUA) | `MsrpSend` | your MSRP stack answers `200`; the library asks for `400`/`413` with [`Action::MsrpResponse`](crate::Action::MsrpResponse) |
-/// | the client answered `200` to every chunk of a message the PF relayed to it | `Delivered`: without it a message to the client is never recorded (REC-5ii) and is reported at the end as not stored (EMB-3) | — |
+/// | *MSRP on the legs* (ML-1): a leg's MSRP URIs are known (from the SDP) | call [`Session::set_msrp_leg`](crate::Session::set_msrp_leg) once per leg, before its bytes | — |
+/// | *MSRP on the legs*: bytes read from a leg's MSRP connection, in pieces of any size | `MsrpBytes` | **the library** answers every request (`200`, `400`, `413`, `481`, `501`, per `Failure-Report`), relays SENDs and REPORTs to the other side with its own transaction ids, and learns delivery from the client's answers; write what [`Action::MsrpTransmit`](crate::Action::MsrpTransmit) announces |
+/// | *your own MSRP stack*: an MSRP SEND chunk on a leg (B2BUA) | `MsrpSend` | your MSRP stack answers `200` and relays; the library asks for `400`/`413` with [`Action::MsrpResponse`](crate::Action::MsrpResponse) |
+/// | *your own MSRP stack*: the client answered `200` to every chunk of a message the PF relayed to it | `Delivered`: without it a message to the client is never recorded (REC-5ii) and is reported at the end as not stored (EMB-3). With MSRP on the legs the session learns this itself (ML-4) | — |
 /// | the Message Store finished an [`Action::Store`](crate::Action::Store) | `Stored` with its UID, or `StoreFailed` | — |
 /// | bytes of the file a file transfer carries (originating side, recording on) | `FileData`, in order: kept for the File Transfer History object (MS-6) | — |
 ///
@@ -71,7 +73,33 @@ pub enum Input<'a> {
         /// The request.
         send: SendRequest<'a>,
     },
-    /// The served client accepted a message the PF sent to it (REC-5ii).
+    /// MSRP on the legs (ML-1): bytes read from `leg`'s MSRP connection, in pieces of any size
+    /// (a frame may be cut anywhere). The leg must have been set up with
+    /// [`Session::set_msrp_leg`](crate::Session::set_msrp_leg). Every byte is taken; the
+    /// answers and relayed frames are written to the legs' transmit buffers and announced with
+    /// [`Action::MsrpTransmit`](crate::Action::MsrpTransmit).
+    ///
+    /// ```
+    /// use cpm_pf::{Action, Config, Input, Leg, Session, Time};
+    /// let t = Time::from_unix_secs(1_767_225_600);
+    /// let mut s = Session::new(Config::default(), t).unwrap();
+    /// s.set_msrp_leg(Leg::Remote, "msrp://pf.example:2855/remote;tcp", "msrp://remote.example:2855/s;tcp").unwrap();
+    /// let bytes = b"MSRP abcd1234 NOPE\r\nTo-Path: msrp://pf.example:2855/remote;tcp\r\n\
+    ///     From-Path: msrp://remote.example:2855/s;tcp\r\n-------abcd1234$\r\n";
+    /// let out = s.handle(Input::MsrpBytes { leg: Leg::Remote, bytes }, t);
+    /// assert!(out.iter().any(|a| matches!(a, Action::MsrpTransmit { leg: Leg::Remote })));
+    /// let written = s.poll_msrp_transmit(Leg::Remote).unwrap();
+    /// assert!(written.starts_with(b"MSRP abcd1234 501 Not Implemented\r\n"));
+    /// ```
+    MsrpBytes {
+        /// The leg whose connection they were read from.
+        leg: Leg,
+        /// The bytes.
+        bytes: &'a [u8],
+    },
+    /// The served client accepted a message the PF sent to it (REC-5ii). For an embedder with
+    /// its own MSRP stack; with MSRP on the legs the session learns delivery from the client's
+    /// responses and REPORTs itself (ML-4), and this input is still honoured.
     Delivered {
         /// The MSRP Message-ID of the delivered message.
         message_id: MessageId,
@@ -121,6 +149,9 @@ impl core::fmt::Debug for Input<'_> {
             }
             Input::MsrpSend { leg, send } => {
                 f.debug_struct("MsrpSend").field("leg", leg).field("send", send).finish()
+            }
+            Input::MsrpBytes { leg, bytes } => {
+                f.debug_struct("MsrpBytes").field("leg", leg).field("len", &bytes.len()).finish()
             }
             Input::Delivered { message_id } => {
                 f.debug_struct("Delivered").field("message_id", message_id).finish()

@@ -15,6 +15,7 @@
 
 pub mod bye;
 pub mod input;
+mod legs;
 #[cfg(feature = "serde")]
 pub mod snapshot;
 pub mod timer;
@@ -27,6 +28,7 @@ use crate::action::{Action, Actions, Diagnostic, IgnoredInput, IgnoredWhy, NotSt
 use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::session_expires::SessionExpires;
 use crate::headers::{names, SipHeaders};
+use crate::msrp::endpoint::MsrpLegs;
 use crate::msrp::reassembly::{Message, Outcome, Reassembler};
 use crate::msrp::SendRequest;
 use crate::record::Recorder;
@@ -102,7 +104,14 @@ enum Phase {
 ///    for (FT-1c: a file transfer's 200 OK carries the stored object's UID) the library does
 ///    itself: the 200 OK comes out of the `Stored` input, or of the store-timeout deadline.
 /// 4. **Honour the clock**: call [`Session::handle_timeout`] when it reaches
-///    [`Session::poll_timeout`] (session timer, FT-1c store wait).
+///    [`Session::poll_timeout`] (session timer, FT-1c store wait, and with MSRP on the legs the
+///    30 s a relayed chunk waits for its answer).
+///
+/// With MSRP on the legs (ML-1 … ML-5) give each leg its URIs once with
+/// [`Session::set_msrp_leg`], feed what each connection reads as `Input::MsrpBytes`, and after
+/// every [`Action::MsrpTransmit`] write what [`Session::poll_msrp_transmit`] returns, reporting
+/// it with [`Session::msrp_transmitted`]. The session then answers, relays and learns delivery
+/// itself; `Input::MsrpSend` and `Input::Delivered` are for an embedder with its own MSRP stack.
 /// 5. **Drop** the session after [`Action::Terminated`]: every BYE has been answered and every
 ///    leg released. A proxy still forwards a late BYE after it, if you keep the session.
 ///
@@ -202,11 +211,10 @@ pub struct Session {
     /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss while
     /// remaining until the client re-joins.
     intercepting: bool,
-    /// Items deferred while intercepting, in arrival order (BYE-4ii). Boxed: most sessions never
-    /// defer anything, and an idle session is kept small (8 bytes instead of a `Vec`'s 24; the
-    /// extra allocation happens only in a session that defers).
-    #[allow(clippy::box_collection)]
-    deferred: Option<Box<Vec<ObjectRef>>>,
+    /// What most sessions never need, out of line so that an idle session stays small (one
+    /// pointer): the items deferred while intercepting (BYE-4ii) and MSRP on the legs (ML-1 …
+    /// ML-5). Allocated by the first deferral or `set_msrp_leg`.
+    rare: Option<Box<Rare>>,
     /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
     ft_wait: Option<Time>,
     /// Created with the first MSRP chunk that needs reassembling.
@@ -215,6 +223,15 @@ pub struct Session {
     recorder: Option<Box<Recorder>>,
     /// When the session started (seeds generated IDs, EMB-2).
     started: Time,
+}
+
+/// The parts of a session that most sessions never need ([`Session`]'s `rare`).
+#[derive(Debug, Default)]
+struct Rare {
+    /// Items deferred while intercepting, in arrival order (BYE-4ii).
+    deferred: Option<Vec<ObjectRef>>,
+    /// MSRP on the legs, from the first `set_msrp_leg`.
+    msrp: Option<MsrpLegs>,
 }
 
 impl Session {
@@ -232,7 +249,7 @@ impl Session {
             proxy_pending: [0; 2],
             first_invite_seen: false,
             intercepting: false,
-            deferred: None,
+            rare: None,
             ft_wait: None,
             reassembler: None,
             recorder: None,
@@ -275,6 +292,7 @@ impl Session {
                 self.on_final_response(leg, 408, method, now, &mut out)
             }
             Input::MsrpSend { leg, send } => self.on_msrp(leg, send, now, &mut out),
+            Input::MsrpBytes { leg, bytes } => self.on_msrp_bytes(leg, bytes, now, &mut out),
             Input::Delivered { message_id } => {
                 if self.phase == Phase::Terminated {
                     ignored(&mut out, IgnoredInput::DeliveryConfirmation, IgnoredWhy::Terminated);
@@ -301,10 +319,11 @@ impl Session {
             Phase::Active | Phase::Remaining => self.timer.deadline(),
             Phase::Ending { .. } | Phase::Terminated => None,
         };
-        match (timer, self.ft_wait) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let msrp = match self.phase {
+            Phase::Terminated => None,
+            Phase::Active | Phase::Remaining | Phase::Ending { .. } => self.msrp_deadline(),
+        };
+        [timer, self.ft_wait, msrp].into_iter().flatten().min()
     }
 
     /// Fires every deadline that is due at `now`; an early or repeated call does nothing.
@@ -319,10 +338,21 @@ impl Session {
         if timer_due {
             self.on_session_expired(now, &mut out);
         }
+        if self.phase != Phase::Terminated && self.msrp_deadline().is_some_and(|d| d <= now) {
+            self.msrp_timeouts(now, &mut out);
+        }
         out
     }
 
     // ----- legs --------------------------------------------------------------------------
+
+    fn msrp(&self) -> Option<&MsrpLegs> {
+        self.rare.as_deref()?.msrp.as_ref()
+    }
+
+    fn msrp_mut(&mut self) -> Option<&mut MsrpLegs> {
+        self.rare.as_deref_mut()?.msrp.as_mut()
+    }
 
     fn index(&self, leg: Leg) -> Option<usize> {
         match leg {
@@ -358,6 +388,7 @@ impl Session {
             if l.media {
                 l.media = false;
                 out.push(Action::ReleaseMedia { leg });
+                self.msrp_released(leg, out);
             }
         }
     }
@@ -507,17 +538,19 @@ impl Session {
     }
 
     /// BYE-4iii: the client re-joins with an INVITE while the PF remains.
-    fn rejoin(&mut self, out: &mut Actions<'_>) {
+    fn rejoin(&mut self, now: Time, out: &mut Actions<'_>) {
         if let Some(l) = self.legs.first_mut() {
             *l = LegState { status: LegStatus::Up, media: true };
         }
         if core::mem::take(&mut self.intercepting) {
             out.push(Action::InterceptOff);
-            for object in self.deferred.take().map(|d| *d).unwrap_or_default() {
+            for object in self.rare.as_mut().and_then(|r| r.deferred.take()).unwrap_or_default() {
                 out.push(Action::Deliver { object });
             }
         }
         self.phase = Phase::Active;
+        // MSRP on the legs: the deferred items go to the client as SENDs (ML-3).
+        self.msrp_rejoined(now, out);
     }
 
     /// A BYE transaction the PF started is over (2xx, non-2xx, timeout, or glare): BYE-T.
@@ -668,7 +701,7 @@ impl Session {
         }
         if let (Phase::Remaining, Leg::Client, Method::Invite) = (self.phase, leg, method) {
             // BYE-4iii: a re-join is neither the first INVITE nor a refresh.
-            return self.rejoin(out);
+            return self.rejoin(now, out);
         }
         let starts_session = !self.first_invite_seen
             && match method {
@@ -737,28 +770,43 @@ impl Session {
         if !self.legs[i].media {
             return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::MediaReleased);
         }
+        if let Err(status) = self.reassemble(leg, &send, now, out) {
+            out.push(Action::MsrpResponse { leg, status, message_id: send.message_id.map(Cow::Borrowed) });
+        }
+    }
+
+    /// Feeds a chunk to the reassembler (MSRP-1, LIM-1) when the session reassembles; a
+    /// completed message goes on to the recorder. `Ok(Some(true))` when the chunk completed its
+    /// message, `Ok(Some(false))` when it did not, `Ok(None)` when the session does not
+    /// reassemble; `Err` with the status the chunk is refused with (400, 413), already reported.
+    fn reassemble(
+        &mut self,
+        leg: Leg,
+        send: &SendRequest<'_>,
+        now: Time,
+        out: &mut Actions<'_>,
+    ) -> Result<Option<bool>, u16> {
         if !self.config.reassembles() {
-            // Nothing to record or intercept: the embedder relays the content (and a file
+            // Nothing to record or intercept: the content is only relayed (and a file
             // transfer's content is never reassembled, FT-1).
-            return;
+            return Ok(None);
         }
         let limits = self.config.limits;
         let reassembler = self.reassembler.get_or_insert_with(|| Box::new(Reassembler::new(limits)));
-        let receipt = reassembler.receive(leg, &send);
+        let receipt = reassembler.receive(leg, send);
         for note in receipt.notes {
             out.push(Action::Diagnostic(Diagnostic::Msrp { leg, note }));
         }
         match receipt.outcome {
             Outcome::Rejected(status) => {
                 out.push(Action::Diagnostic(Diagnostic::MsrpRejected { leg, status }));
-                out.push(Action::MsrpResponse {
-                    leg,
-                    status,
-                    message_id: send.message_id.map(Cow::Borrowed),
-                });
+                Err(status)
             }
-            Outcome::Complete(message) => self.on_message(message, now, out),
-            Outcome::Partial | Outcome::KeepAlive | Outcome::Aborted | Outcome::Ignored => {}
+            Outcome::Complete(message) => {
+                self.on_message(message, now, out);
+                Ok(Some(true))
+            }
+            Outcome::Partial | Outcome::KeepAlive | Outcome::Aborted | Outcome::Ignored => Ok(Some(false)),
         }
     }
 
@@ -778,10 +826,16 @@ impl Session {
                 }
             }
             if prefs.contains(Preferences::ALLOW_DEFER) {
-                self.deferred.get_or_insert_with(Box::default).push(object);
+                self.rare.get_or_insert_with(Box::default).deferred.get_or_insert_with(Vec::new).push(object);
+                self.msrp_defer(&message);
                 out.push(Action::Defer { object, message: Box::new(message) });
             }
             return;
+        }
+        if let Some(failure) = self.failed_delivery(message.id).filter(|_| message.leg != Leg::Client) {
+            // ML-4: its delivery to the client failed before it was complete.
+            let why = NotStoredWhy::NotDelivered(failure);
+            return out.push(Action::Diagnostic(Diagnostic::NotStored { object, why }));
         }
         match self.recorder() {
             Some((r, c)) => r.message_complete(c, object, message, now, out),

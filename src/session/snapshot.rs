@@ -18,6 +18,15 @@
 //! | 2 | the format version, big-endian ([`VERSION`], now 1) |
 //! | rest | the session in [postcard](https://docs.rs/postcard) 1.x |
 //!
+//! A session whose legs speak MSRP (ML-1 … ML-5), or whose configuration changes the MSRP
+//! timeout or bound, adds one section after the session: the byte `L` ([`LEGS_TAG`]), then
+//! in postcard the two MSRP settings of the configuration and, once `set_msrp_leg` was
+//! called, each leg's URIs, undecoded bytes, unsent bytes, transaction counter and relayed
+//! chunks awaiting their answer, the deliveries being decided, the senders of relayed messages
+//! and the items deferred for a re-join. Other sessions save exactly as before (an idle session
+//! is not a byte longer), and every version-1 snapshot written before the section existed
+//! restores as it did: the format version stays 1.
+//!
 //! postcard, not bincode: integers are varints, so an idle session takes about 60 bytes
 //! (SNAP-3 asks at most 128; bincode's fixed-width integers take about three times as many);
 //! its wire format is documented and stable since 1.0; it is `no_std`-friendly; and reading
@@ -53,12 +62,14 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use super::{LegState, LegStatus, Phase, Session, SessionTimer};
+use super::{LegState, LegStatus, Phase, Rare, Session, SessionTimer};
 use crate::action::ObjectRef;
 use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::message_id::MessageId;
+use crate::msrp::endpoint::{check_uri, Delivery, LegEndpoint, MsrpLegs, Pending};
+use crate::msrp::frame::{FrameDecoder, TransactionId};
 use crate::msrp::reassembly::snapshot::{ReassemblerIn, ReassemblerOut};
-use crate::msrp::reassembly::Limits;
+use crate::msrp::reassembly::{Limits, Message};
 use crate::record::Recorder;
 use crate::{Leg, Time};
 
@@ -69,6 +80,8 @@ pub use crate::record::snapshot::RecorderInvalid;
 pub const MAGIC: [u8; 4] = *b"CPMs";
 /// The format version this library writes and reads.
 pub const VERSION: u16 = 1;
+/// The tag of the MSRP-on-the-legs section that may follow the session (see above).
+pub const LEGS_TAG: u8 = b'L';
 const HEADER_LEN: usize = MAGIC.len() + 2;
 
 /// A session could not be turned into bytes (not expected: every part of a session has a
@@ -154,6 +167,9 @@ pub enum Invalid {
     /// The recorder breaks a bound or an invariant.
     #[error("recorder: {0}")]
     Recorder(RecorderInvalid),
+    /// The MSRP-on-the-legs section breaks a bound or an invariant (ML-5), named here.
+    #[error("MSRP on the legs: {0}")]
+    MsrpLegs(&'static str),
 }
 
 impl From<Invalid> for RestoreError {
@@ -273,7 +289,7 @@ impl Session {
             proxy_pending: self.proxy_pending,
             first_invite_seen: self.first_invite_seen,
             intercepting: self.intercepting,
-            deferred: self.deferred.as_deref().map(Vec::as_slice),
+            deferred: self.rare.as_deref().and_then(|r| r.deferred.as_deref()),
             ft_wait: self.ft_wait,
             reassembler: self.reassembler.as_deref().map(|r| r.saved()),
             recorder: self.recorder.as_deref(),
@@ -282,7 +298,25 @@ impl Session {
         let mut bytes = Vec::with_capacity(128);
         bytes.extend_from_slice(&MAGIC);
         bytes.extend_from_slice(&VERSION.to_be_bytes());
-        postcard::to_extend(&out, bytes).map_err(|e| SaveError(e.to_string()))
+        let mut bytes = postcard::to_extend(&out, bytes).map_err(|e| SaveError(e.to_string()))?;
+        if let Some(legs) = self.legs_saved() {
+            bytes.push(LEGS_TAG);
+            bytes = postcard::to_extend(&legs, bytes).map_err(|e| SaveError(e.to_string()))?;
+        }
+        Ok(bytes)
+    }
+
+    /// The MSRP-on-the-legs section, when the session has one to save.
+    fn legs_saved(&self) -> Option<LegsSaved> {
+        let c = &self.config;
+        let settings = (c.msrp_response_timeout_secs, c.msrp_max_pending);
+        let default =
+            (crate::config::DEFAULT_MSRP_RESPONSE_TIMEOUT_SECS, crate::config::DEFAULT_MSRP_MAX_PENDING);
+        let state = self.msrp().map(MsrpSaved::of);
+        if state.is_none() && settings == default {
+            return None;
+        }
+        Some(LegsSaved { timeout_secs: settings.0, max_pending: settings.1, state })
     }
 
     /// Restores a session saved by [`Session::save`], in this process or another (SNAP-1),
@@ -321,16 +355,151 @@ impl Session {
                 _ => Corruption::Malformed,
             })
         })?;
-        if !rest.is_empty() {
-            return Err(corrupt(Corruption::TrailingBytes));
+        let legs = match rest.split_first() {
+            None => None,
+            Some((&LEGS_TAG, section)) => {
+                let (legs, rest) = postcard::take_from_bytes::<LegsSaved>(section).map_err(|e| {
+                    corrupt(match e {
+                        postcard::Error::DeserializeUnexpectedEnd => Corruption::Truncated,
+                        _ => Corruption::Malformed,
+                    })
+                })?;
+                if !rest.is_empty() {
+                    return Err(corrupt(Corruption::TrailingBytes));
+                }
+                Some(legs)
+            }
+            Some(_) => return Err(corrupt(Corruption::TrailingBytes)),
+        };
+        let mut session = saved.check(max, legs.as_ref().map(|l| (l.timeout_secs, l.max_pending)))?;
+        if let Some(state) = legs.and_then(|l| l.state) {
+            let built = state.build(&session)?;
+            session.rare.get_or_insert_with(Box::default).msrp = Some(built);
         }
-        Ok(saved.check(max)?)
+        Ok(session)
+    }
+}
+
+// ----- MSRP on the legs --------------------------------------------------------------------------
+
+/// The MSRP-on-the-legs section ([`LEGS_TAG`]).
+#[derive(Serialize, Deserialize)]
+struct LegsSaved {
+    timeout_secs: u16,
+    max_pending: u16,
+    state: Option<MsrpSaved>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MsrpSaved {
+    legs: Vec<Option<LegSaved>>,
+    deliveries: Vec<Delivery>,
+    origins: Vec<(MessageId, Leg)>,
+    deferred: Vec<Message>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LegSaved {
+    local: String,
+    remote: String,
+    undecoded: Vec<u8>,
+    skipping: Option<TransactionId>,
+    stream_failed: bool,
+    unsent: Vec<u8>,
+    next_tid: u32,
+    pending: Vec<Pending>,
+    failed: bool,
+}
+
+impl MsrpSaved {
+    fn of(m: &MsrpLegs) -> MsrpSaved {
+        let leg = |ep: &LegEndpoint| {
+            let (undecoded, skipping, stream_failed) = ep.decoder.saved();
+            LegSaved {
+                local: ep.local.to_string(),
+                remote: ep.remote.to_string(),
+                undecoded: undecoded.to_vec(),
+                skipping,
+                stream_failed,
+                unsent: ep.unsent().to_vec(),
+                next_tid: ep.next_tid,
+                pending: ep.pending.iter().copied().collect(),
+                failed: ep.failed,
+            }
+        };
+        MsrpSaved {
+            legs: m.legs.iter().map(|l| l.as_ref().map(leg)).collect(),
+            deliveries: m.deliveries.iter().copied().collect(),
+            origins: m.origins.iter().copied().collect(),
+            deferred: m.deferred.iter().cloned().collect(),
+        }
+    }
+
+    /// SNAP-2 for the section: every ML-5 bound and the legs of the session, then the state.
+    fn build(self, session: &Session) -> Result<MsrpLegs, Invalid> {
+        let config = &session.config;
+        let bad = Invalid::MsrpLegs;
+        if config.role != Role::B2bua {
+            return Err(Invalid::Role);
+        }
+        if self.legs.len() != session.legs.len() {
+            return Err(bad("a leg table of another length than the session's"));
+        }
+        let max_pending = usize::from(config.msrp_max_pending);
+        let cap = max_pending.saturating_mul(2).max(1);
+        if self.deliveries.len() > cap || self.origins.len() > cap {
+            return Err(bad("more deliveries or senders than twice msrp_max_pending"));
+        }
+        let deferred: usize = self.deferred.iter().map(|m| m.body.len()).sum();
+        if deferred > config.limits.max_buffered
+            || (!self.deferred.is_empty() && !config.prefs.contains(Preferences::ALLOW_DEFER))
+        {
+            return Err(bad("deferred items over max_buffered or without allow-defer"));
+        }
+        let mut legs = MsrpLegs::default();
+        for saved in self.legs {
+            legs.legs.push(match saved {
+                None => None,
+                Some(l) => Some(l.build(config.msrp_max_frame(), max_pending, session.started)?),
+            });
+        }
+        legs.deliveries = self.deliveries.into();
+        legs.origins = self.origins.into();
+        legs.deferred = self.deferred.into();
+        Ok(legs)
+    }
+}
+
+impl LegSaved {
+    fn build(self, max_frame: usize, max_pending: usize, started: Time) -> Result<LegEndpoint, Invalid> {
+        let bad = Invalid::MsrpLegs;
+        check_uri(&self.local).map_err(|_| bad("a URI that is not an MSRP URI"))?;
+        check_uri(&self.remote).map_err(|_| bad("a URI that is not an MSRP URI"))?;
+        if self.pending.len() > max_pending {
+            return Err(bad("more relayed chunks awaiting an answer than msrp_max_pending"));
+        }
+        if self.pending.iter().any(|p| p.deadline < started) {
+            return Err(Invalid::Deadline);
+        }
+        let decoder = FrameDecoder::restored(max_frame, &self.undecoded, self.skipping, self.stream_failed)
+            .ok_or(bad("more undecoded bytes than one maximum frame"))?;
+        let mut ep = LegEndpoint::new(&self.local, &self.remote, max_frame, max_pending);
+        ep.decoder = decoder;
+        ep.transmit = self.unsent;
+        ep.next_tid = self.next_tid;
+        ep.pending = self.pending.into();
+        ep.failed = self.failed;
+        Ok(ep)
     }
 }
 
 impl SessionIn {
     /// SNAP-2: the checks, then the session.
-    fn check(self, max: Option<Limits>) -> Result<Session, Invalid> {
+    fn check(mut self, max: Option<Limits>, msrp: Option<(u16, u16)>) -> Result<Session, Invalid> {
+        if let Some((timeout_secs, max_pending)) = msrp {
+            self.config.msrp_response_timeout_secs = timeout_secs;
+            self.config.msrp_max_pending = max_pending;
+        }
         let config = &self.config;
         config.validate().map_err(Invalid::Config)?;
         if Preferences::from_bits(config.prefs.bits()).is_none()
@@ -373,7 +542,7 @@ impl SessionIn {
             proxy_pending: self.proxy_pending,
             first_invite_seen: self.first_invite_seen,
             intercepting: self.intercepting,
-            deferred: self.deferred.map(Box::new),
+            rare: self.deferred.map(|d| Box::new(Rare { deferred: Some(d), msrp: None })),
             ft_wait: self.ft_wait,
             reassembler,
             recorder: self.recorder,
