@@ -135,6 +135,30 @@ run() {
         --timeout 30 "${peer_flags[@]}" >client.peer.out 2>&1) &
     local client_peer=$!
     pids+=("$client_peer")
+    # Two strangers on the PF's MSRP listener: one that sends nothing, one whose first request
+    # names no leg. Each writes how long the PF kept its connection open.
+    (cd "$dir" && exec timeout 20 python3 - "$msrp_port" >stray.out 2>&1 <<'PY'
+import socket, sys, threading, time
+port = int(sys.argv[1])
+def stray(name, data):
+    s = socket.create_connection(("127.0.0.1", port), timeout=15)
+    t = time.monotonic()
+    if data:
+        s.sendall(data)
+    try:
+        closed = s.recv(1) == b""
+    except OSError:
+        closed = True
+    print(f"{name} closed={closed} after={time.monotonic() - t:.1f}", flush=True)
+silent = threading.Thread(target=stray, args=("silent", b""))
+silent.start()
+stray("unknown", b"MSRP x1y2z3w4 SEND\r\nTo-Path: msrp://127.0.0.1:%d/nobody;tcp\r\n"
+      b"From-Path: msrp://127.0.0.1:9/x;tcp\r\nMessage-ID: stray001\r\n-------x1y2z3w4$\r\n" % port)
+silent.join()
+PY
+    ) &
+    local stray_pid=$!
+    pids+=("$stray_pid")
 
     local client_rc=0 remote_rc=0 pf_rc=0 cpeer_rc=0 rpeer_rc=0
     (cd "$dir" && exec timeout 60 sipp -sf "$here/msrp.client.xml" "127.0.0.1:$pf_port" \
@@ -143,6 +167,7 @@ run() {
     wait "$pf_pid" || pf_rc=$?
     wait "$client_peer" || cpeer_rc=$?
     wait "$remote_peer" || rpeer_rc=$?
+    wait "$stray_pid" || fail "the strangers' script failed"
     pids=()
     [ "$client_rc" = 0 ] || fail "SIPp client exited $client_rc"
     [ "$remote_rc" = 0 ] || fail "SIPp remote exited $remote_rc"
@@ -194,6 +219,13 @@ case_relay() {
     ls "$dir"/store/*rmsg0001*.eml >/dev/null 2>&1 || fail "the remote's message is not stored after delivery"
     grep -qF 'in drei St' "$dir"/store/*rmsg0001*.eml 2>/dev/null || fail "the stored remote message lacks its text"
     expect_order "== store chat-message cmsg0001" "== store chat-message rmsg0001"
+    # Connections that name no leg are closed: at once for a To-Path of no call, after the 5 s
+    # bound for one that sends nothing; neither reaches a session.
+    grep -qE '^unknown closed=True after=0\.[0-9]$' "$dir/stray.out" ||
+        fail "a connection whose To-Path names no leg was not closed at once"
+    grep -qE '^silent closed=True after=(4\.[5-9]|5\.[0-9]|6\.[0-9])$' "$dir/stray.out" ||
+        fail "a connection that sends nothing was not closed after about 5 s"
+    ! grep -q stray001 "$log" || fail "a stranger's request reached a session"
     expect_order "== store chat-message rmsg0001" "<- client BYE"
 }
 
