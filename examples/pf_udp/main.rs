@@ -313,9 +313,11 @@ impl Calls {
             if self.by_call_id.get(&call.side(leg).call_id).is_some_and(|(i, _)| *i == id) {
                 self.by_call_id.remove(&call.side(leg).call_id);
             }
-            let session = msrp_session_id(&call.key, leg);
-            if self.by_msrp.get(&session).is_some_and(|(i, _)| *i == id) {
-                self.by_msrp.remove(&session);
+            if !self.by_msrp.is_empty() {
+                let session = msrp_session_id(&call.key, leg);
+                if self.by_msrp.get(&session).is_some_and(|(i, _)| *i == id) {
+                    self.by_msrp.remove(&session);
+                }
             }
         }
         // Give back what a peak of calls took once they are gone.
