@@ -40,6 +40,11 @@ pub(crate) struct Args {
     pub(crate) exit_after_store: bool,
     pub(crate) log: Option<PathBuf>,
     pub(crate) calls: Option<usize>,
+    /// `--msrp-listen`: where the PF takes the legs' MSRP connections; none, no MSRP relay and
+    /// no SDP rewrite.
+    pub(crate) msrp_listen: Option<SocketAddr>,
+    /// `--msrp-timeout`: how long a chunk relayed to a leg waits for its response (ML-4).
+    pub(crate) msrp_timeout: Option<u16>,
 }
 
 impl Args {
@@ -66,6 +71,8 @@ impl Args {
             exit_after_store: false,
             log: None,
             calls: None,
+            msrp_listen: None,
+            msrp_timeout: None,
         };
         while let Some(flag) = words.next() {
             let mut value = || words.next().ok_or(format!("{flag} needs a value"));
@@ -119,6 +126,13 @@ impl Args {
                 "--store-dir" => args.store_dir = Some(value()?.into()),
                 "--imap" => args.imap = Some(ImapUrl::parse(&value()?).map_err(|e| bad(&e))?),
                 "--log" => args.log = Some(value()?.into()),
+                "--msrp-listen" => {
+                    args.msrp_listen = Some(value()?.parse().map_err(|_| bad("not an address"))?)
+                }
+                "--msrp-timeout" => {
+                    args.msrp_timeout =
+                        Some(value()?.parse().ok().filter(|n| *n >= 1).ok_or(bad("seconds, 1 to 65535"))?)
+                }
                 "--calls" => args.calls = Some(value()?.parse().map_err(|_| bad("a number"))?),
                 "-h" | "--help" => return Ok(None),
                 _ => return Err(format!("unknown flag {flag}")),

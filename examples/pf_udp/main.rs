@@ -31,11 +31,17 @@
 //! and loaded again on start or when a datagram of it arrives, so that the call outlives its
 //! process; stores are idempotent, so a crash between a store and the save stores nothing twice.
 //!
-//! It is an example, not a server: no DNS, no authentication, no CANCEL, no TCP; provisional
-//! answers of the other leg are not relayed.
+//! MSRP (`--msrp-listen`, [`media`] and [`sdp`]): each leg's SDP names the PF's listener and
+//! URI, each leg's TCP connection is taken or opened, and its bytes are pumped through the
+//! session (`Input::MsrpBytes`, `Session::poll_msrp_transmit`): no MSRP code here.
+//!
+//! It is an example, not a server: no DNS, no authentication, no CANCEL, no SIP over TCP;
+//! provisional answers of the other leg are not relayed.
 
 mod args;
 mod imap;
+mod media;
+mod sdp;
 mod state;
 
 use std::borrow::Cow;
@@ -58,6 +64,8 @@ use rsip::{Header, Request, Response, SipMessage};
 
 use args::{Args, USAGE};
 use imap::{mailbox, Imap};
+use media::Media;
+use sdp::Setup;
 use state::{SavedCall, State};
 
 /// What the socket asks the kernel to buffer for it: a burst of datagrams while the PF is busy
@@ -106,7 +114,29 @@ fn run(args: Args) -> io::Result<()> {
     let state = args.state.as_deref().map(State::open).transpose().map_err(io::Error::other)?;
     let clock = Clock::new(args.time_scale);
     let outbox = Vec::new();
-    let mut io = Io { clock, socket, log, counter: 0, last_call: 0, finished: 0, args, imap, state, outbox };
+    let mut media = match args.msrp_listen {
+        Some(addr) => {
+            let media = Media::bind(addr, Config::default().msrp_max_frame())?;
+            eprintln!("pf_udp: MSRP over TCP on {addr}");
+            Some(media)
+        }
+        None => None,
+    };
+    let mut io = Io {
+        clock,
+        socket,
+        log,
+        counter: 0,
+        last_call: 0,
+        finished: 0,
+        args,
+        imap,
+        state,
+        outbox,
+        msrp_out: Vec::new(),
+        msrp_connect: Vec::new(),
+        msrp_close: Vec::new(),
+    };
     let mut calls = Calls::default();
     load_calls(&mut io, &mut calls).map_err(io::Error::other)?;
     let mut buf = vec![0u8; 65_535];
@@ -134,6 +164,9 @@ fn run(args: Args) -> io::Result<()> {
             }
         }
         io.flush();
+        if let Some(media) = &mut media {
+            media.pump(&mut io, &mut calls);
+        }
         // 2. Stop after --calls sessions; say how many calls are held when that changed.
         if io.args.calls.is_some_and(|n| io.finished >= n) {
             return Ok(());
@@ -142,7 +175,21 @@ fn run(args: Args) -> io::Result<()> {
         // 3. Wait for a datagram, at most until the next deadline.
         let next = calls.deadlines.peek().map(|Reverse((at, _))| *at);
         let wait = next.map_or(Duration::from_millis(200), |d| io.clock.real_until(d));
-        io.socket.set_read_timeout(Some(wait.clamp(Duration::from_millis(1), Duration::from_millis(200))))?;
+        if let Some(media) = &mut media {
+            // --msrp-listen: one poll over the UDP socket and the MSRP connections; the TCP
+            // side is handled there, a datagram below (read at once: it is there).
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&io.socket);
+            let ready = media.wait(fd, wait, &mut io, &mut calls)?;
+            io.flush();
+            media.pump(&mut io, &mut calls);
+            if !ready.udp {
+                continue;
+            }
+            io.socket.set_read_timeout(Some(Duration::from_millis(1)))?;
+        } else {
+            io.socket
+                .set_read_timeout(Some(wait.clamp(Duration::from_millis(1), Duration::from_millis(200))))?;
+        }
         let (n, from) = match io.socket.recv_from(&mut buf) {
             Ok(received) => received,
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
@@ -164,6 +211,9 @@ fn run(args: Args) -> io::Result<()> {
             calls.touched(id, &mut io);
         }
         io.flush();
+        if let Some(media) = &mut media {
+            media.pump(&mut io, &mut calls);
+        }
     }
 }
 
@@ -202,6 +252,8 @@ struct Calls {
     by_id: HashMap<u64, Box<Call>>,
     /// Both legs' Call-IDs, each to its call and leg.
     by_call_id: HashMap<String, (u64, Leg)>,
+    /// With `--msrp-listen`: the session ids of the PF's MSRP URIs, each to its call and leg.
+    by_msrp: HashMap<String, (u64, Leg)>,
     /// Each call's next deadline. An entry is stale (skipped when it comes up) unless it is the
     /// call's `scheduled` time: a deadline that moved later stays in the heap until then, one
     /// that moved earlier is pushed again.
@@ -221,8 +273,24 @@ impl Calls {
                 self.by_call_id.insert(call_id.clone(), (id, leg));
             }
         }
+        if io.args.msrp_listen.is_some() {
+            for leg in [Leg::Client, Leg::Remote] {
+                self.by_msrp.insert(msrp_session_id(&call.key, leg), (id, leg));
+            }
+        }
         self.by_id.insert(id, Box::new(call));
         self.schedule(id, io);
+    }
+
+    /// The call and leg whose PF MSRP URI `to_path` names (the first request on a connection
+    /// the PF accepted).
+    fn by_msrp_uri(&self, to_path: &str, io: &Io) -> Option<(u64, Leg)> {
+        let first = to_path.split_ascii_whitespace().next()?;
+        let tail = first.rsplit_once('/')?.1;
+        let session = tail.split_once(';').map_or(tail, |(s, _)| s);
+        let (id, leg) = *self.by_msrp.get(session)?;
+        let call = self.by_id.get(&id)?;
+        media::names(to_path, &io.msrp_uri(&call.key, leg)?).then_some((id, leg))
     }
 
     /// Puts the call's next deadline in the heap when it comes before the one there.
@@ -249,6 +317,12 @@ impl Calls {
             if self.by_call_id.get(&call.side(leg).call_id).is_some_and(|(i, _)| *i == id) {
                 self.by_call_id.remove(&call.side(leg).call_id);
             }
+            if !self.by_msrp.is_empty() {
+                let session = msrp_session_id(&call.key, leg);
+                if self.by_msrp.get(&session).is_some_and(|(i, _)| *i == id) {
+                    self.by_msrp.remove(&session);
+                }
+            }
         }
         // Give back what a peak of calls took once they are gone.
         if self.by_id.is_empty() {
@@ -257,6 +331,7 @@ impl Calls {
         } else if self.by_id.capacity() > 64 && self.by_id.len() < self.by_id.capacity() / 4 {
             self.by_id.shrink_to_fit();
             self.by_call_id.shrink_to_fit();
+            self.by_msrp.shrink_to_fit();
             give_back_memory();
         }
         Some(call)
@@ -664,7 +739,8 @@ fn new_call(
         headers,
         body: Vec::new(),
     };
-    set_body(&mut sent.headers, &mut sent.body, invite.body.clone());
+    let offer = io.msrp_offer(&mut call, leg, out, &invite.body);
+    set_body(&mut sent.headers, &mut sent.body, offer);
     let text = sent.to_string();
     io.send(&text, out_peer);
     let out_side = call.leg(out);
@@ -751,8 +827,9 @@ fn answer_invite(io: &mut Io, call: &mut Call, out: Leg, answer: &Response, now:
         }
         resp.headers.push(Header::Contact(io.contact().into()));
         copy_relayed(&mut resp.headers, &answer.headers);
-        set_body(&mut resp.headers, &mut resp.body, answer.body.clone());
-        call.leg(leg).sdp = answer.body.clone();
+        let body = io.msrp_answer(call, leg, out, &invite.body, &answer.body);
+        set_body(&mut resp.headers, &mut resp.body, body);
+        call.leg(leg).sdp = resp.body.clone();
         io.line(&format!(
             "  # call {}: the {out} leg answered {status}; relayed, the call is established",
             call.id
@@ -821,6 +898,11 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
             }
             Action::CreateFolder { folder } => io.create_folder(call.id, &folder),
             Action::Terminated => call.end(io, now),
+            // --msrp-listen: written on the leg's connection once the call is saved.
+            Action::MsrpTransmit { leg } => io.msrp_out.push((call.id, leg)),
+            Action::ReleaseMedia { leg } if io.args.msrp_listen.is_some() => {
+                io.msrp_close.push((call.id, leg))
+            }
             Action::Diagnostic(_) => {}
             // No media relay, conference subscription or deferred-delivery store here.
             other => io.note(call.id, &format!("not carried out by this example: {}", render_action(&other))),
@@ -856,6 +938,12 @@ struct Io {
     state: Option<State>,
     /// Datagrams to send once the inputs that made them are saved ([`Io::flush`]).
     outbox: Vec<(String, SocketAddr)>,
+    /// `--msrp-listen`: legs with MSRP bytes to write, after the save ([`Media::pump`]).
+    msrp_out: Vec<(u64, Leg)>,
+    /// Legs whose passive peer the PF connects to.
+    msrp_connect: Vec<(u64, Leg, SocketAddr)>,
+    /// Legs whose media the session released: their connections are closed.
+    msrp_close: Vec<(u64, Leg)>,
 }
 
 impl Io {
@@ -898,6 +986,69 @@ impl Io {
         let timeout = self.later(now, 64 * t1);
         let retransmit = Retransmit { text, at: self.later(now, t1), interval: t1, until: timeout };
         ClientTx { method, cseq, retransmit: Some(retransmit), timeout }
+    }
+
+    /// `--msrp-listen`: the PF's MSRP URI on `leg` of the call `key`. Its session id follows
+    /// from the call and the leg, so it is the same after a restore.
+    fn msrp_uri(&self, key: &str, leg: Leg) -> Option<String> {
+        let addr = self.msrp_addr()?;
+        Some(format!("msrp://{addr}/{};tcp", msrp_session_id(key, leg)))
+    }
+
+    /// `--msrp-listen`: the INVITE's SDP as relayed on `out`. The leg `leg` it came from gets
+    /// its MSRP URIs (the PF's and the offer's path); the relayed offer names the PF's listener
+    /// and URI on `out`, and `actpass` (RFC 6135): the answerer chooses who connects.
+    fn msrp_offer(&mut self, call: &mut Call, leg: Leg, out: Leg, offer: &[u8]) -> Vec<u8> {
+        let (Some(listen), Some(media)) = (self.msrp_addr(), sdp::msrp_media(offer)) else {
+            return offer.to_vec();
+        };
+        let (Some(pf_in), Some(pf_out)) = (self.msrp_uri(&call.key, leg), self.msrp_uri(&call.key, out))
+        else {
+            return offer.to_vec();
+        };
+        if let Err(e) = call.session.set_msrp_leg(leg, &pf_in, &media.path) {
+            self.note(call.id, &format!("MSRP on the {leg} leg refused: {e}; SDP relayed unchanged"));
+            return offer.to_vec();
+        }
+        sdp::rewrite(offer, listen, &pf_out, Setup::Actpass).unwrap_or_else(|| offer.to_vec())
+    }
+
+    /// `--msrp-listen`: the answer's SDP as relayed on `leg` (the INVITE's sender). The leg
+    /// `out` that answered gets its MSRP URIs, and the PF connects to it when it answered
+    /// `passive`; the relayed answer names the PF on `leg`, passive unless the offerer is
+    /// (then the PF connects to the offerer).
+    fn msrp_answer(&mut self, call: &mut Call, leg: Leg, out: Leg, offer: &[u8], answer: &[u8]) -> Vec<u8> {
+        let Some(listen) = self.msrp_addr() else { return answer.to_vec() };
+        let (Some(offered), Some(answered)) = (sdp::msrp_media(offer), sdp::msrp_media(answer)) else {
+            return answer.to_vec();
+        };
+        let (Some(pf_in), Some(pf_out)) = (self.msrp_uri(&call.key, leg), self.msrp_uri(&call.key, out))
+        else {
+            return answer.to_vec();
+        };
+        match call.session.set_msrp_leg(out, &pf_out, &answered.path) {
+            Ok(()) if sdp::pf_connects_after_answer(answered.setup) => match answered.address() {
+                Some(to) => self.msrp_connect.push((call.id, out, to)),
+                None => self.note(call.id, &format!("cannot connect to {}: not IP:PORT", answered.path)),
+            },
+            Ok(()) => {}
+            Err(e) => self.note(call.id, &format!("MSRP on the {out} leg refused: {e}")),
+        }
+        let setup = sdp::answer_setup(offered.setup);
+        if setup == Setup::Active {
+            match offered.address() {
+                Some(to) => self.msrp_connect.push((call.id, leg, to)),
+                None => self.note(call.id, &format!("cannot connect to {}: not IP:PORT", offered.path)),
+            }
+        }
+        sdp::rewrite(answer, listen, &pf_in, setup).unwrap_or_else(|| answer.to_vec())
+    }
+
+    /// The address the SDP names for the PF's MSRP listener.
+    fn msrp_addr(&self) -> Option<SocketAddr> {
+        let listen = self.args.msrp_listen?;
+        let ip = if listen.ip().is_unspecified() { self.args.contact.ip() } else { listen.ip() };
+        Some(SocketAddr::new(ip, listen.port()))
     }
 
     /// The PF's Contact value.
@@ -1028,6 +1179,9 @@ impl Io {
         config.prefs = self.args.prefs;
         config.policy = self.args.policy;
         config.session_expires = self.args.session_expires;
+        if let Some(secs) = self.args.msrp_timeout {
+            config.msrp_response_timeout_secs = secs;
+        }
         // The generated IMDN-Message-IDs (and so the objects' Message-IDs) follow from the
         // Call-ID: unique per call whichever instance handles it, and the same after a restore.
         config.id_seed = Some(fnv1a(call_id.as_bytes()));
@@ -1148,6 +1302,12 @@ impl LegSide {
 /// `text` as a file name: letters, digits, `-` and `.` kept, anything else `_`.
 fn file_name(text: &str) -> String {
     text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+}
+
+/// The session id of the PF's MSRP URI on `leg` of the call `key` (the Call-ID of its first
+/// INVITE): unique per call and leg, the same in any process.
+fn msrp_session_id(key: &str, leg: Leg) -> String {
+    format!("{:016x}{}", fnv1a(key.as_bytes()), if leg == Leg::Client { "c" } else { "r" })
 }
 
 /// FNV-1a, 64 bits.
