@@ -226,7 +226,8 @@ fn invalid_sessions_are_refused_with_a_reason() {
     // patching the known layout of the idle session.
     // The version-1 idle snapshot: its configuration is written whole, so every field has a
     // known place to patch. (Version 2 reads its changed fields through the same checks.)
-    let idle = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/restore/saved-idle-v1")).unwrap();
+    let idle =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/restore/saved-idle-v1")).unwrap();
     // Layout: 6 header, role, kind, side, iwfs, prefs, policy, 3 × None identities, None focus,
     // profile, max_participants and max_file_bytes (varints), 2 bools, session_expires None,
     // limits (3 varints), store_timeout (2 varints), id_seed None, legs.

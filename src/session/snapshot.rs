@@ -478,7 +478,9 @@ impl<'de> Deserialize<'de> for ConfigIn {
                 macro_rules! read {
                     ($bit:expr, $f:ident) => {
                         if mask & (1 << $bit) != 0 {
-                            c.$f = seq.next_element()?.ok_or_else(|| A::Error::invalid_length($bit + 1, &self))?;
+                            c.$f = seq
+                                .next_element()?
+                                .ok_or_else(|| A::Error::invalid_length($bit + 1, &self))?;
                         }
                     };
                 }
