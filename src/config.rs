@@ -169,30 +169,36 @@ fn default_msrp_max_pending() -> u16 {
 
 impl Default for Config {
     fn default() -> Config {
-        Config {
-            role: Role::B2bua,
-            kind: Kind::OneToOne,
-            side: Side::Originating,
-            iwfs: 0,
-            prefs: Preferences::empty(),
-            policy: Policy::empty(),
-            contribution_id: None,
-            conversation_id: None,
-            peer: None,
-            focus: None,
-            profile: Profile::Rcs,
-            max_participants: 256,
-            max_file_bytes: 1 << 20,
-            history_folder_exists: false,
-            ft_in_session: false,
-            session_expires: None,
-            limits: Limits::default(),
-            store_timeout: Duration::from_secs(5),
-            id_seed: None,
-            msrp_response_timeout_secs: DEFAULT_MSRP_RESPONSE_TIMEOUT_SECS,
-            msrp_max_pending: DEFAULT_MSRP_MAX_PENDING,
-        }
+        Config::DEFAULT
     }
+}
+
+impl Config {
+    /// [`Config::default`] as a constant: what a saved configuration is compared with (the
+    /// snapshot writes only the fields that differ from it).
+    pub(crate) const DEFAULT: Config = Config {
+        role: Role::B2bua,
+        kind: Kind::OneToOne,
+        side: Side::Originating,
+        iwfs: 0,
+        prefs: Preferences::empty(),
+        policy: Policy::empty(),
+        contribution_id: None,
+        conversation_id: None,
+        peer: None,
+        focus: None,
+        profile: Profile::Rcs,
+        max_participants: 256,
+        max_file_bytes: 1 << 20,
+        history_folder_exists: false,
+        ft_in_session: false,
+        session_expires: None,
+        limits: Limits::DEFAULT,
+        store_timeout: Duration::from_secs(5),
+        id_seed: None,
+        msrp_response_timeout_secs: DEFAULT_MSRP_RESPONSE_TIMEOUT_SECS,
+        msrp_max_pending: DEFAULT_MSRP_MAX_PENDING,
+    };
 }
 
 impl Config {

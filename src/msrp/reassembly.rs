@@ -105,9 +105,14 @@ pub struct Limits {
     pub max_buffered: usize,
 }
 
+impl Limits {
+    /// The defaults: 1 MiB messages, 16 partial messages, 4 MiB buffered.
+    pub const DEFAULT: Limits = Limits { max_message: 1 << 20, max_partial: 16, max_buffered: 4 << 20 };
+}
+
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_message: 1 << 20, max_partial: 16, max_buffered: 4 << 20 }
+        Limits::DEFAULT
     }
 }
 

@@ -422,6 +422,9 @@ macro_rules! config_fields {
 /// How many fields [`config_fields`] names.
 const CONFIG_FIELDS: usize = 19;
 
+/// What a saved configuration is compared with, in place (no default built for each save).
+static DEFAULT_CONFIG: Config = Config::DEFAULT;
+
 /// A configuration as version 2 writes it: a mask of the fields that differ from
 /// [`Config::default`] (bit `i` for the `i`-th field of [`config_fields`]), then those fields
 /// alone, each as version 1 writes it. Most sessions of a deployment share most of their
@@ -432,7 +435,7 @@ struct ConfigDelta<'a>(&'a Config);
 impl Serialize for ConfigDelta<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeTuple;
-        let (c, d) = (self.0, Config::default());
+        let (c, d) = (self.0, &DEFAULT_CONFIG);
         let mut mask = 0u32;
         macro_rules! differs {
             ($bit:expr, $f:ident) => {
@@ -474,7 +477,7 @@ impl<'de> Deserialize<'de> for ConfigIn {
                 if mask >> CONFIG_FIELDS != 0 {
                     return Err(A::Error::custom("a configuration field this version does not know"));
                 }
-                let mut c = Box::new(Config::default());
+                let mut c = Box::new(Config::DEFAULT);
                 macro_rules! read {
                     ($bit:expr, $f:ident) => {
                         if mask & (1 << $bit) != 0 {
