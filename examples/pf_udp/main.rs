@@ -285,10 +285,7 @@ impl Calls {
     /// The call and leg whose PF MSRP URI `to_path` names (the first request on a connection
     /// the PF accepted).
     fn by_msrp_uri(&self, to_path: &str, io: &Io) -> Option<(u64, Leg)> {
-        let first = to_path.split_ascii_whitespace().next()?;
-        let tail = first.rsplit_once('/')?.1;
-        let session = tail.split_once(';').map_or(tail, |(s, _)| s);
-        let (id, leg) = *self.by_msrp.get(session)?;
+        let (id, leg) = *self.by_msrp.get(msrp_session_of(to_path)?)?;
         let call = self.by_id.get(&id)?;
         media::names(to_path, &io.msrp_uri(&call.key, leg)?).then_some((id, leg))
     }
@@ -367,6 +364,9 @@ struct LegSide {
     seen: VecDeque<(String, Option<String>)>,
     /// The SDP the PF last sent on this leg, to answer a re-INVITE with unchanged media.
     sdp: Vec<u8>,
+    /// `--msrp-listen`: the leg's MSRP peer, to give the leg its connection back after a
+    /// restore (the session's URIs again, and a new connect where the PF is the active party).
+    msrp: Option<MsrpPeer>,
     /// The PF's requests on this leg that await their final response.
     sent: Vec<ClientTx>,
     /// The PF's final answer to an INVITE from this leg, sent again until the ACK.
@@ -374,6 +374,15 @@ struct LegSide {
     /// The ACK the PF sent for this leg's answer to its INVITE, sent again for a retransmitted
     /// answer.
     ack: Option<String>,
+}
+
+/// `--msrp-listen`: a leg's MSRP peer as its SDP named it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct MsrpPeer {
+    /// Its `a=path` URI (the session's remote URI of the leg).
+    path: String,
+    /// Where the PF connects, when it is the active party on this leg.
+    dial: Option<SocketAddr>,
 }
 
 /// A request the PF sent, until its final response (RFC 3261 §17.1.1 and §17.1.2, UDP).
@@ -580,11 +589,32 @@ fn adopt(io: &mut Io, calls: &mut Calls, saved: SavedCall) {
     io.counter += 1;
     let id = io.counter;
     match saved.restore(id) {
-        Ok(call) => {
+        Ok(mut call) => {
             io.input(id, &format!("# call {id}: restored from --state, Call-ID {}", call.key));
+            io.msrp_restored(&mut call);
             calls.insert(call, io);
         }
         Err(e) => eprintln!("pf_udp: a saved call cannot be restored: {e}"),
+    }
+}
+
+/// `--msrp-listen`: the call whose PF MSRP URI has the session id `session`, when it is saved
+/// in `--state` but not held here (its first request on a new connection, after a restart or
+/// on another instance); found through its `cpm-pf:msrp:` key, held from now on.
+fn load_by_msrp(io: &mut Io, calls: &mut Calls, session: &str) -> Option<(u64, Leg)> {
+    if calls.by_msrp.contains_key(session) {
+        return None; // held: the To-Path named it otherwise
+    }
+    match io.state.as_mut()?.load_by_msrp(session) {
+        Ok(Some(saved)) => {
+            adopt(io, calls, saved);
+            calls.by_msrp.get(session).copied()
+        }
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("pf_udp: MSRP session {session}: {e}");
+            None
+        }
     }
 }
 
@@ -1010,6 +1040,7 @@ impl Io {
             self.note(call.id, &format!("MSRP on the {leg} leg refused: {e}; SDP relayed unchanged"));
             return offer.to_vec();
         }
+        call.leg(leg).msrp = Some(MsrpPeer { path: media.path.clone(), dial: None });
         sdp::rewrite(offer, listen, &pf_out, Setup::Actpass).unwrap_or_else(|| offer.to_vec())
     }
 
@@ -1027,21 +1058,69 @@ impl Io {
             return answer.to_vec();
         };
         match call.session.set_msrp_leg(out, &pf_out, &answered.path) {
-            Ok(()) if sdp::pf_connects_after_answer(answered.setup) => match answered.address() {
-                Some(to) => self.msrp_connect.push((call.id, out, to)),
-                None => self.note(call.id, &format!("cannot connect to {}: not IP:PORT", answered.path)),
-            },
-            Ok(()) => {}
+            Ok(()) => {
+                let mut dial = None;
+                if sdp::pf_connects_after_answer(answered.setup) {
+                    dial = answered.address();
+                    match dial {
+                        Some(to) => self.msrp_connect.push((call.id, out, to)),
+                        None => {
+                            self.note(call.id, &format!("cannot connect to {}: not IP:PORT", answered.path))
+                        }
+                    }
+                }
+                call.leg(out).msrp = Some(MsrpPeer { path: answered.path.clone(), dial });
+            }
             Err(e) => self.note(call.id, &format!("MSRP on the {out} leg refused: {e}")),
         }
         let setup = sdp::answer_setup(offered.setup);
         if setup == Setup::Active {
             match offered.address() {
-                Some(to) => self.msrp_connect.push((call.id, leg, to)),
+                Some(to) => {
+                    self.msrp_connect.push((call.id, leg, to));
+                    if let Some(peer) = &mut call.leg(leg).msrp {
+                        peer.dial = Some(to);
+                    }
+                }
                 None => self.note(call.id, &format!("cannot connect to {}: not IP:PORT", offered.path)),
             }
         }
         sdp::rewrite(answer, listen, &pf_in, setup).unwrap_or_else(|| answer.to_vec())
+    }
+
+    /// `--msrp-listen`: a call restored from `--state` has no MSRP connection (TCP does not
+    /// outlive the process that held it). Each of its MSRP legs gets its URIs again
+    /// (`set_msrp_leg`: what was buffered for the dead connection, bytes that may or may not
+    /// have been written before the crash, is dropped rather than sent twice), and the PF
+    /// connects again where it is the active party; where the peer is, it connects again to
+    /// the same PF URI, and [`Media`] finds the call by that URI's session id.
+    fn msrp_restored(&mut self, call: &mut Call) {
+        if call.ended.is_some() {
+            return;
+        }
+        for leg in [Leg::Client, Leg::Remote] {
+            let Some(peer) = call.side(leg).msrp.clone() else { continue };
+            if !self.msrp_reset(call, leg, &peer) {
+                continue;
+            }
+            if let Some(to) = peer.dial {
+                self.note(call.id, &format!("restored: connecting again to the {leg} leg's MSRP peer {to}"));
+                self.msrp_connect.push((call.id, leg, to));
+            }
+        }
+    }
+
+    /// `leg` gets a new MSRP connection: the session's URIs for it again, dropping what it
+    /// buffered for the old one. False when the leg cannot have MSRP here.
+    fn msrp_reset(&mut self, call: &mut Call, leg: Leg, peer: &MsrpPeer) -> bool {
+        let Some(local) = self.msrp_uri(&call.key, leg) else { return false };
+        match call.session.set_msrp_leg(leg, &local, &peer.path) {
+            Ok(()) => true,
+            Err(e) => {
+                self.note(call.id, &format!("MSRP on the {leg} leg refused: {e}"));
+                false
+            }
+        }
     }
 
     /// The address the SDP names for the PF's MSRP listener.
@@ -1138,7 +1217,8 @@ impl Io {
     fn save(&mut self, call: &Call) {
         let Some(state) = &mut self.state else { return };
         let expire = call.ended.map(|_| 64 * self.args.t1 + Duration::from_secs(1));
-        if let Err(e) = state.save(call, self.counter, &self.args.instance, expire) {
+        let msrp = msrp_keys(call, self.args.msrp_listen.is_some());
+        if let Err(e) = state.save(call, &msrp, self.counter, &self.args.instance, expire) {
             eprintln!("pf_udp: call {}: not saved: {e}", call.id);
         }
     }
@@ -1146,7 +1226,8 @@ impl Io {
     /// Deletes a freed call from `--state`.
     fn forget(&mut self, call: &Call) {
         let Some(state) = &mut self.state else { return };
-        if let Err(e) = state.delete(call) {
+        let msrp = msrp_keys(call, self.args.msrp_listen.is_some());
+        if let Err(e) = state.delete(call, &msrp) {
             eprintln!("pf_udp: call {}: not deleted: {e}", call.id);
         }
     }
@@ -1292,11 +1373,25 @@ impl LegSide {
             pending: Vec::new(),
             seen: VecDeque::new(),
             sdp: Vec::new(),
+            msrp: None,
             sent: Vec::new(),
             answer: None,
             ack: None,
         }
     }
+}
+
+/// The session ids of the call's PF MSRP URIs that `--state` names it by (a `cpm-pf:msrp:` key
+/// each): those of its legs with MSRP, with `--msrp-listen`.
+fn msrp_keys(call: &Call, listen: bool) -> Vec<String> {
+    if !listen {
+        return Vec::new();
+    }
+    [Leg::Client, Leg::Remote]
+        .into_iter()
+        .filter(|&leg| call.side(leg).msrp.is_some())
+        .map(|leg| msrp_session_id(&call.key, leg))
+        .collect()
 }
 
 /// `text` as a file name: letters, digits, `-` and `.` kept, anything else `_`.
@@ -1308,6 +1403,13 @@ fn file_name(text: &str) -> String {
 /// INVITE): unique per call and leg, the same in any process.
 fn msrp_session_id(key: &str, leg: Leg) -> String {
     format!("{:016x}{}", fnv1a(key.as_bytes()), if leg == Leg::Client { "c" } else { "r" })
+}
+
+/// The session id of the PF MSRP URI that a To-Path names first (`msrp://HOST:PORT/ID;tcp`).
+fn msrp_session_of(to_path: &str) -> Option<&str> {
+    let first = to_path.split_ascii_whitespace().next()?;
+    let tail = first.rsplit_once('/')?.1;
+    Some(tail.split_once(';').map_or(tail, |(s, _)| s))
 }
 
 /// FNV-1a, 64 bits.

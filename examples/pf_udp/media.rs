@@ -18,7 +18,11 @@
 //! something does.
 //!
 //! A TCP connection cannot survive the process: with `--state`, a call restored elsewhere
-//! keeps its session's MSRP state, but its legs' peers must connect again (or the calls end).
+//! keeps its session's MSRP state, and its legs get connections again (RFC 4975 defines no
+//! reconnection; this is the example's): where the PF was the active party it connects again
+//! when the call is loaded; where the peer was, the peer connects again to the same PF URI, and
+//! a To-Path of a call not held here is looked up in `--state` (`cpm-pf:msrp:SESSION-ID`). The
+//! restored legs' buffered bytes, written or not before the crash, are dropped (`set_msrp_leg`).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -29,7 +33,7 @@ use cpm_pf::msrp::endpoint::to_path_is;
 use cpm_pf::msrp::frame::{parse, Parsed};
 use cpm_pf::{Input, Leg};
 
-use crate::{carry_out, Calls, Io};
+use crate::{carry_out, load_by_msrp, msrp_session_of, Calls, Io};
 
 /// How long an accepted connection may stay without a first request naming a leg.
 const UNBOUND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -250,6 +254,12 @@ impl Media {
             Err(e) => Err(format!("its first frame cannot be read: {e}")),
             Ok(Parsed::Frame { frame, .. }) => calls
                 .by_msrp_uri(frame.to_path, io)
+                .or_else(|| {
+                    // A call not held here: saved in --state by a process that held it (its
+                    // peer connects again after a restart).
+                    load_by_msrp(io, calls, msrp_session_of(frame.to_path)?)?;
+                    calls.by_msrp_uri(frame.to_path, io)
+                })
                 .ok_or_else(|| format!("its To-Path {} names no leg", frame.to_path)),
         };
         let (id, leg) = match found {
@@ -263,13 +273,23 @@ impl Media {
         conn.owner = Some((id, leg));
         let bytes = std::mem::take(&mut conn.unbound);
         let peer = conn.peer;
-        // A new connection for a leg replaces the old one.
+        // A new connection for a leg replaces the old one, and what the session buffered for
+        // the old one is dropped (a restored call's legs were reset when it was loaded).
+        let mut replaced = false;
         for (j, other) in self.conns.iter_mut().enumerate() {
             if j != i && other.owner == Some((id, leg)) {
                 other.closed = true;
+                replaced = true;
             }
         }
         io.note(id, &format!("MSRP connection from {peer} is the {leg} leg's"));
+        if replaced {
+            if let Some(call) = calls.by_id.get_mut(&id) {
+                if let Some(msrp) = call.side(leg).msrp.clone() {
+                    io.msrp_reset(call, leg, &msrp);
+                }
+            }
+        }
         feed(io, calls, id, leg, &bytes);
         io.msrp_out.push((id, leg));
     }

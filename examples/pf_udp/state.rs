@@ -10,7 +10,11 @@
 //!   restore), the PF's own requests being retransmitted with their timers, the answer it
 //!   retransmits until the ACK, its ACK.
 //!
-//! Both keys are written after every input of the call (one `MULTI`), after the actions the
+//! With `--msrp-listen`, `cpm-pf:msrp:SESSION-ID` (the session id of the PF's MSRP URI on a leg,
+//! one key per leg with MSRP) names that key too: a connection to a PF URI of a call this
+//! process does not hold (its peer connecting again after a restart) finds the call by it.
+//!
+//! The keys are written after every input of the call (one `MULTI`), after the actions the
 //! input caused were carried out; once the call ended they are written with an expiry of
 //! 64 × T1 (the time the call is still kept for retransmissions), and deleted when it is freed.
 //! A crash between carrying out an input's actions and saving leaves the state before that
@@ -29,10 +33,11 @@ use cpm_pf::{Leg, Session, Time};
 use rsip::{Request, SipMessage};
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, ClientTx, LegSide, Retransmit};
+use crate::{Call, ClientTx, LegSide, MsrpPeer, Retransmit};
 
 const CALL_PREFIX: &str = "cpm-pf:call:";
 const ALIAS_PREFIX: &str = "cpm-pf:alias:";
+const MSRP_PREFIX: &str = "cpm-pf:msrp:";
 /// How long a Redis command may take before the PF gives up on it (and says so).
 const TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -73,10 +78,12 @@ impl State {
         })
     }
 
-    /// Saves the call under its keys; `expire` once it ended.
+    /// Saves the call under its keys (and those of `msrp`, its MSRP session ids); `expire`
+    /// once it ended.
     pub(crate) fn save(
         &mut self,
         call: &Call,
+        msrp: &[String],
         counter: u64,
         instance: &str,
         expire: Option<Duration>,
@@ -84,19 +91,20 @@ impl State {
         let saved = SavedCall::new(call, counter, instance)?;
         let bytes = postcard::to_allocvec(&saved).map_err(|e| format!("cannot encode the call: {e}"))?;
         let (key, alias) = keys(call);
+        let aliases = alias.into_iter().chain(msrp.iter().map(|id| format!("{MSRP_PREFIX}{id}")));
         let mut pipe = redis::pipe();
         pipe.atomic();
         match expire {
             None => {
                 pipe.cmd("SET").arg(&key).arg(bytes).ignore();
-                if let Some(alias) = &alias {
+                for alias in aliases {
                     pipe.cmd("SET").arg(alias).arg(&call.key).ignore();
                 }
             }
             Some(ttl) => {
                 let secs = ttl.as_secs().max(1);
                 pipe.cmd("SET").arg(&key).arg(bytes).arg("EX").arg(secs).ignore();
-                if let Some(alias) = &alias {
+                for alias in aliases {
                     pipe.cmd("SET").arg(alias).arg(&call.key).arg("EX").arg(secs).ignore();
                 }
             }
@@ -105,12 +113,15 @@ impl State {
     }
 
     /// Forgets a call that was freed.
-    pub(crate) fn delete(&mut self, call: &Call) -> Result<(), String> {
+    pub(crate) fn delete(&mut self, call: &Call, msrp: &[String]) -> Result<(), String> {
         let (key, alias) = keys(call);
         let mut cmd = redis::cmd("DEL");
         cmd.arg(key);
         if let Some(alias) = alias {
             cmd.arg(alias);
+        }
+        for id in msrp {
+            cmd.arg(format!("{MSRP_PREFIX}{id}"));
         }
         self.with(|c| cmd.query::<()>(c))
     }
@@ -132,6 +143,16 @@ impl State {
                 }
             }
         };
+        bytes.map(|b| SavedCall::decode(&b)).transpose()
+    }
+
+    /// The call one of whose PF MSRP URIs has the session id `session`, if one is saved.
+    pub(crate) fn load_by_msrp(&mut self, session: &str) -> Result<Option<SavedCall>, String> {
+        let key: Option<String> =
+            self.with(|c| redis::cmd("GET").arg(format!("{MSRP_PREFIX}{session}")).query(c))?;
+        let Some(key) = key else { return Ok(None) };
+        let bytes: Option<Vec<u8>> =
+            self.with(|c| redis::cmd("GET").arg(format!("{CALL_PREFIX}{key}")).query(c))?;
         bytes.map(|b| SavedCall::decode(&b)).transpose()
     }
 
@@ -204,6 +225,7 @@ struct SavedLeg {
     pending: Vec<String>,
     seen: Vec<(String, Option<String>)>,
     sdp: Vec<u8>,
+    msrp: Option<MsrpPeer>,
     sent: Vec<SavedTx>,
     answer: Option<SavedRetransmit>,
     ack: Option<String>,
@@ -290,6 +312,7 @@ impl SavedLeg {
             pending: side.pending.iter().map(Request::to_string).collect(),
             seen: side.seen.iter().cloned().collect(),
             sdp: side.sdp.clone(),
+            msrp: side.msrp.clone(),
             sent: side
                 .sent
                 .iter()
@@ -325,6 +348,7 @@ impl SavedLeg {
             pending: self.pending.iter().map(|t| request(t)).collect::<Result<_, _>>()?,
             seen: self.seen.into_iter().collect(),
             sdp: self.sdp,
+            msrp: self.msrp,
             sent: self
                 .sent
                 .into_iter()

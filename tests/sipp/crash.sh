@@ -27,8 +27,28 @@
 #   the branch 2 actions, --store-dir holds the session info and group state objects, and Redis
 #   keeps the call only with an expiry.
 #
+# msrp (a chat message relayed over MSRP, msrp.client.xml and msrp.remote.xml; --msrp-listen,
+# recording with --prefs allow-offline-storage --policy live-recording into --store-dir):
+#   the client's MSRP peer connects to the PF (it is active); the remote's answers
+#   a=setup:passive, so the PF connects to it (msrp_crash_peer.py plays both). The client sends
+#   chunk 1 of a 3-chunk message; once the remote answered it 200 and pf_udp #1 read that
+#   answer, pf_udp #1 is killed with SIGKILL (Redis then holds the call, its alias and one
+#   cpm-pf:msrp: key per leg). pf_udp #2 starts on the same --state and --msrp-listen and loads
+#   the call: it connects again to the remote's peer; the client's peer connects again to the
+#   same PF URI and sends chunks 2 and 3. Passes when the remote received the message byte for
+#   byte (chunk 1 on the first connection, 2 and 3 on the second), each of the client's chunks
+#   was answered 200, the BYE completes on both legs (both SIPp runs exit 0), the client's
+#   message was stored by pf_udp #2 only, once the message was whole (REC-5i, REC-5ii: a message
+#   from the client is recorded as soon as it is complete; nothing waits for delivery), with
+#   the text of all three chunks, --store-dir holds exactly the call's objects (the chat
+#   message: a one-to-one session stores no session info in the rcs profile, MS-3), one file,
+#   named by the call and the message, and Redis keeps every key only with an expiry.
+# msrp-takeover: the same with pf_udp #1 --instance pf-a and #2 --instance pf-b, which loads
+#   nothing on start: the client's peer connecting again is what loads the call, through the
+#   cpm-pf:msrp: key of the To-Path's session id; loading it connects again to the remote.
+#
 # Bounded: `timeout` around SIPp, bounded polls, every process stopped by its PID.
-# Usage: bash tests/sipp/crash.sh [crash|takeover]. Needs sipp, redis-server, and what
+# Usage: bash tests/sipp/crash.sh [crash|takeover|msrp|msrp-takeover]. Needs sipp, redis-server, and what
 # dovecot.sh installs. KEEP=1 keeps the work directory.
 set -euo pipefail
 
@@ -233,7 +253,109 @@ scenario_takeover() {
     stop_pf
 }
 
-all=(crash takeover)
+# scenario_msrp same|other: pf_udp #2 with the instance of #1, or another one.
+scenario_msrp() {
+    local which="$1" pf2_instance=pf-a
+    [ "$which" = other ] && pf2_instance=pf-b
+    echo "== msrp (pf_udp killed after relaying chunk 1 of 3; pf_udp #2, instance $pf2_instance, gets the connections back)"
+    local msrp_port=$((base + 4)) remote_msrp=$((base + 5)) client_port=$((base + 1))
+    pf_flags=(--client "127.0.0.1:$client_port" --msrp-listen "127.0.0.1:$msrp_port"
+        --prefs allow-offline-storage --policy live-recording --store-dir "$PWD/objects")
+    mkdir -p objects
+    printf 'Bonjour Bob — le PF tombe après le premier morceau; deux et trois arrivent après. 👋' >client.msg
+    start_pf 1 --instance pf-a
+    (exec timeout 40 python3 "$here/msrp_crash_peer.py" --listen "$remote_msrp" \
+        --my-path "msrp://127.0.0.1:$remote_msrp/sremote1;tcp" --received remote.received \
+        --log remote.peer.log --timeout 30 >remote.peer.out 2>&1) &
+    local remote_peer=$!
+    pids+=("$remote_peer")
+    wait_tcp "$msrp_port" && wait_tcp "$remote_msrp" || fail "pf_udp or the remote's MSRP peer does not listen"
+    local common=(-i 127.0.0.1 -m 1 -timeout 45s -timeout_error -nostdin -trace_err)
+    (exec timeout 60 sipp -sf "$here/msrp.remote.xml" -p "$remote_port" -mp $((base + 10)) \
+        -key setup passive -key msrp_port "$remote_msrp" "${common[@]}" >remote.out 2>&1) &
+    remote_pid=$!
+    pids+=("$remote_pid")
+    wait_bound "$remote_port"
+    (exec timeout 40 python3 "$here/msrp_crash_peer.py" --connect --pf-path-file client.pfpath \
+        --my-path "msrp://127.0.0.1:9/sclient1;tcp" --message-id cmsg0001 --send client.msg \
+        --log client.peer.log --timeout 30 >client.peer.out 2>&1) &
+    local client_peer=$!
+    pids+=("$client_peer")
+    (exec timeout 60 sipp -sf "$here/msrp.client.xml" "127.0.0.1:$pf_port" -p "$client_port" \
+        -mp $((base + 20)) "${common[@]}" >client.out 2>&1) &
+    client_pid=$!
+    pids+=("$client_pid")
+    # Chunk 1 answered on both sides, and the remote's 200 read by pf_udp #1 (the only bytes
+    # the remote's peer sends): then SIGKILL.
+    local i
+    for ((i = 0; i < 100; i++)); do
+        grep -q '^got 200 c1x1 ' client.peer.log 2>/dev/null &&
+            grep -q '^answered 200 ' remote.peer.log 2>/dev/null &&
+            grep -q "bytes read on the remote leg's MSRP connection" pf1.log 2>/dev/null && break
+        sleep 0.1
+    done
+    [ "$i" -lt 100 ] || fail "chunk 1 was not relayed and answered within 10 s"
+    kill -KILL "$pf_pid"
+    wait "$pf_pid" 2>/dev/null || true
+    local saved
+    saved="$(rcli --scan --pattern 'cpm-pf:call:*' | wc -l) $(rcli --scan --pattern 'cpm-pf:alias:*' | wc -l)"
+    saved="$saved $(rcli --scan --pattern 'cpm-pf:msrp:*' | wc -l)"
+    echo "  pf_udp #1 killed after chunk 1; Redis holds $saved call, alias and MSRP key(s)"
+    [ "$saved" = "1 1 2" ] || fail "Redis holds $saved call, alias and MSRP keys, expected 1 1 2"
+    ! grep -qF '== store' pf1.log || fail "pf_udp #1 stored something (the message before it was whole?)"
+    start_pf 2 --instance "$pf2_instance"
+    local cpeer_rc=0 rpeer_rc=0
+    wait "$client_peer" || cpeer_rc=$?
+    wait "$remote_peer" || rpeer_rc=$?
+    wait_sipp
+    [ "$cpeer_rc" = 0 ] || fail "the client's MSRP peer exited $cpeer_rc"
+    [ "$rpeer_rc" = 0 ] || fail "the remote's MSRP peer exited $rpeer_rc"
+
+    # The message, byte for byte, chunk 1 on the first connection, 2 and 3 on the second.
+    cmp -s client.msg remote.received || fail "the remote did not receive the client's message byte for byte"
+    local got
+    got="$(sed -n 's/^got SEND [^ ]* cmsg0001 \([^ ]*\) . conn=\([0-9]\).*/\1@\2/p' remote.peer.log | paste -sd' ')"
+    local sent
+    # (a range sent twice only when the first connection after the kill was reset unread)
+    sent="$(sed -n 's/^sent SEND [^ ]* cmsg0001 \([^ ]*\) conn=.*/\1/p' client.peer.log | awk '!seen[$0]++' |
+        paste -sd' ')"
+    echo "  the remote got (range@connection): $got (the client sent $sent)"
+    [ "$(echo "$got" | wc -w)" = 3 ] || fail "the remote did not get exactly 3 chunks"
+    [ "$(echo "$got" | tr ' ' '\n' | grep -c '@1$')" = 1 ] || fail "chunk 1 did not come on the first connection"
+    [ "$(echo "$got" | tr ' ' '\n' | grep -c '@2$')" = 2 ] || fail "chunks 2 and 3 did not come on the second connection"
+    [ "$(echo "$got" | tr ' ' '\n' | cut -d@ -f1 | paste -sd' ')" = "$sent" ] ||
+        fail "the remote's chunks are not the client's Byte-Ranges"
+    [ "$(grep -c '^answered 200 ' remote.peer.log)" = 3 ] || fail "the remote did not answer 3 chunks"
+    [ "$(grep -c '^got 200 c' client.peer.log)" = 3 ] || fail "the client's 3 chunks were not all answered 200"
+    if [ "$which" = other ]; then
+        grep -q "1 saved call(s) of other instances left to them" pf2.err ||
+            fail "pf_udp --instance pf-b loaded another instance's call on start"
+    fi
+    restored pf2.log
+    grep -qF "restored: connecting again to the remote leg's MSRP peer 127.0.0.1:$remote_msrp" pf2.err ||
+        fail "pf_udp #2 did not connect again to the remote's MSRP peer"
+    grep -qF "MSRP connection to the remote leg's peer 127.0.0.1:$remote_msrp open" pf2.err ||
+        fail "pf_udp #2's connection to the remote's MSRP peer did not open"
+    grep -q "MSRP connection from 127.0.0.1:[0-9]* is the client leg's" pf2.err ||
+        fail "pf_udp #2 did not take the client's new connection as the client leg's"
+    # Recorded once, by pf_udp #2, when chunk 3 made the message whole; all of its text.
+    [ "$(grep -cF '== store chat-message cmsg0001' pf2.log)" = 1 ] || fail "pf_udp #2 did not store the message exactly once"
+    expect pf2.log "<- client BYE" "-> remote BYE" "<- remote 200 BYE" "-> client 200 BYE" "== terminated"
+    # The call's objects: the chat message. No session info: a one-to-one session writes none
+    # in the default rcs profile (MS-3, the project's choice), and no disposition notification
+    # was sent. One file, named by the call and the message.
+    [ "$(grep -c '== store ' pf2.log)" = 1 ] || fail "pf_udp #2 stored more than the chat message"
+    stored_once objects 1
+    [ "$(find objects -name "$(grep -o '^# call [0-9]*: restored from --state, Call-ID .*' pf2.log |
+        sed 's/.*Call-ID //; s/[^A-Za-z0-9.-]/_/g')-chat-message_cmsg0001.eml" | wc -l)" = 1 ] ||
+        fail "--store-dir does not hold the chat message's file, named by the call's Call-ID and cmsg0001"
+    grep -qF 'Bonjour Bob' objects/*cmsg0001*.eml 2>/dev/null || fail "the stored message lacks chunk 1's text"
+    grep -qF 'arrivent après' objects/*cmsg0001*.eml 2>/dev/null || fail "the stored message lacks chunk 3's text"
+    expiring
+    stop_pf
+}
+
+all=(crash takeover msrp msrp-takeover)
 selected=("$@")
 [ "${#selected[@]}" -gt 0 ] || selected=("${all[@]}")
 for name in "${selected[@]}"; do
@@ -244,6 +366,8 @@ for name in "${selected[@]}"; do
     case "$name" in
         crash) scenario_crash ;;
         takeover) scenario_takeover ;;
+        msrp) scenario_msrp same ;;
+        msrp-takeover) scenario_msrp other ;;
         *) echo "unknown scenario $name (known: ${all[*]})" >&2; exit 2 ;;
     esac
     report

@@ -1,4 +1,4 @@
-# Helpers shared by tests/sipp/load.sh, faults.sh and crash.sh (sourced, not run).
+# Helpers shared by tests/sipp/load.sh, faults.sh, crash.sh and msrp.sh (sourced, not run).
 # They expect $root (the repository) and an array `pids` that the caller's cleanup kills.
 
 # Builds the example; sets pf_bin.
@@ -17,6 +17,18 @@ wait_bound() {
         sleep 0.1
     done
     echo "nothing listens on 127.0.0.1:$1" >&2
+    return 1
+}
+
+# Waits (at most 5 s) until something listens on TCP port $1 of 127.0.0.1.
+wait_tcp() {
+    local hex
+    hex="$(printf '0100007F:%04X' "$1")"
+    for _ in $(seq 50); do
+        grep -q " $hex 00000000:0000 0A " /proc/net/tcp 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "nothing listens on TCP 127.0.0.1:$1" >&2
     return 1
 }
 

@@ -70,18 +70,6 @@ expect_order() {
     if [ -z "$a" ] || [ -z "$b" ] || [ "$a" -ge "$b" ]; then fail "expected '$1' before '$2' in pf.log"; fi
 }
 
-# Waits (at most 5 s) until something listens on TCP port $1 of 127.0.0.1.
-wait_tcp() {
-    local hex
-    hex="$(printf '0100007F:%04X' "$1")"
-    for _ in $(seq 50); do
-        grep -q " $hex 00000000:0000 0A " /proc/net/tcp 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on TCP 127.0.0.1:$1" >&2
-    return 1
-}
-
 # The chunks a peer's log says it sent or got: "ID START-END/TOTAL" lines.
 chunks() { sed -n "s/^$2 SEND [^ ]* \([^ ]*\) \([^ ]*\).*/\1 \2/p" "$1"; }
 
