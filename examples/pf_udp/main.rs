@@ -931,6 +931,8 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
             // --msrp-listen: written on the leg's connection once the call is saved.
             Action::MsrpTransmit { leg } => io.msrp_out.push((call.id, leg)),
             Action::ReleaseMedia { leg } if io.args.msrp_listen.is_some() => {
+                // Released for good: a restored call does not connect this leg again.
+                call.leg(leg).msrp = None;
                 io.msrp_close.push((call.id, leg))
             }
             Action::Diagnostic(_) => {}
