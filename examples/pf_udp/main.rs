@@ -383,6 +383,8 @@ struct MsrpPeer {
     path: String,
     /// Where the PF connects, when it is the active party on this leg.
     dial: Option<SocketAddr>,
+    /// The leg's media was released: a restored call does not connect it again.
+    released: bool,
 }
 
 /// A request the PF sent, until its final response (RFC 3261 §17.1.1 and §17.1.2, UDP).
@@ -932,7 +934,9 @@ fn carry_out(io: &mut Io, call: &mut Call, actions: Actions<'_>, now: Time) {
             Action::MsrpTransmit { leg } => io.msrp_out.push((call.id, leg)),
             Action::ReleaseMedia { leg } if io.args.msrp_listen.is_some() => {
                 // Released for good: a restored call does not connect this leg again.
-                call.leg(leg).msrp = None;
+                if let Some(peer) = &mut call.leg(leg).msrp {
+                    peer.released = true;
+                }
                 io.msrp_close.push((call.id, leg))
             }
             Action::Diagnostic(_) => {}
@@ -1042,7 +1046,7 @@ impl Io {
             self.note(call.id, &format!("MSRP on the {leg} leg refused: {e}; SDP relayed unchanged"));
             return offer.to_vec();
         }
-        call.leg(leg).msrp = Some(MsrpPeer { path: media.path.clone(), dial: None });
+        call.leg(leg).msrp = Some(MsrpPeer { path: media.path.clone(), dial: None, released: false });
         sdp::rewrite(offer, listen, &pf_out, Setup::Actpass).unwrap_or_else(|| offer.to_vec())
     }
 
@@ -1071,7 +1075,7 @@ impl Io {
                         }
                     }
                 }
-                call.leg(out).msrp = Some(MsrpPeer { path: answered.path.clone(), dial });
+                call.leg(out).msrp = Some(MsrpPeer { path: answered.path.clone(), dial, released: false });
             }
             Err(e) => self.note(call.id, &format!("MSRP on the {out} leg refused: {e}")),
         }
@@ -1101,7 +1105,7 @@ impl Io {
             return;
         }
         for leg in [Leg::Client, Leg::Remote] {
-            let Some(peer) = call.side(leg).msrp.clone() else { continue };
+            let Some(peer) = call.side(leg).msrp.clone().filter(|p| !p.released) else { continue };
             if !self.msrp_reset(call, leg, &peer) {
                 continue;
             }
