@@ -20,7 +20,7 @@ dirs=()
 for scn in tests/imap/scenarios/*.scn; do
     name="$(basename "$scn" .scn)"
     mkdir -p "$work/objects/$name"
-    ./target/debug/replay --check --store-dir "$work/objects/$name" "$scn"
+    "${CARGO_TARGET_DIR:-target}/debug/replay" --check --store-dir "$work/objects/$name" "$scn"
     dirs+=("$work/objects/$name")
 done
 python3 tests/imap/check.py 127.0.0.1 "$port" pf-user secret "${dirs[@]}"
