@@ -159,8 +159,8 @@ pub struct Header<'a> {
 /// A parsed MSRP frame, borrowing from the bytes it was parsed from.
 ///
 /// Every header line was checked when the frame was parsed; [`Frame::headers`] walks them again
-/// on demand, while the values the chunk layer reads on every frame (paths, `Message-ID`,
-/// `Byte-Range`, `Content-Type`) were picked out on the way.
+/// on demand, while the values the chunk layer and the relay read on every frame (paths,
+/// `Message-ID`, `Byte-Range`, `Content-Type`, `Failure-Report`) were picked out on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame<'a> {
     /// The transaction id, from the start line (the end-line carries the same).
@@ -181,6 +181,11 @@ pub struct Frame<'a> {
     message_id: Option<&'a str>,
     byte_range: Option<&'a str>,
     content_type: Option<&'a str>,
+    failure_report: Option<&'a str>,
+    /// The body may hold a CR (the scan passed one over); `false` says it holds none.
+    body_cr: bool,
+    /// See [`Frame::relay_head`].
+    relay_head: Option<&'a str>,
 }
 
 impl<'a> Frame<'a> {
@@ -227,6 +232,39 @@ impl<'a> Frame<'a> {
     /// The `Content-Type` value.
     pub fn content_type(&self) -> Option<&'a str> {
         self.content_type
+    }
+
+    /// The `Failure-Report` value (the first, as [`Frame::header`] would find it), picked out
+    /// by the scan: a relay reads it on every request.
+    ///
+    /// ```
+    /// use cpm_pf::msrp::frame::{parse, Parsed, DEFAULT_MAX_FRAME};
+    /// let bytes = b"MSRP t1 SEND\r\nTo-Path: msrp://a.example/x;tcp\r\nFrom-Path: msrp://b.example/y;tcp\r\n\
+    ///     failure-report:  partial \r\n-------t1$\r\n";
+    /// let Ok(Parsed::Frame { frame, .. }) = parse(bytes, DEFAULT_MAX_FRAME) else { panic!() };
+    /// assert_eq!(frame.failure_report(), Some("partial"));
+    /// assert_eq!(frame.failure_report(), frame.header("Failure-Report"));
+    /// ```
+    pub fn failure_report(&self) -> Option<&'a str> {
+        self.failure_report
+    }
+
+    /// The body, when it may hold an end-line's beginning (`CRLF "-------"`); an empty slice
+    /// when the scan saw no CR in it. What a relay must search before it picks a transaction
+    /// id ([`body_holds_end_line`]): the scan already looked at every body byte.
+    pub(crate) fn body_to_search(&self) -> &'a [u8] {
+        match self.body {
+            Some(body) if self.body_cr => body,
+            _ => b"",
+        }
+    }
+
+    /// When the head is `To-Path`, `From-Path`, then lines written `name ": " value` none of
+    /// which is a path or `Failure-Report`: those lines, each with its CRLF, as received. They
+    /// are what [`write_request`] would write for the headers a relay copies (every one but the
+    /// paths and `Failure-Report`), so a relay copies them at once.
+    pub(crate) fn relay_head(&self) -> Option<&'a str> {
+        self.relay_head
     }
 
     /// The request method, for a request.
@@ -445,16 +483,17 @@ enum Phase {
 
 /// The header values the chunk layer reads on every frame, found by the scan as byte ranges of
 /// the input (values without the blanks around them): To-Path, From-Path, Message-ID,
-/// Byte-Range, Content-Type, the first of each.
-type Known = [Option<(usize, usize)>; 5];
+/// Byte-Range, Content-Type, Failure-Report, the first of each.
+type Known = [Option<(usize, usize)>; 6];
 const TO_PATH: usize = 0;
 const FROM_PATH: usize = 1;
 const MESSAGE_ID: usize = 2;
 const BYTE_RANGE: usize = 3;
 const CONTENT_TYPE: usize = 4;
-/// The names of the five, each with its colon, in slot order.
-const KNOWN_NAMES: [&[u8]; 5] =
-    [b"To-Path:", b"From-Path:", b"Message-ID:", b"Byte-Range:", b"Content-Type:"];
+const FAILURE_REPORT: usize = 5;
+/// The names of the six, each with its colon, in slot order.
+const KNOWN_NAMES: [&[u8]; 6] =
+    [b"To-Path:", b"From-Path:", b"Message-ID:", b"Byte-Range:", b"Content-Type:", b"Failure-Report:"];
 
 /// A resumable scan over a growing buffer: `from` is where searching continues. What it learnt
 /// on the way (the start line, the header lines) is kept so that nothing is read twice.
@@ -472,6 +511,14 @@ struct Scan {
     /// The first header line that is not `name ":" value` (0-based among header lines).
     first_bad: Option<usize>,
     known: Known,
+    /// The body search passed over a CR that did not begin the end-line: the body may hold
+    /// `CRLF "-------"` (without one it cannot, and a relay need not search it again).
+    body_cr: bool,
+    /// Where the header lines after the first two begin (set on the second line), and whether
+    /// the head is no longer what a relay can copy: To-Path, From-Path, then lines written
+    /// `name ": " value` none of which is a path or `Failure-Report`.
+    relay_at: usize,
+    relay_broken: bool,
 }
 
 /// The boundaries of a frame.
@@ -550,12 +597,20 @@ impl<'t> EndLineNeedle<'t> {
     /// on 2 KiB bodies: its two-byte prefilter does more work per vector than a one-byte search,
     /// and CR is rare in bodies.)
     fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
+        self.find_noting_cr(hay, from, &mut false)
+    }
+
+    /// [`EndLineNeedle::find`], setting `passed_cr` when a CR that does not begin the needle
+    /// was passed over.
+    #[inline(always)]
+    fn find_noting_cr(&self, hay: &[u8], from: usize, passed_cr: &mut bool) -> Option<usize> {
         let mut at = from;
         loop {
             let i = at + memchr::memchr(b'\r', hay.get(at..)?)?;
             if hay.get(i..i + self.len()).is_some_and(|w| self.is(w)) {
                 return Some(i);
             }
+            *passed_cr = true;
             at = i + 1;
         }
     }
@@ -703,6 +758,20 @@ fn scan_headers(win: &Window<'_>, scan: &mut Scan, mut line_start: usize) -> Res
                 if let Some(known @ None) = scan.known.get_mut(slot) {
                     *known = Some((line_start + value.0, line_start + value.1));
                 }
+                match scan.lines {
+                    0 => scan.relay_broken |= slot != TO_PATH,
+                    1 => {
+                        scan.relay_broken |= slot != FROM_PATH;
+                        scan.relay_at = e + 2;
+                    }
+                    _ => {
+                        let replaced = matches!(slot, TO_PATH | FROM_PATH | FAILURE_REPORT);
+                        let written = value.1 == e - line_start
+                            && value.0.checked_sub(2).and_then(|c| win.w.get(line_start + c..line_start + value.0))
+                                == Some(b": ");
+                        scan.relay_broken |= replaced || !written;
+                    }
+                }
             }
             HeaderLine::Bad => {
                 scan.first_bad.get_or_insert(scan.lines);
@@ -729,7 +798,7 @@ fn header_line_kind(line: &[u8]) -> HeaderLine<'_> {
     // A line holding anything but printable ASCII (a control character, a byte of a UTF-8
     // sequence) is dirty: it is checked in full.
     let dirty = !is_printable_ascii(line);
-    // A clean line naming one of the five is known by two word compares (and is neither blank
+    // A clean line naming one of the six is known by two word compares (and is neither blank
     // nor an end-line); any other line is looked at in turn.
     if let Some((slot, name_len)) = known_name(line, dirty) {
         let (from, to) = line.get(name_len..).map_or((0, 0), unblanked);
@@ -784,7 +853,7 @@ fn scan_body(
         from = body_start;
     }
     loop {
-        let Some(i) = needle.find(w, from) else {
+        let Some(i) = needle.find_noting_cr(w, from, &mut scan.body_cr) else {
             // Keep the tail that could still start a needle.
             scan.from = w.len().saturating_sub(needle.len()).max(from);
             return win.incomplete();
@@ -800,7 +869,10 @@ fn scan_body(
                 return Ok(Some(win.located(headers_end, Some(body), flag, after + 3)));
             }
             // Not an end-line (the body merely contains the dashes and the id).
-            _ => from = i + 1,
+            _ => {
+                scan.body_cr = true;
+                from = i + 1;
+            }
         }
     }
 }
@@ -1045,6 +1117,13 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
         message_id: known_value(text, &scan.known, MESSAGE_ID),
         byte_range: known_value(text, &scan.known, BYTE_RANGE),
         content_type: known_value(text, &scan.known, CONTENT_TYPE),
+        failure_report: known_value(text, &scan.known, FAILURE_REPORT),
+        body_cr: scan.body_cr,
+        relay_head: if scan.relay_broken || scan.lines < 2 {
+            None
+        } else {
+            text.get(scan.relay_at.max(head_start)..at.headers_end)
+        },
     })
 }
 
@@ -1095,23 +1174,26 @@ impl FoldedName {
     }
 }
 
-/// For a clean header line (printable ASCII only) that begins with the name of one of the five
+/// For a clean header line (printable ASCII only) that begins with the name of one of the six
 /// values the scan records and its colon, that value's slot and where the value begins. The first
-/// letter picks the only candidate name; two word compares confirm it.
+/// letter (for `f`, the second) picks the only candidate name; two word compares confirm it.
 #[inline(always)]
 fn known_name(line: &[u8], dirty: bool) -> Option<(usize, usize)> {
-    const NAMES: [FoldedName; 5] = [
+    const NAMES: [FoldedName; 6] = [
         FoldedName::new(KNOWN_NAMES[TO_PATH]),
         FoldedName::new(KNOWN_NAMES[FROM_PATH]),
         FoldedName::new(KNOWN_NAMES[MESSAGE_ID]),
         FoldedName::new(KNOWN_NAMES[BYTE_RANGE]),
         FoldedName::new(KNOWN_NAMES[CONTENT_TYPE]),
+        FoldedName::new(KNOWN_NAMES[FAILURE_REPORT]),
     ];
     if dirty {
         return None;
     }
     let slot = match line.first()? | 0x20 {
         b't' => TO_PATH,
+        // Two names begin with `f`: the second letter tells them apart.
+        b'f' if line.get(1).is_some_and(|&c| c | 0x20 == b'a') => FAILURE_REPORT,
         b'f' => FROM_PATH,
         b'm' => MESSAGE_ID,
         b'b' => BYTE_RANGE,
@@ -1255,6 +1337,29 @@ pub fn write_request<'h>(
     for (name, value) in headers {
         write_header(out, name, value);
     }
+    write_body_and_end(out, transaction_id, body, flag);
+}
+
+/// [`write_request`] with the other header lines given as written, each with its CRLF (a
+/// relay's copy of [`Frame::relay_head`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_request_with_head(
+    out: &mut Vec<u8>,
+    transaction_id: &str,
+    method: &str,
+    to_path: &str,
+    from_path: &str,
+    head: &str,
+    body: Option<&[u8]>,
+    flag: Continuation,
+) {
+    write_start(out, transaction_id, method.as_bytes(), None);
+    write_paths(out, to_path, from_path);
+    out.extend_from_slice(head.as_bytes());
+    write_body_and_end(out, transaction_id, body, flag);
+}
+
+fn write_body_and_end(out: &mut Vec<u8>, transaction_id: &str, body: Option<&[u8]>, flag: Continuation) {
     if let Some(body) = body {
         out.extend_from_slice(CRLF);
         out.extend_from_slice(body);
@@ -1559,12 +1664,13 @@ mod tests {
     /// compare does, and the slot is that name's.
     #[test]
     fn known_names_are_told_by_word_compares_exactly() {
-        let names: [(&[u8], usize); 5] = [
+        let names: [(&[u8], usize); 6] = [
             (b"To-Path:", TO_PATH),
             (b"From-Path:", FROM_PATH),
             (b"Message-ID:", MESSAGE_ID),
             (b"Byte-Range:", BYTE_RANGE),
             (b"Content-Type:", CONTENT_TYPE),
+            (b"Failure-Report:", FAILURE_REPORT),
         ];
         let mut told = 0;
         for (name, slot) in names {
@@ -1589,6 +1695,70 @@ mod tests {
         assert_eq!(told, 2 * letters + others);
         // A dirty line is never judged by the word compares.
         assert_eq!(known_name(b"To-Path: x\x01", true), None);
+    }
+
+    /// A relay's copy of the head at once writes what the header by header writer writes,
+    /// whenever the frame offers it; heads it cannot copy as received are not offered.
+    #[test]
+    fn the_relay_head_is_what_the_header_writer_writes() {
+        let relayed = |n: &str| !["To-Path", "From-Path", "Failure-Report"].iter().any(|k| k.eq_ignore_ascii_case(n));
+        let heads: [(&str, bool); 9] = [
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID: m\r\nByte-Range: 1-1/1\r\n", true),
+            ("To-Path: a\r\nFrom-Path: b\r\n", true),
+            ("to-path: a\r\nfrom-path:b\r\nX-Y: \r\nZ: :v w\r\n", true),
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID:  m\r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID:m\r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID: m \r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nFailure-Report: no\r\n", false),
+            ("From-Path: b\r\nTo-Path: a\r\nMessage-ID: m\r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nX: \u{e9}t\u{e9}\r\nto-path: c\r\n", false),
+        ];
+        for (head, offered) in heads {
+            for body in [None, Some(&b"hi"[..])] {
+                let mut bytes = format!("MSRP t1234 SEND\r\n{head}").into_bytes();
+                if let Some(b) = body {
+                    bytes.extend_from_slice(b"\r\n");
+                    bytes.extend_from_slice(b);
+                    bytes.extend_from_slice(b"\r\n");
+                }
+                bytes.extend_from_slice(b"-------t1234+\r\n");
+                let r = parse(&bytes, DEFAULT_MAX_FRAME);
+                let Ok(Parsed::Frame { frame, .. }) = r else { panic!("{head} {r:?}") };
+                assert_eq!(frame.relay_head().is_some(), offered, "{head}");
+                let Some(copy) = frame.relay_head() else { continue };
+                let (mut by_header, mut at_once) = (Vec::new(), Vec::new());
+                let headers = frame.headers().filter(|h| relayed(h.name)).map(|h| (h.name, h.value));
+                write_request(&mut by_header, "pf1", "SEND", "x", "y", headers, frame.body, frame.continuation);
+                write_request_with_head(&mut at_once, "pf1", "SEND", "x", "y", copy, frame.body, frame.continuation);
+                assert_eq!(String::from_utf8_lossy(&at_once), String::from_utf8_lossy(&by_header), "{head}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_without_cr_is_not_searched_again() {
+        let frame_of = |body: &[u8]| {
+            let mut bytes = b"MSRP t1234 SEND\r\nTo-Path: a\r\nFrom-Path: b\r\n\r\n".to_vec();
+            bytes.extend_from_slice(body);
+            bytes.extend_from_slice(b"\r\n-------t1234$\r\n");
+            bytes
+        };
+        for (body, searched) in [(&b"plain"[..], false), (b"", false), (b"a\rb", true), (b"x\r\n-------pf1$\r\n", true)] {
+            let bytes = frame_of(body);
+            let Ok(Parsed::Frame { frame, .. }) = parse(&bytes, DEFAULT_MAX_FRAME) else { panic!() };
+            assert_eq!(frame.body, Some(body));
+            assert_eq!(!frame.body_to_search().is_empty(), searched, "{body:?}");
+            // Byte by byte through the decoder, the resumed scan says the same or searches more.
+            let mut d = FrameDecoder::new(4096);
+            let mut seen = None;
+            for b in bytes.chunks(1) {
+                d.push(b);
+                if let Some(f) = d.next_frame() {
+                    seen = Some(f.unwrap().body_to_search().len());
+                }
+            }
+            assert!(seen.is_some_and(|n| !searched || n == body.len()), "{body:?}");
+        }
     }
 
     #[test]

@@ -306,7 +306,7 @@ impl Session {
         now: Time,
         out: &mut Actions<'_>,
     ) {
-        let report = FailureReport::of(frame.header("Failure-Report"));
+        let report = FailureReport::of(frame.failure_report());
         let ours = self.endpoint(leg).is_some_and(|ep| to_path_is(frame.to_path, &ep.local));
         if !ours && method == RequestMethod::Report {
             // A REPORT is never answered (RFC 4975 §7.1.2), not even with 481.
@@ -398,18 +398,33 @@ impl Session {
         let cap = usize::from(self.config.msrp_max_pending).saturating_mul(2);
         let Some(ep) = self.endpoint_mut(target) else { return };
         let body = frame.body.unwrap_or_default();
-        let tid = ep.new_tid(body);
-        let headers = frame.headers().filter(|h| relayed_header(h.name)).map(|h| (h.name, h.value));
-        frame::write_request(
-            &mut ep.transmit,
-            tid.as_str(),
-            "SEND",
-            &ep.remote,
-            &ep.local,
-            headers,
-            frame.body,
-            frame.continuation,
-        );
+        // The decoder's scan saw every body byte: a body without a CR needs no second search.
+        let tid = ep.new_tid(frame.body_to_search());
+        if let Some(head) = frame.relay_head() {
+            // The usual head: the lines to copy are copied at once, as received.
+            frame::write_request_with_head(
+                &mut ep.transmit,
+                tid.as_str(),
+                "SEND",
+                &ep.remote,
+                &ep.local,
+                head,
+                frame.body,
+                frame.continuation,
+            );
+        } else {
+            let headers = frame.headers().filter(|h| relayed_header(h.name)).map(|h| (h.name, h.value));
+            frame::write_request(
+                &mut ep.transmit,
+                tid.as_str(),
+                "SEND",
+                &ep.remote,
+                &ep.local,
+                headers,
+                frame.body,
+                frame.continuation,
+            );
+        }
         ep.announce = true;
         let len = body.len() as u64;
         ep.pending.push_back(Pending { tid, message_id: Some(id), len, deadline });
