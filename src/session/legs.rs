@@ -188,30 +188,22 @@ impl Session {
         else {
             return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NoMsrpLeg);
         };
-        let mut rest = bytes;
         let mut congested = false;
-        while !rest.is_empty() {
-            let n = decoder.push(rest);
-            rest = rest.get(n..).unwrap_or_default();
-            let mut framed = false;
-            while let Some(result) = decoder.next_frame() {
-                framed = true;
-                let response = matches!(&result, Ok(f) if matches!(f.start, StartLine::Response { .. }));
-                if !response && self.congested(leg) {
-                    // ML-5: a peer that sends but never reads its answers gets no more of them;
-                    // its requests are dropped and that is reported, once per input.
-                    if !mem::replace(&mut congested, true) {
-                        let event = MsrpLegEvent::NotReading;
-                        out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event }));
-                    }
-                    continue;
+        // Frames that lie whole in `bytes` are read where they lie; only one cut by the end
+        // of a read is buffered.
+        let mut feed = decoder.feed(bytes);
+        while let Some(result) = feed.next_frame() {
+            let response = matches!(&result, Ok(f) if matches!(f.start, StartLine::Response { .. }));
+            if !response && self.congested(leg) {
+                // ML-5: a peer that sends but never reads its answers gets no more of them;
+                // its requests are dropped and that is reported, once per input.
+                if !mem::replace(&mut congested, true) {
+                    let event = MsrpLegEvent::NotReading;
+                    out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event }));
                 }
-                self.on_frame(leg, result, now, out);
+                continue;
             }
-            // A full buffer always yields a frame or an error; never loop without progress.
-            if n == 0 && !framed {
-                break;
-            }
+            self.on_frame(leg, result, now, out);
         }
         if let Some(ep) = self.endpoint_mut(leg) {
             ep.decoder = decoder;
