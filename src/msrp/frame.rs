@@ -932,6 +932,12 @@ enum StartLineRead {
 #[inline]
 fn read_start_line(w: &[u8], read: StartRead) -> Result<StartLineRead, FrameError> {
     let StartRead { mut lex, at: mut i, mut tid_len } = read;
+    if lex == StartLex::Prefix && i == 0 {
+        // The usual line, whole and ASCII, read at once; anything else byte by byte below.
+        if let Some((tid_len, end)) = usual_start_line(w) {
+            return Ok(StartLineRead::Whole { tid_len, end });
+        }
+    }
     // The usual beginning, `MSRP ` whole, as one fixed-size compare.
     if lex == StartLex::Prefix && i == 0 && w.get(..TID_AT) == Some(b"MSRP ") {
         (lex, i) = (StartLex::Tid, TID_AT);
@@ -980,6 +986,37 @@ fn read_start_line(w: &[u8], read: StartRead) -> Result<StartLineRead, FrameErro
         }
     }
     Ok(StartLineRead::Partial(StartRead { lex, at: i, tid_len }))
+}
+
+/// The transaction id's length and the index of the CRLF of a whole start line that is plainly
+/// valid: `MSRP `, an id of 4 to 31 characters, a space, then a method (`[A-Z]+`) or a status
+/// (three digits) with an optional comment of printable ASCII and HTAB, and CRLF. `None` for any
+/// other line (longer ids, comments beyond ASCII, lines not whole, errors): the byte by byte
+/// reading takes those, and it reads these lines the same.
+#[inline(always)]
+fn usual_start_line(w: &[u8]) -> Option<(usize, usize)> {
+    if w.get(..TID_AT)? != b"MSRP " || !w.get(TID_AT)?.is_ascii_alphanumeric() {
+        return None;
+    }
+    let tail = w.get(TID_AT + 1..)?;
+    let tid_len = 1 + tail.iter().take(31).position(|&c| !IDENT[usize::from(c)])?;
+    if tid_len < 4 || w.get(TID_AT + tid_len) != Some(&b' ') {
+        return None;
+    }
+    let rest_at = TID_AT + tid_len + 1;
+    let rest = w.get(rest_at..)?;
+    let cr = memchr::memchr(b'\r', rest)?;
+    if rest.get(cr + 1) != Some(&b'\n') {
+        return None;
+    }
+    let plain = match rest.get(..cr)? {
+        [b'0'..=b'9', b'0'..=b'9', b'0'..=b'9'] => true,
+        [b'0'..=b'9', b'0'..=b'9', b'0'..=b'9', b' ', comment @ ..] => {
+            comment.iter().all(|&c| c == b'\t' || (0x20..=0x7E).contains(&c))
+        }
+        method => !method.is_empty() && method.iter().all(u8::is_ascii_uppercase),
+    };
+    plain.then_some((tid_len, rest_at + cr))
 }
 
 /// The next state of a start line's reading after byte `b` at index `at` (a byte of the comment
@@ -1342,21 +1379,20 @@ pub fn write_request<'h>(
     write_body_and_end(out, transaction_id, body, flag);
 }
 
-/// [`write_request`] with the other header lines given as written, each with its CRLF (a
-/// relay's copy of [`Frame::relay_head`]).
-#[allow(clippy::too_many_arguments)]
+/// [`write_request`] with the `To-Path` and `From-Path` lines (`paths`, as [`write_paths`]
+/// writes them) and the other header lines given as written, each with its CRLF (a relay's copy
+/// of [`Frame::relay_head`]).
 pub(crate) fn write_request_with_head(
     out: &mut Vec<u8>,
     transaction_id: &str,
     method: &str,
-    to_path: &str,
-    from_path: &str,
+    paths: &[u8],
     head: &str,
     body: Option<&[u8]>,
     flag: Continuation,
 ) {
     write_start(out, transaction_id, method.as_bytes(), None);
-    write_paths(out, to_path, from_path);
+    out.extend_from_slice(paths);
     out.extend_from_slice(head.as_bytes());
     write_body_and_end(out, transaction_id, body, flag);
 }
@@ -1381,12 +1417,24 @@ fn write_body_and_end(out: &mut Vec<u8>, transaction_id: &str, body: Option<&[u8
 ///     From-Path: msrp://b.example:2855/s;tcp\r\n-------tx1234$\r\n");
 /// ```
 pub fn write_response(out: &mut Vec<u8>, transaction_id: &str, status: u16, to_path: &str, from_path: &str) {
+    write_response_start(out, transaction_id, status);
+    write_paths(out, to_path, from_path);
+    write_end_line(out, transaction_id, Continuation::Complete);
+}
+
+/// [`write_response`] with the `To-Path` and `From-Path` lines written already (`paths`, as
+/// [`write_paths`] writes them).
+pub(crate) fn write_response_with_paths(out: &mut Vec<u8>, transaction_id: &str, status: u16, paths: &[u8]) {
+    write_response_start(out, transaction_id, status);
+    out.extend_from_slice(paths);
+    write_end_line(out, transaction_id, Continuation::Complete);
+}
+
+fn write_response_start(out: &mut Vec<u8>, transaction_id: &str, status: u16) {
     // Three digits: a status outside 100..=999 is written as 500 rather than breaking the grammar.
     let status = if (100..=999).contains(&status) { status } else { 500 };
     let digits = [b'0' + (status / 100) as u8, b'0' + (status / 10 % 10) as u8, b'0' + (status % 10) as u8];
     write_start(out, transaction_id, &digits, Some(reason_phrase(status)));
-    write_paths(out, to_path, from_path);
-    write_end_line(out, transaction_id, Continuation::Complete);
 }
 
 /// `true` when `body` holds `CRLF "-------" transaction_id`, so that a frame with this body
@@ -1425,7 +1473,7 @@ fn write_start(out: &mut Vec<u8>, transaction_id: &str, word: &[u8], comment: Op
     out.extend_from_slice(CRLF);
 }
 
-fn write_paths(out: &mut Vec<u8>, to_path: &str, from_path: &str) {
+pub(crate) fn write_paths(out: &mut Vec<u8>, to_path: &str, from_path: &str) {
     write_header(out, "To-Path", to_path);
     write_header(out, "From-Path", from_path);
 }
@@ -1872,7 +1920,9 @@ mod tests {
                 let (mut by_header, mut at_once) = (Vec::new(), Vec::new());
                 let headers = frame.headers().filter(|h| relayed(h.name)).map(|h| (h.name, h.value));
                 write_request(&mut by_header, "pf1", "SEND", "x", "y", headers, frame.body, frame.continuation);
-                write_request_with_head(&mut at_once, "pf1", "SEND", "x", "y", copy, frame.body, frame.continuation);
+                let mut paths = Vec::new();
+                write_paths(&mut paths, "x", "y");
+                write_request_with_head(&mut at_once, "pf1", "SEND", &paths, copy, frame.body, frame.continuation);
                 assert_eq!(String::from_utf8_lossy(&at_once), String::from_utf8_lossy(&by_header), "{head}");
             }
         }
@@ -1902,6 +1952,40 @@ mod tests {
             }
             assert_eq!(seen, Some(if searched { body.len() } else { 0 }), "{body:?}");
         }
+    }
+
+    /// The usual start line read at once is read so byte by byte too; a line it does not take
+    /// is left to the byte by byte reading.
+    #[test]
+    fn the_usual_start_line_is_read_as_byte_by_byte() {
+        let tids = ["a", "abc", "abcd", "a.-+%=9", "-abc", "ab cd", &"x".repeat(31), &"x".repeat(32), &"x".repeat(33)];
+        let rests: [&[u8]; 16] = [
+            b"SEND", b"REPORT", b"Send", b"", b"200", b"200 OK", b"200 ", b"20", b"2000", b"200 O\tK",
+            b"200 \xc3\xa9", b"200 a\x01", b"AUTH X", b"481 Session Does Not Exist", b"SEND\n", b"200 OK\r",
+        ];
+        let mut taken = 0;
+        for tid in tids {
+            for rest in rests {
+                for end in [&b"\r\n"[..], b"\r", b"", b"\n", b"\rx"] {
+                    let mut w = format!("MSRP {tid} ").into_bytes();
+                    w.extend_from_slice(rest);
+                    w.extend_from_slice(end);
+                    w.extend_from_slice(b"To-Path: x\r\n");
+                    let slow = read_start_line(&w, StartRead { lex: StartLex::Tid, at: TID_AT, tid_len: 0 });
+                    match usual_start_line(&w) {
+                        Some((tid_len, end)) => {
+                            taken += 1;
+                            assert!(
+                                matches!(slow, Ok(StartLineRead::Whole { tid_len: t, end: e }) if (t, e) == (tid_len, end)),
+                                "{w:?}"
+                            );
+                        }
+                        None => assert!(!matches!(slow, Ok(StartLineRead::Whole { .. })) || !w.is_ascii() || tid.len() >= 32, "{w:?}"),
+                    }
+                }
+            }
+        }
+        assert!(taken > 30, "{taken}");
     }
 
     #[test]
