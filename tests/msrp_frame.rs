@@ -658,6 +658,7 @@ fn decode_fed(stream: &[u8], cuts: &[usize], max: usize) -> (Vec<Result<String, 
         while let Some(r) = feed.next_frame() {
             out.push(r.map(|f| format!("{f:?}")));
         }
+        drop(feed);
         assert!(d.buffered() <= max);
     }
     (out, d.buffered())

@@ -1734,8 +1734,9 @@ pub struct Feed<'d, 'b> {
 
 /// How far [`Feed::next_frame`] got, before the frame is built.
 enum Fed {
-    /// A frame at `input[at..]`.
-    InInput { found: Located, scan: Scan, at: usize },
+    /// A frame at `input[at..]`, whose scan is the decoder's (left there rather than moved:
+    /// [`Feed::advance`] and the feed's drop start it afresh).
+    InInput { found: Located, at: usize },
     /// A frame at the start of the decoder's buffer.
     Buffered { found: Located, scan: Scan },
     Error(FrameError),
@@ -1748,7 +1749,7 @@ impl Feed<'_, '_> {
         let fed = self.advance()?;
         self.progress = true;
         Some(match fed {
-            Fed::InInput { found, scan, at } => build(self.input.get(at..).unwrap_or_default(), &found, &scan),
+            Fed::InInput { found, at } => build(self.input.get(at..).unwrap_or_default(), &found, &self.decoder.scan),
             Fed::Buffered { found, scan } => {
                 let d = &*self.decoder;
                 build(d.buf.get(d.start..).unwrap_or_default(), &found, &scan)
@@ -1773,28 +1774,30 @@ impl Feed<'_, '_> {
             }
             if framing && d.start >= d.buf.len() {
                 self.lent = 0;
+                // Nothing buffered: the decoder's scan is free (a frame read in the input last
+                // time left its own there).
+                d.scan = Scan::default();
                 let rest = self.input.get(self.pos..).unwrap_or_default();
                 if rest.is_empty() {
                     return None;
                 }
-                let mut scan = Scan::default();
-                match locate(rest, d.max_frame, &mut scan) {
+                match locate(rest, d.max_frame, &mut d.scan) {
                     Ok(Some(found)) => {
                         let at = self.pos;
                         self.pos += found.frame_end;
-                        return Some(Fed::InInput { found, scan, at });
+                        return Some(Fed::InInput { found, at });
                     }
                     Ok(None) if rest.len() <= d.max_frame => {
                         // A frame cut by the end of the read: buffered, with what the scan learnt
                         // (its offsets are the buffer's, which begins with the same bytes).
                         d.buf.clear();
                         d.buf.extend_from_slice(rest);
-                        (d.start, d.scan) = (0, scan);
+                        d.start = 0;
                         (self.pos, self.lent) = (self.input.len(), rest.len());
                         return None;
                     }
                     // An error: the buffer's way tells it, as for bytes pushed.
-                    Ok(None) | Err(_) => {}
+                    Ok(None) | Err(_) => d.scan = Scan::default(),
                 }
             }
             if self.hungry {
@@ -1817,6 +1820,16 @@ impl Feed<'_, '_> {
                 None if !self.progress => return None,
                 None => (self.hungry, self.progress) = (true, false),
             }
+        }
+    }
+}
+
+impl Drop for Feed<'_, '_> {
+    fn drop(&mut self) {
+        // The scan of the last frame read in the input must not be resumed over the next bytes.
+        let d = &mut *self.decoder;
+        if d.state == DecoderState::Framing && d.start >= d.buf.len() {
+            d.scan = Scan::default();
         }
     }
 }
@@ -1986,6 +1999,29 @@ mod tests {
             }
         }
         assert!(taken > 30, "{taken}");
+    }
+
+    /// A feed and the push / next_frame calls mix: what one left is what the other starts from.
+    #[test]
+    fn feeds_and_pushes_mix() {
+        let one = |tid: &str| format!("MSRP {tid} SEND\r\nTo-Path: a\r\nFrom-Path: b\r\n\r\nhi\r\n-------{tid}$\r\n");
+        let (a, b) = (one("aaaa1"), one("bbbb2"));
+        let mut d = FrameDecoder::new(4096);
+        let mut feed = d.feed(a.as_bytes());
+        assert_eq!(feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())), Some(Ok("aaaa1".into())));
+        assert!(feed.next_frame().is_none());
+        drop(feed);
+        // Half a frame pushed, then fed the rest.
+        let (first, second) = b.as_bytes().split_at(20);
+        assert_eq!(d.push(first), 20);
+        assert!(d.next_frame().is_none());
+        let mut feed = d.feed(second);
+        assert_eq!(feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())), Some(Ok("bbbb2".into())));
+        assert!(feed.next_frame().is_none());
+        drop(feed);
+        assert_eq!(d.push(a.as_bytes()), a.len());
+        assert_eq!(d.next_frame().map(|f| f.map(|f| f.transaction_id)), Some(Ok("aaaa1")));
+        assert_eq!(d.buffered(), 0);
     }
 
     #[test]

@@ -205,6 +205,7 @@ impl Session {
             }
             self.on_frame(leg, result, now, out);
         }
+        drop(feed);
         if let Some(ep) = self.endpoint_mut(leg) {
             ep.decoder = decoder;
         }
