@@ -266,7 +266,9 @@ impl LegEndpoint {
     pub fn respond(&mut self, tid: &str, status: u16, to_path: Option<&str>) {
         match to_path {
             // The usual From-Path: the peer's URI alone, its paths are the leg's.
-            Some(p) if p == &*self.remote => frame::write_response_with_paths(&mut self.transmit, tid, status, &self.paths),
+            Some(p) if p == &*self.remote => {
+                frame::write_response_with_paths(&mut self.transmit, tid, status, &self.paths)
+            }
             _ => {
                 let to = to_path.and_then(|p| p.split_ascii_whitespace().next()).unwrap_or(&self.remote);
                 frame::write_response(&mut self.transmit, tid, status, to, &self.local);

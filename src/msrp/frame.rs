@@ -239,8 +239,8 @@ impl<'a> Frame<'a> {
     ///
     /// ```
     /// use cpm_pf::msrp::frame::{parse, Parsed, DEFAULT_MAX_FRAME};
-    /// let bytes = b"MSRP t1 SEND\r\nTo-Path: msrp://a.example/x;tcp\r\nFrom-Path: msrp://b.example/y;tcp\r\n\
-    ///     failure-report:  partial \r\n-------t1$\r\n";
+    /// let bytes = b"MSRP t1234 SEND\r\nTo-Path: msrp://a.example/x;tcp\r\nFrom-Path: msrp://b.example/y;tcp\r\n\
+    ///     failure-report:  partial \r\n-------t1234$\r\n";
     /// let Ok(Parsed::Frame { frame, .. }) = parse(bytes, DEFAULT_MAX_FRAME) else { panic!() };
     /// assert_eq!(frame.failure_report(), Some("partial"));
     /// assert_eq!(frame.failure_report(), frame.header("Failure-Report"));
@@ -604,7 +604,13 @@ impl<'t> EndLineNeedle<'t> {
     /// `body_start` that is followed by enough bytes to tell that it does not begin the needle
     /// (so that a CR that may still begin it is not counted until that is known).
     #[inline(always)]
-    fn find_noting_cr(&self, hay: &[u8], from: usize, body_start: usize, passed_cr: &mut bool) -> Option<usize> {
+    fn find_noting_cr(
+        &self,
+        hay: &[u8],
+        from: usize,
+        body_start: usize,
+        passed_cr: &mut bool,
+    ) -> Option<usize> {
         let mut at = from;
         loop {
             let i = at + memchr::memchr(b'\r', hay.get(at..)?)?;
@@ -769,7 +775,10 @@ fn scan_headers(win: &Window<'_>, scan: &mut Scan, mut line_start: usize) -> Res
                     _ => {
                         let replaced = matches!(slot, TO_PATH | FROM_PATH | FAILURE_REPORT);
                         let written = value.1 == e - line_start
-                            && value.0.checked_sub(2).and_then(|c| win.w.get(line_start + c..line_start + value.0))
+                            && value
+                                .0
+                                .checked_sub(2)
+                                .and_then(|c| win.w.get(line_start + c..line_start + value.0))
                                 == Some(b": ");
                         scan.relay_broken |= replaced || !written;
                     }
@@ -1573,7 +1582,7 @@ impl FrameDecoder {
     /// this returns `None` for good.
     pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, FrameError>> {
         match self.step()? {
-            Ok((found, scan)) => Some(build(self.buf.split_at(self.start.min(self.buf.len())).1, &found, &scan)),
+            Ok(found) => Some(build(self.buf.split_at(self.start.min(self.buf.len())).1, &found, &self.scan)),
             Err(e) => Some(Err(e)),
         }
     }
@@ -1605,9 +1614,9 @@ impl FrameDecoder {
         Feed { decoder: self, input, pos: 0, lent: 0, hungry: true, progress: true }
     }
 
-    /// [`FrameDecoder::next_frame`] up to the frame's boundaries: the frame (at `start`) and
-    /// what the scan learnt, an error, or `None` when more bytes are needed.
-    fn step(&mut self) -> Option<Result<(Located, Scan), FrameError>> {
+    /// [`FrameDecoder::next_frame`] up to the frame's boundaries: the frame (at `start`, what
+    /// the scan learnt left in `scan`), an error, or `None` when more bytes are needed.
+    fn step(&mut self) -> Option<Result<Located, FrameError>> {
         self.drop_taken();
         loop {
             match &self.state {
@@ -1636,9 +1645,10 @@ impl FrameDecoder {
         match locate(self.buf.split_at(start).1, self.max_frame, &mut self.scan) {
             Ok(None) => None,
             Ok(Some(found)) => {
-                let scan = core::mem::take(&mut self.scan);
+                // The scan stays for the frame to be built from; dropping the frame starts it
+                // afresh.
                 self.taken = found.frame_end;
-                Some(Ok((found, scan)))
+                Some(Ok(found))
             }
             Err(e) => {
                 self.scan = Scan::default();
@@ -1698,6 +1708,7 @@ impl FrameDecoder {
     /// Marks the frame last returned as consumed.
     fn drop_taken(&mut self) {
         if self.taken > 0 {
+            self.scan = Scan::default();
             self.start = self.start.saturating_add(self.taken).min(self.buf.len());
             self.taken = 0;
             if self.start == self.buf.len() {
@@ -1736,9 +1747,14 @@ pub struct Feed<'d, 'b> {
 enum Fed {
     /// A frame at `input[at..]`, whose scan is the decoder's (left there rather than moved:
     /// [`Feed::advance`] and the feed's drop start it afresh).
-    InInput { found: Located, at: usize },
-    /// A frame at the start of the decoder's buffer.
-    Buffered { found: Located, scan: Scan },
+    InInput {
+        found: Located,
+        at: usize,
+    },
+    /// A frame at the start of the decoder's buffer (its scan is the decoder's too).
+    Buffered {
+        found: Located,
+    },
     Error(FrameError),
 }
 
@@ -1749,10 +1765,12 @@ impl Feed<'_, '_> {
         let fed = self.advance()?;
         self.progress = true;
         Some(match fed {
-            Fed::InInput { found, at } => build(self.input.get(at..).unwrap_or_default(), &found, &self.decoder.scan),
-            Fed::Buffered { found, scan } => {
+            Fed::InInput { found, at } => {
+                build(self.input.get(at..).unwrap_or_default(), &found, &self.decoder.scan)
+            }
+            Fed::Buffered { found } => {
                 let d = &*self.decoder;
-                build(d.buf.get(d.start..).unwrap_or_default(), &found, &scan)
+                build(d.buf.get(d.start..).unwrap_or_default(), &found, &d.scan)
             }
             Fed::Error(e) => Err(e),
         })
@@ -1815,7 +1833,7 @@ impl Feed<'_, '_> {
                 (self.hungry, self.progress) = (false, n > 0);
             }
             match self.decoder.step() {
-                Some(Ok((found, scan))) => return Some(Fed::Buffered { found, scan }),
+                Some(Ok(found)) => return Some(Fed::Buffered { found }),
                 Some(Err(e)) => return Some(Fed::Error(e)),
                 None if !self.progress => return None,
                 None => (self.hungry, self.progress) = (true, false),
@@ -1905,7 +1923,8 @@ mod tests {
     /// whenever the frame offers it; heads it cannot copy as received are not offered.
     #[test]
     fn the_relay_head_is_what_the_header_writer_writes() {
-        let relayed = |n: &str| !["To-Path", "From-Path", "Failure-Report"].iter().any(|k| k.eq_ignore_ascii_case(n));
+        let relayed =
+            |n: &str| !["To-Path", "From-Path", "Failure-Report"].iter().any(|k| k.eq_ignore_ascii_case(n));
         let heads: [(&str, bool); 9] = [
             ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID: m\r\nByte-Range: 1-1/1\r\n", true),
             ("To-Path: a\r\nFrom-Path: b\r\n", true),
@@ -1932,10 +1951,27 @@ mod tests {
                 let Some(copy) = frame.relay_head() else { continue };
                 let (mut by_header, mut at_once) = (Vec::new(), Vec::new());
                 let headers = frame.headers().filter(|h| relayed(h.name)).map(|h| (h.name, h.value));
-                write_request(&mut by_header, "pf1", "SEND", "x", "y", headers, frame.body, frame.continuation);
+                write_request(
+                    &mut by_header,
+                    "pf1",
+                    "SEND",
+                    "x",
+                    "y",
+                    headers,
+                    frame.body,
+                    frame.continuation,
+                );
                 let mut paths = Vec::new();
                 write_paths(&mut paths, "x", "y");
-                write_request_with_head(&mut at_once, "pf1", "SEND", &paths, copy, frame.body, frame.continuation);
+                write_request_with_head(
+                    &mut at_once,
+                    "pf1",
+                    "SEND",
+                    &paths,
+                    copy,
+                    frame.body,
+                    frame.continuation,
+                );
                 assert_eq!(String::from_utf8_lossy(&at_once), String::from_utf8_lossy(&by_header), "{head}");
             }
         }
@@ -1949,7 +1985,9 @@ mod tests {
             bytes.extend_from_slice(b"\r\n-------t1234$\r\n");
             bytes
         };
-        for (body, searched) in [(&b"plain"[..], false), (b"", false), (b"a\rb", true), (b"x\r\n-------pf1$\r\n", true)] {
+        for (body, searched) in
+            [(&b"plain"[..], false), (b"", false), (b"a\rb", true), (b"x\r\n-------pf1$\r\n", true)]
+        {
             let bytes = frame_of(body);
             let Ok(Parsed::Frame { frame, .. }) = parse(&bytes, DEFAULT_MAX_FRAME) else { panic!() };
             assert_eq!(frame.body, Some(body));
@@ -1971,10 +2009,34 @@ mod tests {
     /// is left to the byte by byte reading.
     #[test]
     fn the_usual_start_line_is_read_as_byte_by_byte() {
-        let tids = ["a", "abc", "abcd", "a.-+%=9", "-abc", "ab cd", &"x".repeat(31), &"x".repeat(32), &"x".repeat(33)];
+        let tids = [
+            "a",
+            "abc",
+            "abcd",
+            "a.-+%=9",
+            "-abc",
+            "ab cd",
+            &"x".repeat(31),
+            &"x".repeat(32),
+            &"x".repeat(33),
+        ];
         let rests: [&[u8]; 16] = [
-            b"SEND", b"REPORT", b"Send", b"", b"200", b"200 OK", b"200 ", b"20", b"2000", b"200 O\tK",
-            b"200 \xc3\xa9", b"200 a\x01", b"AUTH X", b"481 Session Does Not Exist", b"SEND\n", b"200 OK\r",
+            b"SEND",
+            b"REPORT",
+            b"Send",
+            b"",
+            b"200",
+            b"200 OK",
+            b"200 ",
+            b"20",
+            b"2000",
+            b"200 O\tK",
+            b"200 \xc3\xa9",
+            b"200 a\x01",
+            b"AUTH X",
+            b"481 Session Does Not Exist",
+            b"SEND\n",
+            b"200 OK\r",
         ];
         let mut taken = 0;
         for tid in tids {
@@ -1993,7 +2055,12 @@ mod tests {
                                 "{w:?}"
                             );
                         }
-                        None => assert!(!matches!(slow, Ok(StartLineRead::Whole { .. })) || !w.is_ascii() || tid.len() >= 32, "{w:?}"),
+                        None => assert!(
+                            !matches!(slow, Ok(StartLineRead::Whole { .. }))
+                                || !w.is_ascii()
+                                || tid.len() >= 32,
+                            "{w:?}"
+                        ),
                     }
                 }
             }
@@ -2004,11 +2071,16 @@ mod tests {
     /// A feed and the push / next_frame calls mix: what one left is what the other starts from.
     #[test]
     fn feeds_and_pushes_mix() {
-        let one = |tid: &str| format!("MSRP {tid} SEND\r\nTo-Path: a\r\nFrom-Path: b\r\n\r\nhi\r\n-------{tid}$\r\n");
+        let one = |tid: &str| {
+            format!("MSRP {tid} SEND\r\nTo-Path: a\r\nFrom-Path: b\r\n\r\nhi\r\n-------{tid}$\r\n")
+        };
         let (a, b) = (one("aaaa1"), one("bbbb2"));
         let mut d = FrameDecoder::new(4096);
         let mut feed = d.feed(a.as_bytes());
-        assert_eq!(feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())), Some(Ok("aaaa1".into())));
+        assert_eq!(
+            feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())),
+            Some(Ok("aaaa1".into()))
+        );
         assert!(feed.next_frame().is_none());
         drop(feed);
         // Half a frame pushed, then fed the rest.
@@ -2016,7 +2088,10 @@ mod tests {
         assert_eq!(d.push(first), 20);
         assert!(d.next_frame().is_none());
         let mut feed = d.feed(second);
-        assert_eq!(feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())), Some(Ok("bbbb2".into())));
+        assert_eq!(
+            feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())),
+            Some(Ok("bbbb2".into()))
+        );
         assert!(feed.next_frame().is_none());
         drop(feed);
         assert_eq!(d.push(a.as_bytes()), a.len());
