@@ -645,6 +645,25 @@ fn decode(stream: &[u8], cuts: &[usize], max: usize) -> Vec<Result<String, Frame
     out
 }
 
+/// [`decode`] through [`FrameDecoder::feed`]: each piece is one read.
+fn decode_fed(stream: &[u8], cuts: &[usize], max: usize) -> (Vec<Result<String, FrameError>>, usize) {
+    let mut d = FrameDecoder::new(max);
+    let mut out = Vec::new();
+    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(stream.len())).collect();
+    bounds.push(0);
+    bounds.push(stream.len());
+    bounds.sort_unstable();
+    for pair in bounds.windows(2) {
+        let mut feed = d.feed(&stream[pair[0]..pair[1]]);
+        while let Some(r) = feed.next_frame() {
+            out.push(r.map(|f| format!("{f:?}")));
+        }
+        drop(feed);
+        assert!(d.buffered() <= max);
+    }
+    (out, d.buffered())
+}
+
 fn tid() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9][a-zA-Z0-9.+=-]{3,11}"
 }
@@ -729,6 +748,10 @@ proptest! {
         let pieces = decode(&stream, &cuts, max);
         prop_assert_eq!(&whole, &bytewise);
         prop_assert_eq!(&whole, &pieces);
+        // Fed read by read (frames read where they lie), the same again.
+        prop_assert_eq!(&whole, &decode_fed(&stream, &[], max).0);
+        prop_assert_eq!(&whole, &decode_fed(&stream, &every_byte, max).0);
+        prop_assert_eq!(&whole, &decode_fed(&stream, &cuts, max).0);
         // Every frame is accounted for: one result per frame.
         prop_assert_eq!(whole.len(), frames.len());
     }

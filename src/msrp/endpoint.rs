@@ -153,6 +153,10 @@ pub fn report_status(value: &str) -> Option<u16> {
 /// assert!(to_path_is("msrp://pf.example:2855/client;tcp msrp://x.example/y;tcp", local));
 /// ```
 pub fn to_path_is(to_path: &str, local: &str) -> bool {
+    // The usual To-Path: the local URI alone, written the same.
+    if to_path == local {
+        return true;
+    }
     let first = to_path.split_ascii_whitespace().next().unwrap_or("");
     let split = |uri: &str| -> (String, String, String) {
         let (head, tail) = uri.rsplit_once('/').unwrap_or((uri, ""));
@@ -194,6 +198,9 @@ pub(crate) struct Pending {
 pub(crate) struct LegEndpoint {
     pub local: Box<str>,
     pub remote: Box<str>,
+    /// `To-Path: remote CRLF From-Path: local CRLF`, as every frame written on the leg to its
+    /// peer begins after the start line: written once, copied at once.
+    pub paths: Box<[u8]>,
     pub decoder: FrameDecoder,
     /// Bytes to write; `transmit[sent..]` are not written yet.
     pub transmit: Vec<u8>,
@@ -210,9 +217,12 @@ pub(crate) struct LegEndpoint {
 
 impl LegEndpoint {
     pub fn new(local: &str, remote: &str, max_frame: usize, max_pending: usize) -> LegEndpoint {
+        let mut paths = Vec::new();
+        frame::write_paths(&mut paths, remote, local);
         LegEndpoint {
             local: local.into(),
             remote: remote.into(),
+            paths: paths.into(),
             decoder: FrameDecoder::new(max_frame),
             transmit: Vec::new(),
             sent: 0,
@@ -254,8 +264,16 @@ impl LegEndpoint {
     /// Writes a response to a request received on this leg: To-Path is the request's From-Path
     /// (the leg's remote URI when the request could not be read), From-Path the local URI.
     pub fn respond(&mut self, tid: &str, status: u16, to_path: Option<&str>) {
-        let to = to_path.and_then(|p| p.split_ascii_whitespace().next()).unwrap_or(&self.remote);
-        frame::write_response(&mut self.transmit, tid, status, to, &self.local);
+        match to_path {
+            // The usual From-Path: the peer's URI alone, its paths are the leg's.
+            Some(p) if p == &*self.remote => {
+                frame::write_response_with_paths(&mut self.transmit, tid, status, &self.paths)
+            }
+            _ => {
+                let to = to_path.and_then(|p| p.split_ascii_whitespace().next()).unwrap_or(&self.remote);
+                frame::write_response(&mut self.transmit, tid, status, to, &self.local);
+            }
+        }
         self.announce = true;
     }
 }

@@ -159,8 +159,8 @@ pub struct Header<'a> {
 /// A parsed MSRP frame, borrowing from the bytes it was parsed from.
 ///
 /// Every header line was checked when the frame was parsed; [`Frame::headers`] walks them again
-/// on demand, while the values the chunk layer reads on every frame (paths, `Message-ID`,
-/// `Byte-Range`, `Content-Type`) were picked out on the way.
+/// on demand, while the values the chunk layer and the relay read on every frame (paths,
+/// `Message-ID`, `Byte-Range`, `Content-Type`, `Failure-Report`) were picked out on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame<'a> {
     /// The transaction id, from the start line (the end-line carries the same).
@@ -181,6 +181,11 @@ pub struct Frame<'a> {
     message_id: Option<&'a str>,
     byte_range: Option<&'a str>,
     content_type: Option<&'a str>,
+    failure_report: Option<&'a str>,
+    /// The body holds a CR.
+    body_cr: bool,
+    /// See [`Frame::relay_head`].
+    relay_head: Option<&'a str>,
 }
 
 impl<'a> Frame<'a> {
@@ -227,6 +232,39 @@ impl<'a> Frame<'a> {
     /// The `Content-Type` value.
     pub fn content_type(&self) -> Option<&'a str> {
         self.content_type
+    }
+
+    /// The `Failure-Report` value (the first, as [`Frame::header`] would find it), picked out
+    /// by the scan: a relay reads it on every request.
+    ///
+    /// ```
+    /// use cpm_pf::msrp::frame::{parse, Parsed, DEFAULT_MAX_FRAME};
+    /// let bytes = b"MSRP t1234 SEND\r\nTo-Path: msrp://a.example/x;tcp\r\nFrom-Path: msrp://b.example/y;tcp\r\n\
+    ///     failure-report:  partial \r\n-------t1234$\r\n";
+    /// let Ok(Parsed::Frame { frame, .. }) = parse(bytes, DEFAULT_MAX_FRAME) else { panic!() };
+    /// assert_eq!(frame.failure_report(), Some("partial"));
+    /// assert_eq!(frame.failure_report(), frame.header("Failure-Report"));
+    /// ```
+    pub fn failure_report(&self) -> Option<&'a str> {
+        self.failure_report
+    }
+
+    /// The body, when it may hold an end-line's beginning (`CRLF "-------"`); an empty slice
+    /// when the scan saw no CR in it. What a relay must search before it picks a transaction
+    /// id ([`body_holds_end_line`]): the scan already looked at every body byte.
+    pub(crate) fn body_to_search(&self) -> &'a [u8] {
+        match self.body {
+            Some(body) if self.body_cr => body,
+            _ => b"",
+        }
+    }
+
+    /// When the head is `To-Path`, `From-Path`, then lines written `name ": " value` none of
+    /// which is a path or `Failure-Report`: those lines, each with its CRLF, as received. They
+    /// are what [`write_request`] would write for the headers a relay copies (every one but the
+    /// paths and `Failure-Report`), so a relay copies them at once.
+    pub(crate) fn relay_head(&self) -> Option<&'a str> {
+        self.relay_head
     }
 
     /// The request method, for a request.
@@ -445,16 +483,17 @@ enum Phase {
 
 /// The header values the chunk layer reads on every frame, found by the scan as byte ranges of
 /// the input (values without the blanks around them): To-Path, From-Path, Message-ID,
-/// Byte-Range, Content-Type, the first of each.
-type Known = [Option<(usize, usize)>; 5];
+/// Byte-Range, Content-Type, Failure-Report, the first of each.
+type Known = [Option<(usize, usize)>; 6];
 const TO_PATH: usize = 0;
 const FROM_PATH: usize = 1;
 const MESSAGE_ID: usize = 2;
 const BYTE_RANGE: usize = 3;
 const CONTENT_TYPE: usize = 4;
-/// The names of the five, each with its colon, in slot order.
-const KNOWN_NAMES: [&[u8]; 5] =
-    [b"To-Path:", b"From-Path:", b"Message-ID:", b"Byte-Range:", b"Content-Type:"];
+const FAILURE_REPORT: usize = 5;
+/// The names of the six, each with its colon, in slot order.
+const KNOWN_NAMES: [&[u8]; 6] =
+    [b"To-Path:", b"From-Path:", b"Message-ID:", b"Byte-Range:", b"Content-Type:", b"Failure-Report:"];
 
 /// A resumable scan over a growing buffer: `from` is where searching continues. What it learnt
 /// on the way (the start line, the header lines) is kept so that nothing is read twice.
@@ -472,6 +511,14 @@ struct Scan {
     /// The first header line that is not `name ":" value` (0-based among header lines).
     first_bad: Option<usize>,
     known: Known,
+    /// The body holds a CR (the search passed over one that does not begin the end-line): it
+    /// may hold `CRLF "-------"`. Without one it cannot, and a relay need not search it again.
+    body_cr: bool,
+    /// Where the header lines after the first two begin (set on the second line), and whether
+    /// the head is no longer what a relay can copy: To-Path, From-Path, then lines written
+    /// `name ": " value` none of which is a path or `Failure-Report`.
+    relay_at: usize,
+    relay_broken: bool,
 }
 
 /// The boundaries of a frame.
@@ -550,11 +597,27 @@ impl<'t> EndLineNeedle<'t> {
     /// on 2 KiB bodies: its two-byte prefilter does more work per vector than a one-byte search,
     /// and CR is rare in bodies.)
     fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
+        self.find_noting_cr(hay, from, usize::MAX, &mut false)
+    }
+
+    /// [`EndLineNeedle::find`], setting `passed_cr` when it passes over a CR at or after
+    /// `body_start` that is followed by enough bytes to tell that it does not begin the needle
+    /// (so that a CR that may still begin it is not counted until that is known).
+    #[inline(always)]
+    fn find_noting_cr(
+        &self,
+        hay: &[u8],
+        from: usize,
+        body_start: usize,
+        passed_cr: &mut bool,
+    ) -> Option<usize> {
         let mut at = from;
         loop {
             let i = at + memchr::memchr(b'\r', hay.get(at..)?)?;
-            if hay.get(i..i + self.len()).is_some_and(|w| self.is(w)) {
-                return Some(i);
+            match hay.get(i..i + self.len()) {
+                Some(w) if self.is(w) => return Some(i),
+                Some(_) => *passed_cr |= i >= body_start,
+                None => {}
             }
             at = i + 1;
         }
@@ -703,6 +766,23 @@ fn scan_headers(win: &Window<'_>, scan: &mut Scan, mut line_start: usize) -> Res
                 if let Some(known @ None) = scan.known.get_mut(slot) {
                     *known = Some((line_start + value.0, line_start + value.1));
                 }
+                match scan.lines {
+                    0 => scan.relay_broken |= slot != TO_PATH,
+                    1 => {
+                        scan.relay_broken |= slot != FROM_PATH;
+                        scan.relay_at = e + 2;
+                    }
+                    _ => {
+                        let replaced = matches!(slot, TO_PATH | FROM_PATH | FAILURE_REPORT);
+                        let written = value.1 == e - line_start
+                            && value
+                                .0
+                                .checked_sub(2)
+                                .and_then(|c| win.w.get(line_start + c..line_start + value.0))
+                                == Some(b": ");
+                        scan.relay_broken |= replaced || !written;
+                    }
+                }
             }
             HeaderLine::Bad => {
                 scan.first_bad.get_or_insert(scan.lines);
@@ -729,7 +809,7 @@ fn header_line_kind(line: &[u8]) -> HeaderLine<'_> {
     // A line holding anything but printable ASCII (a control character, a byte of a UTF-8
     // sequence) is dirty: it is checked in full.
     let dirty = !is_printable_ascii(line);
-    // A clean line naming one of the five is known by two word compares (and is neither blank
+    // A clean line naming one of the six is known by two word compares (and is neither blank
     // nor an end-line); any other line is looked at in turn.
     if let Some((slot, name_len)) = known_name(line, dirty) {
         let (from, to) = line.get(name_len..).map_or((0, 0), unblanked);
@@ -784,7 +864,7 @@ fn scan_body(
         from = body_start;
     }
     loop {
-        let Some(i) = needle.find(w, from) else {
+        let Some(i) = needle.find_noting_cr(w, from, body_start, &mut scan.body_cr) else {
             // Keep the tail that could still start a needle.
             scan.from = w.len().saturating_sub(needle.len()).max(from);
             return win.incomplete();
@@ -800,7 +880,10 @@ fn scan_body(
                 return Ok(Some(win.located(headers_end, Some(body), flag, after + 3)));
             }
             // Not an end-line (the body merely contains the dashes and the id).
-            _ => from = i + 1,
+            _ => {
+                scan.body_cr = true;
+                from = i + 1;
+            }
         }
     }
 }
@@ -858,6 +941,12 @@ enum StartLineRead {
 #[inline]
 fn read_start_line(w: &[u8], read: StartRead) -> Result<StartLineRead, FrameError> {
     let StartRead { mut lex, at: mut i, mut tid_len } = read;
+    if lex == StartLex::Prefix && i == 0 {
+        // The usual line, whole and ASCII, read at once; anything else byte by byte below.
+        if let Some((tid_len, end)) = usual_start_line(w) {
+            return Ok(StartLineRead::Whole { tid_len, end });
+        }
+    }
     // The usual beginning, `MSRP ` whole, as one fixed-size compare.
     if lex == StartLex::Prefix && i == 0 && w.get(..TID_AT) == Some(b"MSRP ") {
         (lex, i) = (StartLex::Tid, TID_AT);
@@ -906,6 +995,37 @@ fn read_start_line(w: &[u8], read: StartRead) -> Result<StartLineRead, FrameErro
         }
     }
     Ok(StartLineRead::Partial(StartRead { lex, at: i, tid_len }))
+}
+
+/// The transaction id's length and the index of the CRLF of a whole start line that is plainly
+/// valid: `MSRP `, an id of 4 to 31 characters, a space, then a method (`[A-Z]+`) or a status
+/// (three digits) with an optional comment of printable ASCII and HTAB, and CRLF. `None` for any
+/// other line (longer ids, comments beyond ASCII, lines not whole, errors): the byte by byte
+/// reading takes those, and it reads these lines the same.
+#[inline(always)]
+fn usual_start_line(w: &[u8]) -> Option<(usize, usize)> {
+    if w.get(..TID_AT)? != b"MSRP " || !w.get(TID_AT)?.is_ascii_alphanumeric() {
+        return None;
+    }
+    let tail = w.get(TID_AT + 1..)?;
+    let tid_len = 1 + tail.iter().take(31).position(|&c| !IDENT[usize::from(c)])?;
+    if tid_len < 4 || w.get(TID_AT + tid_len) != Some(&b' ') {
+        return None;
+    }
+    let rest_at = TID_AT + tid_len + 1;
+    let rest = w.get(rest_at..)?;
+    let cr = memchr::memchr(b'\r', rest)?;
+    if rest.get(cr + 1) != Some(&b'\n') {
+        return None;
+    }
+    let plain = match rest.get(..cr)? {
+        [b'0'..=b'9', b'0'..=b'9', b'0'..=b'9'] => true,
+        [b'0'..=b'9', b'0'..=b'9', b'0'..=b'9', b' ', comment @ ..] => {
+            comment.iter().all(|&c| c == b'\t' || (0x20..=0x7E).contains(&c))
+        }
+        method => !method.is_empty() && method.iter().all(u8::is_ascii_uppercase),
+    };
+    plain.then_some((tid_len, rest_at + cr))
 }
 
 /// The next state of a start line's reading after byte `b` at index `at` (a byte of the comment
@@ -1045,6 +1165,13 @@ fn build<'a>(w: &'a [u8], at: &Located, scan: &Scan) -> Result<Frame<'a>, FrameE
         message_id: known_value(text, &scan.known, MESSAGE_ID),
         byte_range: known_value(text, &scan.known, BYTE_RANGE),
         content_type: known_value(text, &scan.known, CONTENT_TYPE),
+        failure_report: known_value(text, &scan.known, FAILURE_REPORT),
+        body_cr: scan.body_cr,
+        relay_head: if scan.relay_broken || scan.lines < 2 {
+            None
+        } else {
+            text.get(scan.relay_at.max(head_start)..at.headers_end)
+        },
     })
 }
 
@@ -1095,23 +1222,26 @@ impl FoldedName {
     }
 }
 
-/// For a clean header line (printable ASCII only) that begins with the name of one of the five
+/// For a clean header line (printable ASCII only) that begins with the name of one of the six
 /// values the scan records and its colon, that value's slot and where the value begins. The first
-/// letter picks the only candidate name; two word compares confirm it.
+/// letter (for `f`, the second) picks the only candidate name; two word compares confirm it.
 #[inline(always)]
 fn known_name(line: &[u8], dirty: bool) -> Option<(usize, usize)> {
-    const NAMES: [FoldedName; 5] = [
+    const NAMES: [FoldedName; 6] = [
         FoldedName::new(KNOWN_NAMES[TO_PATH]),
         FoldedName::new(KNOWN_NAMES[FROM_PATH]),
         FoldedName::new(KNOWN_NAMES[MESSAGE_ID]),
         FoldedName::new(KNOWN_NAMES[BYTE_RANGE]),
         FoldedName::new(KNOWN_NAMES[CONTENT_TYPE]),
+        FoldedName::new(KNOWN_NAMES[FAILURE_REPORT]),
     ];
     if dirty {
         return None;
     }
     let slot = match line.first()? | 0x20 {
         b't' => TO_PATH,
+        // Two names begin with `f`: the second letter tells them apart.
+        b'f' if line.get(1).is_some_and(|&c| c | 0x20 == b'a') => FAILURE_REPORT,
         b'f' => FROM_PATH,
         b'm' => MESSAGE_ID,
         b'b' => BYTE_RANGE,
@@ -1255,6 +1385,28 @@ pub fn write_request<'h>(
     for (name, value) in headers {
         write_header(out, name, value);
     }
+    write_body_and_end(out, transaction_id, body, flag);
+}
+
+/// [`write_request`] with the `To-Path` and `From-Path` lines (`paths`, as [`write_paths`]
+/// writes them) and the other header lines given as written, each with its CRLF (a relay's copy
+/// of [`Frame::relay_head`]).
+pub(crate) fn write_request_with_head(
+    out: &mut Vec<u8>,
+    transaction_id: &str,
+    method: &str,
+    paths: &[u8],
+    head: &str,
+    body: Option<&[u8]>,
+    flag: Continuation,
+) {
+    write_start(out, transaction_id, method.as_bytes(), None);
+    out.extend_from_slice(paths);
+    out.extend_from_slice(head.as_bytes());
+    write_body_and_end(out, transaction_id, body, flag);
+}
+
+fn write_body_and_end(out: &mut Vec<u8>, transaction_id: &str, body: Option<&[u8]>, flag: Continuation) {
     if let Some(body) = body {
         out.extend_from_slice(CRLF);
         out.extend_from_slice(body);
@@ -1274,12 +1426,24 @@ pub fn write_request<'h>(
 ///     From-Path: msrp://b.example:2855/s;tcp\r\n-------tx1234$\r\n");
 /// ```
 pub fn write_response(out: &mut Vec<u8>, transaction_id: &str, status: u16, to_path: &str, from_path: &str) {
+    write_response_start(out, transaction_id, status);
+    write_paths(out, to_path, from_path);
+    write_end_line(out, transaction_id, Continuation::Complete);
+}
+
+/// [`write_response`] with the `To-Path` and `From-Path` lines written already (`paths`, as
+/// [`write_paths`] writes them).
+pub(crate) fn write_response_with_paths(out: &mut Vec<u8>, transaction_id: &str, status: u16, paths: &[u8]) {
+    write_response_start(out, transaction_id, status);
+    out.extend_from_slice(paths);
+    write_end_line(out, transaction_id, Continuation::Complete);
+}
+
+fn write_response_start(out: &mut Vec<u8>, transaction_id: &str, status: u16) {
     // Three digits: a status outside 100..=999 is written as 500 rather than breaking the grammar.
     let status = if (100..=999).contains(&status) { status } else { 500 };
     let digits = [b'0' + (status / 100) as u8, b'0' + (status / 10 % 10) as u8, b'0' + (status % 10) as u8];
     write_start(out, transaction_id, &digits, Some(reason_phrase(status)));
-    write_paths(out, to_path, from_path);
-    write_end_line(out, transaction_id, Continuation::Complete);
 }
 
 /// `true` when `body` holds `CRLF "-------" transaction_id`, so that a frame with this body
@@ -1318,7 +1482,7 @@ fn write_start(out: &mut Vec<u8>, transaction_id: &str, word: &[u8], comment: Op
     out.extend_from_slice(CRLF);
 }
 
-fn write_paths(out: &mut Vec<u8>, to_path: &str, from_path: &str) {
+pub(crate) fn write_paths(out: &mut Vec<u8>, to_path: &str, from_path: &str) {
     write_header(out, "To-Path", to_path);
     write_header(out, "From-Path", from_path);
 }
@@ -1417,6 +1581,42 @@ impl FrameDecoder {
     /// non-fatal error the offending frame is skipped and decoding goes on; after a fatal one
     /// this returns `None` for good.
     pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, FrameError>> {
+        match self.step()? {
+            Ok(found) => Some(build(self.buf.split_at(self.start.min(self.buf.len())).1, &found, &self.scan)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// Frames the bytes of one read (the decoder's own buffer first): a lending iterator,
+    /// [`Feed::next_frame`]. It gives the frames that [`FrameDecoder::push`] and
+    /// [`FrameDecoder::next_frame`] would give for the same bytes, but a frame that lies whole
+    /// in `input` is read where it lies: only a frame cut by the end of a read (or one that
+    /// began in an earlier read) is copied into the buffer. Whatever is not framed when the
+    /// feed returns `None` is buffered, as after `push`.
+    ///
+    /// ```
+    /// use cpm_pf::msrp::frame::FrameDecoder;
+    /// let frame = b"MSRP d93kswow 200 OK\r\nTo-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\n\
+    ///     From-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n-------d93kswow$\r\n";
+    /// let stream = [&frame[..], &frame[..], &frame[..]].concat();
+    /// let mut decoder = FrameDecoder::new(4096);
+    /// let mut frames = 0;
+    /// for read in stream.chunks(100) {
+    ///     let mut feed = decoder.feed(read);
+    ///     while let Some(frame) = feed.next_frame() {
+    ///         assert_eq!(frame.unwrap().transaction_id, "d93kswow");
+    ///         frames += 1;
+    ///     }
+    /// }
+    /// assert_eq!((frames, decoder.buffered()), (3, 0));
+    /// ```
+    pub fn feed<'d, 'b>(&'d mut self, input: &'b [u8]) -> Feed<'d, 'b> {
+        Feed { decoder: self, input, pos: 0, lent: 0, hungry: true, progress: true }
+    }
+
+    /// [`FrameDecoder::next_frame`] up to the frame's boundaries: the frame (at `start`, what
+    /// the scan learnt left in `scan`), an error, or `None` when more bytes are needed.
+    fn step(&mut self) -> Option<Result<Located, FrameError>> {
         self.drop_taken();
         loop {
             match &self.state {
@@ -1445,9 +1645,10 @@ impl FrameDecoder {
         match locate(self.buf.split_at(start).1, self.max_frame, &mut self.scan) {
             Ok(None) => None,
             Ok(Some(found)) => {
-                let scan = core::mem::take(&mut self.scan);
+                // The scan stays for the frame to be built from; dropping the frame starts it
+                // afresh.
                 self.taken = found.frame_end;
-                Some(build(self.buf.split_at(start).1, &found, &scan))
+                Some(Ok(found))
             }
             Err(e) => {
                 self.scan = Scan::default();
@@ -1507,6 +1708,7 @@ impl FrameDecoder {
     /// Marks the frame last returned as consumed.
     fn drop_taken(&mut self) {
         if self.taken > 0 {
+            self.scan = Scan::default();
             self.start = self.start.saturating_add(self.taken).min(self.buf.len());
             self.taken = 0;
             if self.start == self.buf.len() {
@@ -1521,6 +1723,131 @@ impl FrameDecoder {
         if self.start > 0 {
             self.buf.drain(..self.start.min(self.buf.len()));
             self.start = 0;
+        }
+    }
+}
+
+/// The frames of one read: [`FrameDecoder::feed`].
+#[derive(Debug)]
+pub struct Feed<'d, 'b> {
+    decoder: &'d mut FrameDecoder,
+    input: &'b [u8],
+    /// `input[..pos]` was framed or pushed into the buffer.
+    pos: usize,
+    /// The last `lent` bytes of the buffer are `input[pos - lent..pos]`: when a frame taken
+    /// from the buffer leaves only such bytes, they are given back and framed where they lie.
+    lent: usize,
+    /// The buffer must be given more bytes before the decoder is asked again.
+    hungry: bool,
+    /// A frame or an error came, or bytes were pushed, since the decoder last said `None`.
+    progress: bool,
+}
+
+/// How far [`Feed::next_frame`] got, before the frame is built.
+enum Fed {
+    /// A frame at `input[at..]`, whose scan is the decoder's (left there rather than moved:
+    /// [`Feed::advance`] and the feed's drop start it afresh).
+    InInput {
+        found: Located,
+        at: usize,
+    },
+    /// A frame at the start of the decoder's buffer (its scan is the decoder's too).
+    Buffered {
+        found: Located,
+    },
+    Error(FrameError),
+}
+
+impl Feed<'_, '_> {
+    /// The next frame of the decoder's buffer and this read, an error, or `None` when the read
+    /// is used up (what is left of it is buffered).
+    pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, FrameError>> {
+        let fed = self.advance()?;
+        self.progress = true;
+        Some(match fed {
+            Fed::InInput { found, at } => {
+                build(self.input.get(at..).unwrap_or_default(), &found, &self.decoder.scan)
+            }
+            Fed::Buffered { found } => {
+                let d = &*self.decoder;
+                build(d.buf.get(d.start..).unwrap_or_default(), &found, &d.scan)
+            }
+            Fed::Error(e) => Err(e),
+        })
+    }
+
+    fn advance(&mut self) -> Option<Fed> {
+        loop {
+            let d = &mut *self.decoder;
+            let had_taken = d.taken > 0;
+            d.drop_taken();
+            let framing = d.state == DecoderState::Framing;
+            let buffered = d.buf.len().saturating_sub(d.start);
+            if had_taken && framing && buffered <= self.lent {
+                // What a frame taken from the buffer left there is the tail of this read: it is
+                // given back (the scan starts afresh after a frame either way).
+                self.pos = self.pos.saturating_sub(buffered);
+                (self.lent, d.start, d.scan) = (0, 0, Scan::default());
+                d.buf.clear();
+            }
+            if framing && d.start >= d.buf.len() {
+                self.lent = 0;
+                // Nothing buffered: the decoder's scan is free (a frame read in the input last
+                // time left its own there).
+                d.scan = Scan::default();
+                let rest = self.input.get(self.pos..).unwrap_or_default();
+                if rest.is_empty() {
+                    return None;
+                }
+                match locate(rest, d.max_frame, &mut d.scan) {
+                    Ok(Some(found)) => {
+                        let at = self.pos;
+                        self.pos += found.frame_end;
+                        return Some(Fed::InInput { found, at });
+                    }
+                    Ok(None) if rest.len() <= d.max_frame => {
+                        // A frame cut by the end of the read: buffered, with what the scan learnt
+                        // (its offsets are the buffer's, which begins with the same bytes).
+                        d.buf.clear();
+                        d.buf.extend_from_slice(rest);
+                        d.start = 0;
+                        (self.pos, self.lent) = (self.input.len(), rest.len());
+                        return None;
+                    }
+                    // An error: the buffer's way tells it, as for bytes pushed.
+                    Ok(None) | Err(_) => d.scan = Scan::default(),
+                }
+            }
+            if self.hungry {
+                let rest = self.input.get(self.pos..).unwrap_or_default();
+                if rest.is_empty() {
+                    return None;
+                }
+                // What the buffered frame may still need: as much again as it holds (at least
+                // 4 KiB), so that a long frame is copied in a few pushes and a short one does not
+                // drag the rest of the read into the buffer.
+                let want = buffered.max(4096).min(rest.len());
+                let n = d.push(rest.get(..want).unwrap_or(rest));
+                self.pos += n;
+                self.lent = if d.state == DecoderState::Failed { 0 } else { self.lent + n };
+                (self.hungry, self.progress) = (false, n > 0);
+            }
+            match self.decoder.step() {
+                Some(Ok(found)) => return Some(Fed::Buffered { found }),
+                Some(Err(e)) => return Some(Fed::Error(e)),
+                None if !self.progress => return None,
+                None => (self.hungry, self.progress) = (true, false),
+            }
+        }
+    }
+}
+
+impl Drop for Feed<'_, '_> {
+    fn drop(&mut self) {
+        // The scan of the last frame read in the input must not be resumed over the next bytes.
+        let d = &mut *self.decoder;
+        if d.state == DecoderState::Framing && d.start >= d.buf.len() {
+            d.scan = Scan::default();
         }
     }
 }
@@ -1559,12 +1886,13 @@ mod tests {
     /// compare does, and the slot is that name's.
     #[test]
     fn known_names_are_told_by_word_compares_exactly() {
-        let names: [(&[u8], usize); 5] = [
+        let names: [(&[u8], usize); 6] = [
             (b"To-Path:", TO_PATH),
             (b"From-Path:", FROM_PATH),
             (b"Message-ID:", MESSAGE_ID),
             (b"Byte-Range:", BYTE_RANGE),
             (b"Content-Type:", CONTENT_TYPE),
+            (b"Failure-Report:", FAILURE_REPORT),
         ];
         let mut told = 0;
         for (name, slot) in names {
@@ -1589,6 +1917,186 @@ mod tests {
         assert_eq!(told, 2 * letters + others);
         // A dirty line is never judged by the word compares.
         assert_eq!(known_name(b"To-Path: x\x01", true), None);
+    }
+
+    /// A relay's copy of the head at once writes what the header by header writer writes,
+    /// whenever the frame offers it; heads it cannot copy as received are not offered.
+    #[test]
+    fn the_relay_head_is_what_the_header_writer_writes() {
+        let relayed =
+            |n: &str| !["To-Path", "From-Path", "Failure-Report"].iter().any(|k| k.eq_ignore_ascii_case(n));
+        let heads: [(&str, bool); 9] = [
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID: m\r\nByte-Range: 1-1/1\r\n", true),
+            ("To-Path: a\r\nFrom-Path: b\r\n", true),
+            ("to-path: a\r\nfrom-path:b\r\nX-Y: \r\nZ: :v w\r\n", true),
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID:  m\r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID:m\r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nMessage-ID: m \r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nFailure-Report: no\r\n", false),
+            ("From-Path: b\r\nTo-Path: a\r\nMessage-ID: m\r\n", false),
+            ("To-Path: a\r\nFrom-Path: b\r\nX: \u{e9}t\u{e9}\r\nto-path: c\r\n", false),
+        ];
+        for (head, offered) in heads {
+            for body in [None, Some(&b"hi"[..])] {
+                let mut bytes = format!("MSRP t1234 SEND\r\n{head}").into_bytes();
+                if let Some(b) = body {
+                    bytes.extend_from_slice(b"\r\n");
+                    bytes.extend_from_slice(b);
+                    bytes.extend_from_slice(b"\r\n");
+                }
+                bytes.extend_from_slice(b"-------t1234+\r\n");
+                let r = parse(&bytes, DEFAULT_MAX_FRAME);
+                let Ok(Parsed::Frame { frame, .. }) = r else { panic!("{head} {r:?}") };
+                assert_eq!(frame.relay_head().is_some(), offered, "{head}");
+                let Some(copy) = frame.relay_head() else { continue };
+                let (mut by_header, mut at_once) = (Vec::new(), Vec::new());
+                let headers = frame.headers().filter(|h| relayed(h.name)).map(|h| (h.name, h.value));
+                write_request(
+                    &mut by_header,
+                    "pf1",
+                    "SEND",
+                    "x",
+                    "y",
+                    headers,
+                    frame.body,
+                    frame.continuation,
+                );
+                let mut paths = Vec::new();
+                write_paths(&mut paths, "x", "y");
+                write_request_with_head(
+                    &mut at_once,
+                    "pf1",
+                    "SEND",
+                    &paths,
+                    copy,
+                    frame.body,
+                    frame.continuation,
+                );
+                assert_eq!(String::from_utf8_lossy(&at_once), String::from_utf8_lossy(&by_header), "{head}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_without_cr_is_not_searched_again() {
+        let frame_of = |body: &[u8]| {
+            let mut bytes = b"MSRP t1234 SEND\r\nTo-Path: a\r\nFrom-Path: b\r\n\r\n".to_vec();
+            bytes.extend_from_slice(body);
+            bytes.extend_from_slice(b"\r\n-------t1234$\r\n");
+            bytes
+        };
+        for (body, searched) in
+            [(&b"plain"[..], false), (b"", false), (b"a\rb", true), (b"x\r\n-------pf1$\r\n", true)]
+        {
+            let bytes = frame_of(body);
+            let Ok(Parsed::Frame { frame, .. }) = parse(&bytes, DEFAULT_MAX_FRAME) else { panic!() };
+            assert_eq!(frame.body, Some(body));
+            assert_eq!(!frame.body_to_search().is_empty(), searched, "{body:?}");
+            // Byte by byte through the decoder, the resumed scan says the same.
+            let mut d = FrameDecoder::new(4096);
+            let mut seen = None;
+            for b in bytes.chunks(1) {
+                d.push(b);
+                if let Some(f) = d.next_frame() {
+                    seen = Some(f.unwrap().body_to_search().len());
+                }
+            }
+            assert_eq!(seen, Some(if searched { body.len() } else { 0 }), "{body:?}");
+        }
+    }
+
+    /// The usual start line read at once is read so byte by byte too; a line it does not take
+    /// is left to the byte by byte reading.
+    #[test]
+    fn the_usual_start_line_is_read_as_byte_by_byte() {
+        let tids = [
+            "a",
+            "abc",
+            "abcd",
+            "a.-+%=9",
+            "-abc",
+            "ab cd",
+            &"x".repeat(31),
+            &"x".repeat(32),
+            &"x".repeat(33),
+        ];
+        let rests: [&[u8]; 16] = [
+            b"SEND",
+            b"REPORT",
+            b"Send",
+            b"",
+            b"200",
+            b"200 OK",
+            b"200 ",
+            b"20",
+            b"2000",
+            b"200 O\tK",
+            b"200 \xc3\xa9",
+            b"200 a\x01",
+            b"AUTH X",
+            b"481 Session Does Not Exist",
+            b"SEND\n",
+            b"200 OK\r",
+        ];
+        let mut taken = 0;
+        for tid in tids {
+            for rest in rests {
+                for end in [&b"\r\n"[..], b"\r", b"", b"\n", b"\rx"] {
+                    let mut w = format!("MSRP {tid} ").into_bytes();
+                    w.extend_from_slice(rest);
+                    w.extend_from_slice(end);
+                    w.extend_from_slice(b"To-Path: x\r\n");
+                    let slow = read_start_line(&w, StartRead { lex: StartLex::Tid, at: TID_AT, tid_len: 0 });
+                    match usual_start_line(&w) {
+                        Some((tid_len, end)) => {
+                            taken += 1;
+                            assert!(
+                                matches!(slow, Ok(StartLineRead::Whole { tid_len: t, end: e }) if (t, e) == (tid_len, end)),
+                                "{w:?}"
+                            );
+                        }
+                        None => assert!(
+                            !matches!(slow, Ok(StartLineRead::Whole { .. }))
+                                || !w.is_ascii()
+                                || tid.len() >= 32,
+                            "{w:?}"
+                        ),
+                    }
+                }
+            }
+        }
+        assert!(taken > 30, "{taken}");
+    }
+
+    /// A feed and the push / next_frame calls mix: what one left is what the other starts from.
+    #[test]
+    fn feeds_and_pushes_mix() {
+        let one = |tid: &str| {
+            format!("MSRP {tid} SEND\r\nTo-Path: a\r\nFrom-Path: b\r\n\r\nhi\r\n-------{tid}$\r\n")
+        };
+        let (a, b) = (one("aaaa1"), one("bbbb2"));
+        let mut d = FrameDecoder::new(4096);
+        let mut feed = d.feed(a.as_bytes());
+        assert_eq!(
+            feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())),
+            Some(Ok("aaaa1".into()))
+        );
+        assert!(feed.next_frame().is_none());
+        drop(feed);
+        // Half a frame pushed, then fed the rest.
+        let (first, second) = b.as_bytes().split_at(20);
+        assert_eq!(d.push(first), 20);
+        assert!(d.next_frame().is_none());
+        let mut feed = d.feed(second);
+        assert_eq!(
+            feed.next_frame().map(|f| f.map(|f| f.transaction_id.to_owned())),
+            Some(Ok("bbbb2".into()))
+        );
+        assert!(feed.next_frame().is_none());
+        drop(feed);
+        assert_eq!(d.push(a.as_bytes()), a.len());
+        assert_eq!(d.next_frame().map(|f| f.map(|f| f.transaction_id)), Some(Ok("aaaa1")));
+        assert_eq!(d.buffered(), 0);
     }
 
     #[test]

@@ -188,31 +188,24 @@ impl Session {
         else {
             return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NoMsrpLeg);
         };
-        let mut rest = bytes;
         let mut congested = false;
-        while !rest.is_empty() {
-            let n = decoder.push(rest);
-            rest = rest.get(n..).unwrap_or_default();
-            let mut framed = false;
-            while let Some(result) = decoder.next_frame() {
-                framed = true;
-                let response = matches!(&result, Ok(f) if matches!(f.start, StartLine::Response { .. }));
-                if !response && self.congested(leg) {
-                    // ML-5: a peer that sends but never reads its answers gets no more of them;
-                    // its requests are dropped and that is reported, once per input.
-                    if !mem::replace(&mut congested, true) {
-                        let event = MsrpLegEvent::NotReading;
-                        out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event }));
-                    }
-                    continue;
+        // Frames that lie whole in `bytes` are read where they lie; only one cut by the end
+        // of a read is buffered.
+        let mut feed = decoder.feed(bytes);
+        while let Some(result) = feed.next_frame() {
+            let response = matches!(&result, Ok(f) if matches!(f.start, StartLine::Response { .. }));
+            if !response && self.congested(leg) {
+                // ML-5: a peer that sends but never reads its answers gets no more of them;
+                // its requests are dropped and that is reported, once per input.
+                if !mem::replace(&mut congested, true) {
+                    let event = MsrpLegEvent::NotReading;
+                    out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event }));
                 }
-                self.on_frame(leg, result, now, out);
+                continue;
             }
-            // A full buffer always yields a frame or an error; never loop without progress.
-            if n == 0 && !framed {
-                break;
-            }
+            self.on_frame(leg, result, now, out);
         }
+        drop(feed);
         if let Some(ep) = self.endpoint_mut(leg) {
             ep.decoder = decoder;
         }
@@ -306,7 +299,7 @@ impl Session {
         now: Time,
         out: &mut Actions<'_>,
     ) {
-        let report = FailureReport::of(frame.header("Failure-Report"));
+        let report = FailureReport::of(frame.failure_report());
         let ours = self.endpoint(leg).is_some_and(|ep| to_path_is(frame.to_path, &ep.local));
         if !ours && method == RequestMethod::Report {
             // A REPORT is never answered (RFC 4975 §7.1.2), not even with 481.
@@ -398,18 +391,32 @@ impl Session {
         let cap = usize::from(self.config.msrp_max_pending).saturating_mul(2);
         let Some(ep) = self.endpoint_mut(target) else { return };
         let body = frame.body.unwrap_or_default();
-        let tid = ep.new_tid(body);
-        let headers = frame.headers().filter(|h| relayed_header(h.name)).map(|h| (h.name, h.value));
-        frame::write_request(
-            &mut ep.transmit,
-            tid.as_str(),
-            "SEND",
-            &ep.remote,
-            &ep.local,
-            headers,
-            frame.body,
-            frame.continuation,
-        );
+        // The decoder's scan saw every body byte: a body without a CR needs no second search.
+        let tid = ep.new_tid(frame.body_to_search());
+        if let Some(head) = frame.relay_head() {
+            // The usual head: the lines to copy are copied at once, as received.
+            frame::write_request_with_head(
+                &mut ep.transmit,
+                tid.as_str(),
+                "SEND",
+                &ep.paths,
+                head,
+                frame.body,
+                frame.continuation,
+            );
+        } else {
+            let headers = frame.headers().filter(|h| relayed_header(h.name)).map(|h| (h.name, h.value));
+            frame::write_request(
+                &mut ep.transmit,
+                tid.as_str(),
+                "SEND",
+                &ep.remote,
+                &ep.local,
+                headers,
+                frame.body,
+                frame.continuation,
+            );
+        }
         ep.announce = true;
         let len = body.len() as u64;
         ep.pending.push_back(Pending { tid, message_id: Some(id), len, deadline });
