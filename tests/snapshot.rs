@@ -146,15 +146,42 @@ fn configuration_changes_round_trip() {
     unknown.extend_from_slice(&[0x80, 0x80, 0x20]); // varint 0x20 << 14 = 1 << 19
     unknown.extend_from_slice(&idle[7..]);
     assert_eq!(Session::restore(&unknown).unwrap_err(), RestoreError::Corrupt(Corruption::Malformed));
-    // A changed field goes through the same checks as version 1's: three IWFs (bit 3) with the
-    // leg table of a session without is refused.
+    // A changed field goes through the same checks as version 1's: a proxy (bit 0) with three
+    // IWFs (bit 3) is a configuration `Config::validate` refuses.
+    let mut proxy = idle[..6].to_vec();
+    proxy.extend_from_slice(&[0x09, 1, 3]);
+    proxy.extend_from_slice(&idle[7..]);
+    assert!(matches!(Session::restore(&proxy), Err(RestoreError::Invalid(Invalid::Config(_)))));
+    // Three IWFs alone: the session is a new one of that configuration (its leg table, unchanged,
+    // is not written: four legs, all up).
     let mut iwfs = idle[..6].to_vec();
     iwfs.extend_from_slice(&[0x08, 3]);
     iwfs.extend_from_slice(&idle[7..]);
+    let mut c = Config::default();
+    c.iwfs = 3;
+    assert_eq!(Session::restore(&iwfs).unwrap().save().unwrap(), Session::new(c, T).unwrap().save().unwrap());
+    // A leg table that is written must fit the configuration: the session mask (after the
+    // configuration's byte and the start time) says the legs follow, and two legs follow where
+    // three IWFs need four.
+    let started_len = idle[7..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+    let mut legs = iwfs[..8 + started_len].to_vec();
+    legs.push(0x01); // LEGS
+    legs.extend_from_slice(&[2, 0, 1, 0, 1]); // two legs: Up (0) with media (1)
     assert_eq!(
-        Session::restore(&iwfs).unwrap_err(),
+        Session::restore(&legs).unwrap_err(),
         RestoreError::Invalid(Invalid::LegCount { expected: 4, found: 2 })
     );
+}
+
+/// Version 2 writes only the parts of a session that differ from a new session's: a session
+/// that has only just started saves to the configuration's changes, its start and one byte.
+#[test]
+fn a_new_session_saves_to_its_changes_only() {
+    let idle = Session::new(Config::default(), T).unwrap().save().unwrap();
+    // Header, the configuration's mask, the start time (a varint), the session's mask.
+    let started_len = idle[7..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+    assert_eq!(idle.len(), 6 + 1 + started_len + 1, "{idle:?}");
+    assert_eq!(idle.last(), Some(&0));
 }
 
 #[test]

@@ -18,11 +18,15 @@
 //! | 2 | the format version, big-endian ([`VERSION`], now 2) |
 //! | rest | the session in [postcard](https://docs.rs/postcard) 1.x |
 //!
-//! Version 2 writes the configuration as its changes: a mask of the fields that differ from
-//! [`Config::default`], then those fields alone (a default configuration is one byte). That
-//! halves an idle session's snapshot and takes about a third off saving and restoring it, most
-//! of which was spent walking the configuration's nineteen fields. Version 1, which wrote every
-//! field, is still read ([`VERSION_1`]); everything after the configuration is the same in both.
+//! Version 2 writes a session as its changes from a new one: first the configuration's
+//! changes (a mask of the fields that differ from [`Config::default`], then those fields
+//! alone), then the start time, then a mask of the parts that differ from what
+//! [`Session::new`] made of that configuration and start (the leg table, the phase, the session
+//! timer, the proxy counters, the two flags, the deferred items, the FT-1c wait, the reassembler,
+//! the recorder), then those parts alone, each as version 1 writes it. A session that has only
+//! just started is a few bytes (an idle default one 14), and saving and restoring it skips the
+//! walk over parts it does not have: half the instructions of version 1. Version 1, which wrote
+//! every field, is still read ([`VERSION_1`]).
 //!
 //! A session whose legs speak MSRP (ML-1 … ML-5), or whose configuration changes the MSRP
 //! timeout or bound, adds one section after the session: the byte `L` ([`LEGS_TAG`]), then
@@ -32,7 +36,7 @@
 //! and the items deferred for a re-join. Other sessions have no such section, and a snapshot
 //! without it restores as it always did.
 //!
-//! postcard, not bincode: integers are varints, so an idle session takes about 30 bytes
+//! postcard, not bincode: integers are varints, so an idle session takes 14 bytes
 //! (SNAP-3 asks at most 128; bincode's fixed-width integers take about three times as many);
 //! its wire format is documented and stable since 1.0; it is `no_std`-friendly; and reading
 //! from a slice, every length it reads is checked against the bytes that remain, so a hostile
@@ -214,7 +218,6 @@ impl<'de> Deserialize<'de> for MessageId {
 /// The session as it is saved, borrowed from the live one. (Not `Session` itself: the leg table
 /// is read with a bounded length ([`Legs`]; smallvec's own impl reserves whatever length the
 /// input declares), and the reassembler has a form of its own.)
-#[derive(Serialize)]
 struct SessionOut<'a> {
     config: ConfigDelta<'a>,
     legs: &'a [LegState],
@@ -232,10 +235,9 @@ struct SessionOut<'a> {
 
 /// The session as it is read back, before the checks.
 #[derive(Deserialize)]
-struct SessionIn<C = Box<Config>> {
+struct SessionIn {
     // Boxed as the session holds them: read in place, and `SessionIn` stays small to move.
-    // `C`: how the configuration is written, whole (version 1) or as its changes (version 2).
-    config: C,
+    config: Box<Config>,
     legs: Legs,
     phase: Phase,
     timer: SessionTimer,
@@ -355,8 +357,7 @@ impl Session {
         }
         let version = u16::from_be_bytes([v0, v1]);
         let read = match version {
-            VERSION => postcard::take_from_bytes::<SessionIn<ConfigIn>>(payload)
-                .map(|(saved, rest)| (saved.with_config(), rest)),
+            VERSION => postcard::take_from_bytes::<SessionV2>(payload).map(|(saved, rest)| (saved.0, rest)),
             VERSION_1 => postcard::take_from_bytes::<SessionIn>(payload),
             _ => return Err(RestoreError::UnknownVersion(version)),
         };
@@ -495,23 +496,151 @@ impl<'de> Deserialize<'de> for ConfigIn {
     }
 }
 
-impl SessionIn<ConfigIn> {
-    /// The session read from version 2, with its configuration as version 1 reads it.
-    fn with_config(self) -> SessionIn {
-        SessionIn {
-            config: self.config.0,
-            legs: self.legs,
-            phase: self.phase,
-            timer: self.timer,
-            proxy_pending: self.proxy_pending,
-            first_invite_seen: self.first_invite_seen,
-            intercepting: self.intercepting,
-            deferred: self.deferred,
-            ft_wait: self.ft_wait,
-            reassembler: self.reassembler,
-            recorder: self.recorder,
-            started: self.started,
+// ----- the session, as its changes from a new one (version 2) --------------------------------
+
+/// Bits of the version-2 session mask: a part whose bit is clear is what [`Session::new`] made
+/// of the configuration and the start time (the two flags are their own values).
+mod part {
+    pub(super) const LEGS: u16 = 1 << 0;
+    pub(super) const PHASE: u16 = 1 << 1;
+    pub(super) const TIMER: u16 = 1 << 2;
+    pub(super) const PROXY_PENDING: u16 = 1 << 3;
+    pub(super) const FIRST_INVITE_SEEN: u16 = 1 << 4;
+    pub(super) const INTERCEPTING: u16 = 1 << 5;
+    pub(super) const DEFERRED: u16 = 1 << 6;
+    pub(super) const FT_WAIT: u16 = 1 << 7;
+    pub(super) const REASSEMBLER: u16 = 1 << 8;
+    pub(super) const RECORDER: u16 = 1 << 9;
+    pub(super) const ALL: u16 = (1 << 10) - 1;
+}
+
+/// The leg table of a new session with this configuration (as [`Session::new`] makes it).
+fn fresh_legs(config: &Config) -> impl Iterator<Item = LegState> {
+    let media = config.role == Role::B2bua;
+    core::iter::repeat(LegState { status: LegStatus::Up, media }).take(1 + usize::from(config.iwfs.max(1)))
+}
+
+impl SessionOut<'_> {
+    /// Which parts differ from a new session's.
+    fn mask(&self) -> u16 {
+        let c = self.config.0;
+        let fresh = |l: &LegState| l.status == LegStatus::Up && l.media == (c.role == Role::B2bua);
+        let legs_fresh = self.legs.len() == 1 + usize::from(c.iwfs.max(1)) && self.legs.iter().all(fresh);
+        [
+            (!legs_fresh, part::LEGS),
+            (self.phase != Phase::Active, part::PHASE),
+            (self.timer != SessionTimer::new(c.session_expires, self.started), part::TIMER),
+            (self.proxy_pending != [0, 0], part::PROXY_PENDING),
+            (self.first_invite_seen, part::FIRST_INVITE_SEEN),
+            (self.intercepting, part::INTERCEPTING),
+            (self.deferred.is_some(), part::DEFERRED),
+            (self.ft_wait.is_some(), part::FT_WAIT),
+            (self.reassembler.is_some(), part::REASSEMBLER),
+            (self.recorder.is_some(), part::RECORDER),
+        ]
+        .into_iter()
+        .filter(|(changed, _)| *changed)
+        .fold(0, |mask, (_, bit)| mask | bit)
+    }
+}
+
+/// Version 2: the configuration's changes ([`ConfigDelta`]), the start time, a mask of the parts
+/// that differ from a new session's ([`part`]), then those parts alone, each as version 1 writes
+/// it. A session that has only just started is its configuration's changes and two numbers.
+impl Serialize for SessionOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mask = self.mask();
+        let mut t = s.serialize_tuple(
+            3 + (mask & !(part::FIRST_INVITE_SEEN | part::INTERCEPTING)).count_ones() as usize,
+        )?;
+        t.serialize_element(&self.config)?;
+        t.serialize_element(&self.started)?;
+        t.serialize_element(&mask)?;
+        if mask & part::LEGS != 0 {
+            t.serialize_element(self.legs)?;
         }
+        if mask & part::PHASE != 0 {
+            t.serialize_element(&self.phase)?;
+        }
+        if mask & part::TIMER != 0 {
+            t.serialize_element(&self.timer)?;
+        }
+        if mask & part::PROXY_PENDING != 0 {
+            t.serialize_element(&self.proxy_pending)?;
+        }
+        if let Some(deferred) = self.deferred {
+            t.serialize_element(deferred)?;
+        }
+        if let Some(at) = self.ft_wait {
+            t.serialize_element(&at)?;
+        }
+        if let Some(r) = &self.reassembler {
+            t.serialize_element(r)?;
+        }
+        if let Some(r) = self.recorder {
+            t.serialize_element(r)?;
+        }
+        t.end()
+    }
+}
+
+/// A session read from a version-2 snapshot ([`SessionOut`]'s form).
+struct SessionV2(SessionIn);
+
+impl<'de> Deserialize<'de> for SessionV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SessionV2, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SessionV2;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a session: its configuration, start, a part mask and the parts it names")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<SessionV2, A::Error> {
+                use serde::de::Error;
+                let mut n = 0usize;
+                macro_rules! next {
+                    () => {{
+                        n += 1;
+                        seq.next_element()?.ok_or_else(|| A::Error::invalid_length(n, &"a whole session"))?
+                    }};
+                }
+                let ConfigIn(config) = next!();
+                let started: Time = next!();
+                let mask: u16 = next!();
+                if mask & !part::ALL != 0 {
+                    return Err(A::Error::custom("a session part this version does not know"));
+                }
+                let has = |bit: u16| mask & bit != 0;
+                let legs = if has(part::LEGS) { next!() } else { Legs(fresh_legs(&config).collect()) };
+                let phase = if has(part::PHASE) { next!() } else { Phase::Active };
+                let timer = if has(part::TIMER) {
+                    next!()
+                } else {
+                    SessionTimer::new(config.session_expires, started)
+                };
+                let proxy_pending = if has(part::PROXY_PENDING) { next!() } else { [0, 0] };
+                let deferred = if has(part::DEFERRED) { Some(next!()) } else { None };
+                let ft_wait = if has(part::FT_WAIT) { Some(next!()) } else { None };
+                let reassembler = if has(part::REASSEMBLER) { Some(next!()) } else { None };
+                let recorder = if has(part::RECORDER) { Some(next!()) } else { None };
+                Ok(SessionV2(SessionIn {
+                    config,
+                    legs,
+                    phase,
+                    timer,
+                    proxy_pending,
+                    first_invite_seen: has(part::FIRST_INVITE_SEEN),
+                    intercepting: has(part::INTERCEPTING),
+                    deferred,
+                    ft_wait,
+                    reassembler,
+                    recorder,
+                    started,
+                }))
+            }
+        }
+        d.deserialize_tuple(3 + 8, Visitor)
     }
 }
 
