@@ -169,17 +169,8 @@ impl Session {
 
     /// `Input::MsrpBytes`: frame what arrived and act on each frame.
     pub(super) fn on_msrp_bytes(&mut self, leg: Leg, bytes: &[u8], now: Time, out: &mut Actions<'_>) {
-        if self.config.role == Role::Proxy {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NotInMediaPath);
-        }
-        if self.phase == Phase::Terminated {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::Terminated);
-        }
-        let Some(i) = self.index(leg) else {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NoSuchLeg);
-        };
-        if !self.legs[i].media {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::MediaReleased);
+        if self.msrp_leg(leg, out).is_none() {
+            return;
         }
         // The decoder is taken out while its frames are handled, so that they can borrow it
         // while the session changes (an empty decoder allocates nothing).

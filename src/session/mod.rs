@@ -757,18 +757,27 @@ impl Session {
 
     // ----- MSRP and recording ------------------------------------------------------------
 
-    fn on_msrp<'a>(&mut self, leg: Leg, send: SendRequest<'a>, now: Time, out: &mut Actions<'a>) {
-        if self.config.role == Role::Proxy {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NotInMediaPath);
-        }
-        if self.phase == Phase::Terminated {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::Terminated);
-        }
-        let Some(i) = self.index(leg) else {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::NoSuchLeg);
+    /// The index of `leg` when MSRP arriving on it is handled: a B2BUA's leg that still has
+    /// media, in a session not over. Otherwise the chunk is reported as ignored, and why.
+    fn msrp_leg(&self, leg: Leg, out: &mut Actions<'_>) -> Option<usize> {
+        let why = if self.config.role == Role::Proxy {
+            IgnoredWhy::NotInMediaPath
+        } else if self.phase == Phase::Terminated {
+            IgnoredWhy::Terminated
+        } else {
+            match self.index(leg) {
+                None => IgnoredWhy::NoSuchLeg,
+                Some(i) if !self.legs[i].media => IgnoredWhy::MediaReleased,
+                Some(i) => return Some(i),
+            }
         };
-        if !self.legs[i].media {
-            return ignored(out, IgnoredInput::MsrpChunk, IgnoredWhy::MediaReleased);
+        ignored(out, IgnoredInput::MsrpChunk, why);
+        None
+    }
+
+    fn on_msrp<'a>(&mut self, leg: Leg, send: SendRequest<'a>, now: Time, out: &mut Actions<'a>) {
+        if self.msrp_leg(leg, out).is_none() {
+            return;
         }
         if let Err(status) = self.reassemble(leg, &send, now, out) {
             out.push(Action::MsrpResponse { leg, status, message_id: send.message_id.map(Cow::Borrowed) });

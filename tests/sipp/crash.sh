@@ -58,48 +58,18 @@ root="$(cd "$here/../.." && pwd)"
 # dovecot_start / dovecot_stop; its own trap is not installed: cleanup below stops Dovecot.
 . "$root/tests/imap/dovecot.sh"
 
-for tool in sipp redis-server redis-cli; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "$tool not found: install the Debian packages sip-tester and redis-server" >&2
-        exit 2
-    fi
-done
+need_tools "sip-tester and redis-server" sipp redis-server redis-cli
 build_pf
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-crash.XXXXXX")"
-pids=()
-cleanup() {
-    for pid in "${pids[@]+"${pids[@]}"}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    dovecot_stop || true
-    if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_work crash
+cleanup_more() { dovecot_stop; }
 
-base=$((40000 + ($$ % 100) * 50))
+# Ports below the ephemeral range (32768 and up), where a client socket could hold one.
+base=$((30000 + ($$ % 50) * 50))
 pf_port=$base client_port=$((base + 1)) remote_port=$((base + 2)) redis_port=$((base + 3))
-failures=0
-ok=1
-fail() {
-    echo "  FAIL: $*"
-    failures=$((failures + 1))
-    ok=0
-}
 
 cd "$work"
-mkdir -p redis
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save '' \
-    --appendonly no --logfile "$work/redis/redis.log" &
-redis_pid=$!
-pids+=("$redis_pid")
-for _ in $(seq 50); do
-    [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
-    sleep 0.1
-done
-rcli() { redis-cli -p "$redis_port" "$@"; }
+start_redis "$redis_port"
 
 common_flags=(--listen "127.0.0.1:$pf_port" --remote "127.0.0.1:$remote_port"
     --state "redis://127.0.0.1:$redis_port")

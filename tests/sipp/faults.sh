@@ -18,33 +18,14 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$here/lib.sh"
 
-if ! command -v sipp >/dev/null 2>&1; then
-    echo "sipp not found: install the Debian package sip-tester" >&2
-    exit 2
-fi
+need_tools sip-tester sipp
 build_pf
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-faults.XXXXXX")"
-pids=()
-cleanup() {
-    for pid in "${pids[@]+"${pids[@]}"}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_work faults
 
-base=$((35000 + ($$ % 100) * 50))
+# Ports below the ephemeral range (32768 and up), where a client socket could hold one.
+base=$((30000 + ($$ % 50) * 50))
 pf_port=$base client_port=$((base + 1)) remote_port=$((base + 2))
-failures=0
-ok=1
-fail() {
-    echo "  FAIL: $*"
-    failures=$((failures + 1))
-    ok=0
-}
 
 cd "$work"
 "$pf_bin" --listen "127.0.0.1:$pf_port" --remote "127.0.0.1:$remote_port" --kind one-to-one \

@@ -1,5 +1,5 @@
-# Helpers shared by tests/sipp/load.sh, faults.sh, crash.sh and msrp.sh (sourced, not run).
-# They expect $root (the repository) and an array `pids` that the caller's cleanup kills.
+# Helpers shared by the scripts of tests/sipp/ (sourced, not run). They expect $root (the
+# repository); start_work sets up $work, the `pids` its cleanup kills, and `fail`.
 
 # Builds the example; sets pf_bin.
 build_pf() {
@@ -48,3 +48,58 @@ wait_drained() {
     done
     return 1
 }
+
+# need_tools "PACKAGES" TOOL...: exits 2, naming the Debian PACKAGES, when a TOOL is missing.
+need_tools() {
+    local packages="$1" tool
+    shift
+    for tool in "$@"; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "$tool not found: install the Debian packages $packages" >&2
+            exit 2
+        fi
+    done
+}
+
+# start_work NAME: a temp work directory ($work) and an EXIT trap (cleanup) that stops every PID
+# in `pids`, runs the script's own `cleanup_more` when it defines one, and removes $work (KEEP=1
+# keeps it). Also the failure count and `fail`, which every script reports the same way.
+start_work() {
+    work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-$1.XXXXXX")"
+    pids=()
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+cleanup() {
+    for pid in "${pids[@]+"${pids[@]}"}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    if declare -F cleanup_more >/dev/null; then cleanup_more || true; fi
+    if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
+}
+failures=0
+ok=1
+fail() {
+    echo "  FAIL: $*"
+    failures=$((failures + 1))
+    ok=0
+}
+
+# start_redis PORT: Debian's redis-server on 127.0.0.1:PORT, in $work/redis, persisting nothing;
+# returns once it answers (at most 5 s). Sets redis_pid (also in `pids`); rcli runs redis-cli on it.
+start_redis() {
+    redis_port="$1"
+    mkdir -p "$work/redis"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save '' \
+        --appendonly no --logfile "$work/redis/redis.log" &
+    redis_pid=$!
+    pids+=("$redis_pid")
+    for _ in $(seq 50); do
+        [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && return 0
+        sleep 0.1
+    done
+    echo "redis-server on 127.0.0.1:$redis_port does not answer" >&2
+    return 1
+}
+rcli() { redis-cli -p "$redis_port" "$@"; }

@@ -23,34 +23,17 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$here/lib.sh"
 
-if ! command -v sipp >/dev/null 2>&1; then
-    echo "sipp not found: install the Debian package sip-tester" >&2
-    exit 2
-fi
+need_tools sip-tester sipp
 calls="${LOAD_CALLS:-20000}"
 rate="${LOAD_RATE:-400}"
 slack="${RSS_SLACK_KB:-3072}"
 build_pf
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-load.XXXXXX")"
-pids=()
-cleanup() {
-    for pid in "${pids[@]+"${pids[@]}"}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_work load
 
-base=$((30000 + ($$ % 100) * 50))
+# Ports below the ephemeral range (32768 and up), where a client socket could hold one.
+base=$((30000 + ($$ % 50) * 50))
 pf_port=$base uac_port=$((base + 1)) uas_port=$((base + 2))
-failures=0
-fail() {
-    echo "  FAIL: $*"
-    failures=$((failures + 1))
-}
 
 # The time the calls take at this rate, plus SIPp's last retransmissions and a margin.
 seconds=$((calls / rate + 60))

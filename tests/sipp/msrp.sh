@@ -29,36 +29,14 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$here/lib.sh"
 
-for tool in sipp python3; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "$tool not found: install the Debian packages sip-tester and python3" >&2
-        exit 2
-    fi
-done
+need_tools "sip-tester and python3" sipp python3
 build_pf
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-msrp.XXXXXX")"
-pids=()
-cleanup() {
-    for pid in "${pids[@]+"${pids[@]}"}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_work msrp
 
 # A block of ports per case, offset from run.sh's blocks.
 base=$((10050 + ($$ % 200) * 100))
 index=0
-failures=0
-
-fail() {
-    echo "  FAIL: $*"
-    failures=$((failures + 1))
-    ok=0
-}
 
 # The number of the first action log line ($log) holding $1 (a fixed string), or nothing.
 line_with() { grep -nF -- "$1" "$log" | head -n 1 | cut -d: -f1 || true; }

@@ -26,28 +26,8 @@ import socket
 import sys
 import time
 
-START = re.compile(rb"MSRP ([A-Za-z0-9][A-Za-z0-9.+%=-]{3,31}) ([^\r\n]*)\r\n")
-
-
-def next_frame(buf):
-    """One frame at the start of buf: (tid, start line, headers, body, flag, length) or None."""
-    m = START.match(buf)
-    if not m:
-        if len(buf) > 8 and not buf.startswith(b"MSRP "):
-            raise SystemExit(f"msrp_crash_peer: not MSRP: {buf[:40]!r}")
-        return None
-    tid = m.group(1)
-    e = re.compile(rb"\r\n-------" + re.escape(tid) + rb"([$+#])\r\n").search(buf, m.end() - 2)
-    if not e:
-        return None
-    head, sep, body = buf[m.end():e.start()].partition(b"\r\n\r\n")
-    headers = {}
-    for line in head.split(b"\r\n"):
-        if b":" in line:
-            name, _, value = line.partition(b":")
-            headers[name.strip().lower().decode()] = value.strip().decode()
-    return tid.decode(), m.group(2).decode(), headers, body if sep else b"", e.group(1).decode(), e.end()
-
+# The frame reader and writers of msrp.sh's peer (this script's folder is on sys.path).
+from msrp_peer import host_port, next_frame, response_frame, send_frame
 
 class Peer:
     def __init__(self, args):
@@ -90,7 +70,7 @@ class Peer:
             parsed = next_frame(self.buf)
             if not parsed:
                 return out
-            *frame, n = parsed
+            frame, n = parsed
             self.buf = self.buf[n:]
             out.append(frame)
 
@@ -115,8 +95,7 @@ def client(args, p):
         except FileNotFoundError:
             pass
         time.sleep(0.05)
-    m = re.match(r"msrp://([^/:]+):(\d+)/", pf_path)
-    address = (m.group(1), int(m.group(2)))
+    address = host_port(pf_path)
     answers = {}
 
     def connect():
@@ -132,15 +111,12 @@ def client(args, p):
     def send(i):
         tid = f"c{i + 1}x{p.n}"
         start, end = cuts[i] + 1, cuts[i + 1]
-        head = (
-            f"MSRP {tid} SEND\r\nTo-Path: {pf_path}\r\nFrom-Path: {args.my_path}\r\n"
-            f"Message-ID: {args.message_id}\r\nByte-Range: {start}-{end}/{total}\r\n"
-            f"Content-Type: text/plain;charset=utf-8\r\n\r\n"
-        )
         flag = "$" if i == 2 else "+"
+        frame = send_frame(tid, pf_path, args.my_path, args.message_id, start, end, total, flag,
+                           message[cuts[i]:cuts[i + 1]])
         answers[tid] = None
         try:
-            p.conn.sendall(head.encode() + message[cuts[i]:cuts[i + 1]] + f"\r\n-------{tid}{flag}\r\n".encode())
+            p.conn.sendall(frame)
         except OSError as e:
             p.log(f"cannot send {tid} conn={p.n}: {e.__class__.__name__}")
             return
@@ -148,8 +124,8 @@ def client(args, p):
 
     def read():
         frames = p.frames()
-        for tid, start, headers, _, _ in frames or []:
-            word = start.split(" ", 1)[0]
+        for f in frames or []:
+            tid, word = f["tid"], f["start"].split(" ", 1)[0]
             p.log(f"got {word} {tid} conn={p.n}")
             if word.isdigit() and tid in answers:
                 answers[tid] = word
@@ -212,8 +188,8 @@ def remote(args, p):
             if frames is None:
                 alive = False
                 frames = []
-            for tid, start, headers, body, flag in frames:
-                word = start.split(" ", 1)[0]
+            for f in frames:
+                tid, word, headers, body, flag = f["tid"], f["start"].split(" ", 1)[0], f["headers"], f["body"], f["flag"]
                 if word != "SEND":
                     p.log(f"got {word} {tid} conn={p.n}")
                     continue
@@ -223,8 +199,7 @@ def remote(args, p):
                 received[int(m.group(1))] = body
                 if m.group(3) != "*":
                     total = int(m.group(3))
-                answer = f"MSRP {tid} 200 OK\r\nTo-Path: {headers.get('from-path', '')}\r\nFrom-Path: {args.my_path}\r\n-------{tid}$\r\n"
-                conn.sendall(answer.encode())
+                conn.sendall(response_frame(tid, headers.get("from-path", ""), args.my_path))
                 p.log(f"answered 200 {tid} conn={p.n}")
                 quiet_since = time.monotonic()
             if complete() and time.monotonic() - quiet_since >= args.linger:

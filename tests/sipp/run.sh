@@ -21,57 +21,23 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-if ! command -v sipp >/dev/null 2>&1; then
-    echo "sipp not found: install the Debian package sip-tester" >&2
-    exit 2
-fi
-
-echo "== cargo build --example pf_udp --features rsip,serde"
-(cd "$root" && cargo build --quiet --example pf_udp --features rsip,serde)
-pf_bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples/pf_udp"
+. "$here/lib.sh"
+need_tools sip-tester sipp
+build_pf
 
 # dovecot_start / dovecot_stop; its own trap is not installed: cleanup below stops Dovecot.
 . "$root/tests/imap/dovecot.sh"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-sipp.XXXXXX")"
-pids=()
-cleanup() {
-    for pid in "${pids[@]+"${pids[@]}"}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    # By its PID; nothing to do (and a non-zero status) when it was not started.
-    dovecot_stop || true
-    if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_work sipp
+# By its PID; nothing to do (and a non-zero status) when it was not started.
+cleanup_more() { dovecot_stop; }
 
 # Ports: a block of 20 per scenario (SIPp also binds RTP echo ports from its -mp port up), from
 # a base below the usual ephemeral range that differs between concurrent runs.
 base=$((10000 + ($$ % 200) * 100))
 index=0
 
-# Waits (at most 5 s) until something listens on UDP port $1 of 127.0.0.1.
-wait_bound() {
-    local hex
-    hex="$(printf '0100007F:%04X' "$1")"
-    for _ in $(seq 50); do
-        grep -q " $hex " /proc/net/udp 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on 127.0.0.1:$1" >&2
-    return 1
-}
-
-failures=0
 log=""
-
-fail() {
-    echo "  FAIL: $*"
-    failures=$((failures + 1))
-    ok=0
-}
 
 # The log's lines without their indentation.
 log_lines() { sed 's/^ *//' "$log"; }

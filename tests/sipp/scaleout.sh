@@ -32,49 +32,25 @@ root="$(cd "$here/../.." && pwd)"
 # dovecot_start / dovecot_stop; its own trap is not installed: cleanup below stops Dovecot.
 . "$root/tests/imap/dovecot.sh"
 
-for tool in sipp kamailio redis-server redis-cli; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "$tool not found: install the Debian packages sip-tester, kamailio and redis-server" >&2
-        exit 2
-    fi
-done
+need_tools "sip-tester, kamailio and redis-server" sipp kamailio redis-server redis-cli
 calls="${SCALE_CALLS:-500}"
 rate="${SCALE_RATE:-50}"
 build_pf
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cpm-pf-scaleout.XXXXXX")"
-pids=()
-cleanup() {
-    for pid in "${pids[@]+"${pids[@]}"}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    [ -s "$work/kamailio.pid" ] && kill "$(cat "$work/kamailio.pid")" 2>/dev/null || true
-    wait 2>/dev/null || true
-    dovecot_stop || true
-    if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
+start_work scaleout
+cleanup_more() {
+    [ -s "$work/kamailio.pid" ] && kill "$(cat "$work/kamailio.pid")" 2>/dev/null
+    dovecot_stop
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-base=$((50000 + ($$ % 100) * 50))
+# Ports below the ephemeral range (32768 and up), where a client socket could hold one.
+base=$((30000 + ($$ % 50) * 50))
 front=$base replies=$((base + 1)) pfa=$((base + 2)) pfb=$((base + 3))
 uac=$((base + 4)) uas=$((base + 5)) redis_port=$((base + 6))
-failures=0
-fail() {
-    echo "  FAIL: $*"
-    failures=$((failures + 1))
-}
 
 cd "$work"
-mkdir -p redis kamailio
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save '' \
-    --appendonly no --logfile "$work/redis/redis.log" &
-pids+=($!)
-for _ in $(seq 50); do
-    [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
-    sleep 0.1
-done
-rcli() { redis-cli -p "$redis_port" "$@"; }
+mkdir -p kamailio
+start_redis "$redis_port"
 dovecot_start
 
 # Set 1 tries pfa first, set 2 pfb first (the highest priority first, algorithm 8).
@@ -138,9 +114,9 @@ column() { awk -F';' -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ==
 if [ -z "$stat" ]; then
     fail "SIPp wrote no statistics"
 else
-    ok="$(column SuccessfulCall\(C\))" failed="$(column FailedCall\(C\))"
-    echo "  SIPp uac: $ok successful, $failed failed"
-    [ "$ok" = "$calls" ] || fail "SIPp counts $ok successful calls, not $calls"
+    succeeded="$(column SuccessfulCall\(C\))" failed="$(column FailedCall\(C\))"
+    echo "  SIPp uac: $succeeded successful, $failed failed"
+    [ "$succeeded" = "$calls" ] || fail "SIPp counts $succeeded successful calls, not $calls"
     [ "$failed" = 0 ] || fail "SIPp counts $failed failed calls"
 fi
 [ "$uac_rc" = 0 ] || fail "SIPp uac exited $uac_rc"
