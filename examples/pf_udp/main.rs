@@ -593,6 +593,18 @@ fn adopt(io: &mut Io, calls: &mut Calls, saved: SavedCall) {
     match saved.restore(id) {
         Ok(mut call) => {
             io.input(id, &format!("# call {id}: restored from --state, Call-ID {}", call.key));
+            // Its requests still awaiting an answer go out again at once, not at their next
+            // backed-off retransmission: the answer may have gone to the process that held the
+            // call, and a proxy in front (Kamailio) waits about a second for this PF's answer
+            // to the retransmission that brought the call here before it fails over again.
+            let now = io.clock.now();
+            for leg in [Leg::Client, Leg::Remote] {
+                for tx in &mut call.leg(leg).sent {
+                    if let Some(r) = &mut tx.retransmit {
+                        r.at = r.at.min(now);
+                    }
+                }
+            }
             io.msrp_restored(&mut call);
             calls.insert(call, io);
         }
@@ -634,9 +646,9 @@ fn on_request(io: &mut Io, calls: &mut Calls, req: Request, from: SocketAddr) ->
             rsip::Method::Invite => return new_call(io, calls, req, from, call_id, now),
             rsip::Method::Ack => {}
             // A load balancer's keepalive (Kamailio's dispatcher probing): the PF is up.
-            rsip::Method::Options => io.send(&adapter::response(&req, 200, None).to_string(), from),
+            rsip::Method::Options => io.send(adapter::response(&req, 200, None).to_string(), from),
             // RFC 3261 §12.2.2: a request outside any dialog the PF knows.
-            _ => io.send(&adapter::response(&req, 481, None).to_string(), from),
+            _ => io.send(adapter::response(&req, 481, None).to_string(), from),
         }
         return None;
     };
@@ -649,9 +661,15 @@ fn on_request(io: &mut Io, calls: &mut Calls, req: Request, from: SocketAddr) ->
     }
     let key = transaction_key(&req);
     if let Some((_, answer)) = call.leg(leg).seen.iter().find(|(k, _)| *k == key) {
-        // A retransmission: answer again what was answered, or wait for the answer.
-        if let Some(answer) = answer.clone() {
-            io.send(&answer, from);
+        // A retransmission: answer again what was answered. An INVITE not answered yet gets
+        // its provisional answer again (RFC 3261 §17.2.1, Proceeding): a proxy that relays it
+        // on a new branch (Kamailio failing over to this PF) must see this PF alive.
+        match answer.clone() {
+            Some(answer) => io.send(answer, from),
+            None if req.method == rsip::Method::Invite => {
+                io.send(adapter::response(&req, 100, None).to_string(), from)
+            }
+            None => {}
         }
         return None;
     }
@@ -716,20 +734,20 @@ fn new_call(
     }
     let Some(out_peer) = out_peer else {
         io.line("  # no --client address: the session cannot be relayed, answered 480");
-        io.send(&adapter::response(&invite, 480, None).to_string(), from);
+        io.send(adapter::response(&invite, 480, None).to_string(), from);
         return None;
     };
     let session = match Session::new(io.config(&invite, leg, &call_id), now) {
         Ok(session) => session,
         Err(e) => {
             io.line(&format!("  # configuration refused: {e}, answered 500"));
-            io.send(&adapter::response(&invite, 500, None).to_string(), from);
+            io.send(adapter::response(&invite, 500, None).to_string(), from);
             return None;
         }
     };
     // RFC 3261 §17.2.1: the sender stops retransmitting its INVITE; the PF's final answer is
     // retransmitted by the PF until the ACK.
-    io.send(&adapter::response(&invite, 100, None).to_string(), from);
+    io.send(adapter::response(&invite, 100, None).to_string(), from);
     let mut call = Call {
         id,
         key: call_id.clone(),
@@ -987,9 +1005,9 @@ impl Io {
     /// at the next [`Io::flush`], after the call it belongs to is saved: persist, then act. A
     /// PF killed before the save sent nothing of that input, whose sender retransmits it; one
     /// killed after the save left a state that sends it again (its retransmission timers).
-    fn send(&mut self, message: &str, to: SocketAddr) {
+    fn send(&mut self, message: impl Into<String>, to: SocketAddr) {
         let to = self.args.outbound.unwrap_or(to);
-        self.outbox.push((message.to_owned(), to));
+        self.outbox.push((message.into(), to));
     }
 
     /// Sends the response to `req` and remembers it for the request's retransmissions; a final
