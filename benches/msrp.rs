@@ -6,8 +6,11 @@
 //! - `parse`: every frame parsed (`frame::parse`) and turned into a `SendRequest`, zero-copy;
 //! - `parse+reassemble`: the above plus `Reassembler::receive`, in order, until the message is
 //!   complete (its body is the returned `Vec`);
-//! - `decoder+reassemble`: the byte stream fed to a `FrameDecoder` in 16 KiB reads, as a socket
-//!   would deliver it;
+//! - `decoder+reassemble`: the byte stream handed to a `FrameDecoder` in 16 KiB reads, as a
+//!   socket would deliver it, with `FrameDecoder::feed` (frames read where they lie in the read;
+//!   only a frame cut by a read's end is copied), the way the session's own legs read;
+//! - `decoder-push+reassemble`: the same through `push` and `next_frame`, which copy every byte
+//!   into the decoder's buffer first;
 //! - `reassemble-in-order` / `reassemble-shuffled`: `receive` alone on pre-parsed requests, in
 //!   order and in a fixed pseudo-random order.
 //!
@@ -124,6 +127,24 @@ fn parse_and_reassemble(bytes: &[u8]) -> usize {
             done = black_box(m.body).len();
         }
     });
+    done
+}
+
+fn feed_and_reassemble(bytes: &[u8], read: usize) -> usize {
+    let mut d = FrameDecoder::new(DEFAULT_MAX_FRAME);
+    let mut r = Reassembler::new(Limits::default());
+    let mut done = 0;
+    for piece in bytes.chunks(read) {
+        let mut feed = d.feed(piece);
+        while let Some(frame) = feed.next_frame() {
+            let frame = frame.expect("bench frames are valid");
+            if let Some(send) = SendRequest::from_frame(&frame) {
+                if let Outcome::Complete(m) = r.receive(Leg::Remote, &send).outcome {
+                    done = black_box(m.body).len();
+                }
+            }
+        }
+    }
     done
 }
 
@@ -248,6 +269,7 @@ fn msrp(c: &mut Criterion) {
     let shuffled_len = reassemble(order.iter().map(|&i| &sends[i]));
     assert_eq!((in_order_len, shuffled_len, parse_and_reassemble(&s.bytes)), (MIB, MIB, MIB));
     assert_eq!(decode_and_reassemble(&s.bytes, 16 * 1024), MIB);
+    assert_eq!(feed_and_reassemble(&s.bytes, 16 * 1024), MIB);
     let (answers, each) = client_answers(s.frames);
     let (written, delivered) = relay_through_session(&s.bytes, &answers, each, 16 * 1024);
     assert!(delivered && written > MIB, "the message was relayed and delivered ({written} bytes out)");
@@ -260,7 +282,8 @@ fn msrp(c: &mut Criterion) {
     });
     let (_, a_in) = counting::count(|| reassemble(&sends));
     let (_, a_sh) = counting::count(|| reassemble(order.iter().map(|&i| &sends[i])));
-    let (_, a_dec) = counting::count(|| decode_and_reassemble(&s.bytes, 16 * 1024));
+    let (_, a_dec) = counting::count(|| feed_and_reassemble(&s.bytes, 16 * 1024));
+    let (_, a_push) = counting::count(|| decode_and_reassemble(&s.bytes, 16 * 1024));
     write_figures(
         "msrp-allocations",
         &[
@@ -270,6 +293,7 @@ fn msrp(c: &mut Criterion) {
             ("reassemble-in-order.allocations".into(), a_in as f64),
             ("reassemble-shuffled.allocations".into(), a_sh as f64),
             ("decoder+reassemble.allocations".into(), a_dec as f64),
+            ("decoder-push+reassemble.allocations".into(), a_push as f64),
             ("session-legs.allocations".into(), a_legs as f64),
         ],
     );
@@ -289,6 +313,9 @@ fn msrp(c: &mut Criterion) {
     });
     g.bench_function("parse+reassemble", |b| b.iter(|| parse_and_reassemble(black_box(&s.bytes))));
     g.bench_function("decoder+reassemble", |b| {
+        b.iter(|| feed_and_reassemble(black_box(&s.bytes), 16 * 1024))
+    });
+    g.bench_function("decoder-push+reassemble", |b| {
         b.iter(|| decode_and_reassemble(black_box(&s.bytes), 16 * 1024))
     });
     g.bench_function("session-legs", |b| {

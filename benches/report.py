@@ -118,7 +118,7 @@ if "msrp/baseline-memcpy" in medians:
     out.append(f"### `msrp`: 1 MiB in {allocs.get('frames', 512):.0f} frames of 2 KiB "
                f"(baseline memcpy {t(m)} = {MIB / m:.1f} GB/s)")
     table(["path", "median", "GB/s", "× memcpy bandwidth", "goal", "allocations"])
-    for name in ["memcpy-4k-aliased", "parse", "parse+reassemble", "decoder+reassemble",
+    for name in ["memcpy-4k-aliased", "parse", "parse+reassemble", "decoder+reassemble", "decoder-push+reassemble",
                  "session-legs", "reassemble-in-order", "reassemble-shuffled"]:
         ns = medians.get("msrp/" + name)
         if ns is None:
