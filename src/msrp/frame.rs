@@ -681,8 +681,21 @@ impl<'t> EndLineNeedle<'t> {
 #[inline(always)]
 fn locate(input: &[u8], max_frame: usize, scan: &mut Scan) -> Result<Option<Located>, FrameError> {
     let w = input.get(..max_frame).unwrap_or(input);
-    let (tid_len, start_line_end) = match scan.start {
-        Some(start) => start,
+    // The usual start line is read at once (inlined here); any other, or one not yet whole, by
+    // the resumable byte by byte reader.
+    let usual = match scan.start {
+        None if scan.read == StartRead::default() => usual_start_line(w),
+        _ => None,
+    };
+    let (tid_len, start_line_end) = match scan.start.or(usual) {
+        Some(start) => {
+            if scan.start.is_none() {
+                scan.start = Some(start);
+                scan.phase = Phase::Headers { line_start: start.1 + 2 };
+                scan.from = start.1 + 2;
+            }
+            start
+        }
         None => match read_start_line(w, scan.read)? {
             StartLineRead::Whole { tid_len, end } => {
                 scan.start = Some((tid_len, end));
@@ -989,12 +1002,6 @@ enum StartLineRead {
 #[inline]
 fn read_start_line(w: &[u8], read: StartRead) -> Result<StartLineRead, FrameError> {
     let StartRead { mut lex, at: mut i, mut tid_len } = read;
-    if lex == StartLex::Prefix && i == 0 {
-        // The usual line, whole and ASCII, read at once; anything else byte by byte below.
-        if let Some((tid_len, end)) = usual_start_line(w) {
-            return Ok(StartLineRead::Whole { tid_len, end });
-        }
-    }
     // The usual beginning, `MSRP ` whole, as one fixed-size compare.
     if lex == StartLex::Prefix && i == 0 && w.get(..TID_AT) == Some(b"MSRP ") {
         (lex, i) = (StartLex::Tid, TID_AT);
@@ -1055,8 +1062,16 @@ fn usual_start_line(w: &[u8]) -> Option<(usize, usize)> {
     if w.get(..TID_AT)? != b"MSRP " || !w.get(TID_AT)?.is_ascii_alphanumeric() {
         return None;
     }
-    let tail = w.get(TID_AT + 1..)?;
-    let tid_len = 1 + tail.iter().take(31).position(|&c| !IDENT[usize::from(c)])?;
+    let mut tid_len = 1;
+    while let Some(&c) = w.get(TID_AT + tid_len) {
+        if !IDENT[usize::from(c)] {
+            break;
+        }
+        tid_len += 1;
+        if tid_len == 32 {
+            return None;
+        }
+    }
     if tid_len < 4 || w.get(TID_AT + tid_len) != Some(&b' ') {
         return None;
     }
