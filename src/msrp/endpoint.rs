@@ -254,16 +254,15 @@ impl LegEndpoint {
             let text = tid_text(self.next_tid);
             self.next_tid = self.next_tid.wrapping_add(1);
             // Ten ident characters: always a transaction id.
-            let text = core::str::from_utf8(&text).unwrap_or("pf00000000");
-            if !frame::body_holds_end_line(body, text) {
-                return TransactionId::of_ident(text.as_bytes());
+            if !frame::holds_end_line(body, &text) {
+                return TransactionId::of_ident(&text);
             }
         }
     }
 
     /// Writes a response to a request received on this leg: To-Path is the request's From-Path
     /// (the leg's remote URI when the request could not be read), From-Path the local URI.
-    pub fn respond(&mut self, tid: &str, status: u16, to_path: Option<&str>) {
+    pub fn respond(&mut self, tid: &[u8], status: u16, to_path: Option<&str>) {
         match to_path {
             // The usual From-Path: the peer's URI alone, its paths are the leg's.
             Some(p) if p == &*self.remote => {
@@ -271,7 +270,7 @@ impl LegEndpoint {
             }
             _ => {
                 let to = to_path.and_then(|p| p.split_ascii_whitespace().next()).unwrap_or(&self.remote);
-                frame::write_response(&mut self.transmit, tid, status, to, &self.local);
+                frame::write_response_of(&mut self.transmit, tid, status, to, &self.local);
             }
         }
         self.announce = true;

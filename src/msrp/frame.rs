@@ -96,6 +96,11 @@ impl TransactionId {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// The id's bytes (ASCII), without the UTF-8 check [`TransactionId::as_str`] makes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 impl fmt::Display for TransactionId {
@@ -1442,12 +1447,12 @@ pub fn write_request<'h>(
     body: Option<&[u8]>,
     flag: Continuation,
 ) {
-    write_start(out, transaction_id, method.as_bytes(), None);
+    write_start(out, transaction_id.as_bytes(), method.as_bytes(), None);
     write_paths(out, to_path, from_path);
     for (name, value) in headers {
         write_header(out, name, value);
     }
-    write_body_and_end(out, transaction_id, body, flag);
+    write_body_and_end(out, transaction_id.as_bytes(), body, flag);
 }
 
 /// [`write_request`] with the `To-Path` and `From-Path` lines (`paths`, as [`write_paths`]
@@ -1455,7 +1460,7 @@ pub fn write_request<'h>(
 /// of [`Frame::relay_head`]).
 pub(crate) fn write_request_with_head(
     out: &mut Vec<u8>,
-    transaction_id: &str,
+    transaction_id: &[u8],
     method: &str,
     paths: &[u8],
     head: &str,
@@ -1468,7 +1473,7 @@ pub(crate) fn write_request_with_head(
     write_body_and_end(out, transaction_id, body, flag);
 }
 
-fn write_body_and_end(out: &mut Vec<u8>, transaction_id: &str, body: Option<&[u8]>, flag: Continuation) {
+fn write_body_and_end(out: &mut Vec<u8>, transaction_id: &[u8], body: Option<&[u8]>, flag: Continuation) {
     if let Some(body) = body {
         out.extend_from_slice(CRLF);
         out.extend_from_slice(body);
@@ -1488,6 +1493,17 @@ fn write_body_and_end(out: &mut Vec<u8>, transaction_id: &str, body: Option<&[u8
 ///     From-Path: msrp://b.example:2855/s;tcp\r\n-------tx1234$\r\n");
 /// ```
 pub fn write_response(out: &mut Vec<u8>, transaction_id: &str, status: u16, to_path: &str, from_path: &str) {
+    write_response_of(out, transaction_id.as_bytes(), status, to_path, from_path);
+}
+
+/// [`write_response`] for a transaction id as bytes.
+pub(crate) fn write_response_of(
+    out: &mut Vec<u8>,
+    transaction_id: &[u8],
+    status: u16,
+    to_path: &str,
+    from_path: &str,
+) {
     write_response_start(out, transaction_id, status);
     write_paths(out, to_path, from_path);
     write_end_line(out, transaction_id, Continuation::Complete);
@@ -1495,13 +1511,13 @@ pub fn write_response(out: &mut Vec<u8>, transaction_id: &str, status: u16, to_p
 
 /// [`write_response`] with the `To-Path` and `From-Path` lines written already (`paths`, as
 /// [`write_paths`] writes them).
-pub(crate) fn write_response_with_paths(out: &mut Vec<u8>, transaction_id: &str, status: u16, paths: &[u8]) {
+pub(crate) fn write_response_with_paths(out: &mut Vec<u8>, transaction_id: &[u8], status: u16, paths: &[u8]) {
     write_response_start(out, transaction_id, status);
     out.extend_from_slice(paths);
     write_end_line(out, transaction_id, Continuation::Complete);
 }
 
-fn write_response_start(out: &mut Vec<u8>, transaction_id: &str, status: u16) {
+fn write_response_start(out: &mut Vec<u8>, transaction_id: &[u8], status: u16) {
     // Three digits: a status outside 100..=999 is written as 500 rather than breaking the grammar.
     let status = if (100..=999).contains(&status) { status } else { 500 };
     let digits = [b'0' + (status / 100) as u8, b'0' + (status / 10 % 10) as u8, b'0' + (status % 10) as u8];
@@ -1517,10 +1533,14 @@ fn write_response_start(out: &mut Vec<u8>, transaction_id: &str, status: u16) {
 /// assert!(!body_holds_end_line(b"a\r\n-------tx9999$\r\n", "tx1234"));
 /// ```
 pub fn body_holds_end_line(body: &[u8], transaction_id: &str) -> bool {
+    holds_end_line(body, transaction_id.as_bytes())
+}
+
+/// [`body_holds_end_line`] for a transaction id as bytes.
+pub(crate) fn holds_end_line(body: &[u8], tid: &[u8]) -> bool {
     // Built once: a relay asks this for every chunk.
     static DASHES: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
     let dashes = DASHES.get_or_init(|| memchr::memmem::Finder::new(b"\r\n-------"));
-    let tid = transaction_id.as_bytes();
     let mut from = 0;
     while let Some(i) = body.get(from..).and_then(|rest| dashes.find(rest)) {
         let after = from + i + 9;
@@ -1532,9 +1552,9 @@ pub fn body_holds_end_line(body: &[u8], transaction_id: &str) -> bool {
     false
 }
 
-fn write_start(out: &mut Vec<u8>, transaction_id: &str, word: &[u8], comment: Option<&str>) {
+fn write_start(out: &mut Vec<u8>, transaction_id: &[u8], word: &[u8], comment: Option<&str>) {
     out.extend_from_slice(b"MSRP ");
-    out.extend_from_slice(transaction_id.as_bytes());
+    out.extend_from_slice(transaction_id);
     out.push(b' ');
     out.extend_from_slice(word);
     if let Some(c) = comment.filter(|c| !c.is_empty()) {
@@ -1556,9 +1576,9 @@ fn write_header(out: &mut Vec<u8>, name: &str, value: &str) {
     out.extend_from_slice(CRLF);
 }
 
-fn write_end_line(out: &mut Vec<u8>, transaction_id: &str, flag: Continuation) {
+fn write_end_line(out: &mut Vec<u8>, transaction_id: &[u8], flag: Continuation) {
     out.extend_from_slice(END_LINE_DASHES);
-    out.extend_from_slice(transaction_id.as_bytes());
+    out.extend_from_slice(transaction_id);
     out.push(flag.flag() as u8);
     out.extend_from_slice(CRLF);
 }
@@ -2074,7 +2094,7 @@ mod tests {
                 write_paths(&mut paths, "x", "y");
                 write_request_with_head(
                     &mut at_once,
-                    "pf1",
+                    b"pf1",
                     "SEND",
                     &paths,
                     copy,

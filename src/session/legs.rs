@@ -248,7 +248,7 @@ impl Session {
             out.push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event: MsrpLegEvent::BadResponse }));
         }
         if let Some(tid) = e.transaction_id().filter(|_| !response) {
-            ep.respond(tid.as_str(), e.status(), None);
+            ep.respond(tid.as_bytes(), e.status(), None);
             out.push(Action::Diagnostic(Diagnostic::MsrpLeg {
                 leg,
                 event: MsrpLegEvent::Refused { status: e.status() },
@@ -277,7 +277,7 @@ impl Session {
         }
         if report.wants(status) {
             if let Some(ep) = self.endpoint_mut(leg) {
-                ep.respond(frame.transaction_id, status, Some(frame.from_path));
+                ep.respond(frame.transaction_id.as_bytes(), status, Some(frame.from_path));
             }
         }
     }
@@ -388,7 +388,7 @@ impl Session {
             // The usual head: the lines to copy are copied at once, as received.
             frame::write_request_with_head(
                 &mut ep.transmit,
-                tid.as_str(),
+                tid.as_bytes(),
                 "SEND",
                 &ep.paths,
                 head,
@@ -512,8 +512,11 @@ impl Session {
     /// delivery (ML-4).
     fn on_response(&mut self, leg: Leg, tid: &str, status: u16, out: &mut Actions<'_>) {
         let Some(ep) = self.endpoint_mut(leg) else { return };
-        let Some(p) =
-            ep.pending.iter().position(|p| p.tid.as_str() == tid).and_then(|i| ep.pending.remove(i))
+        let Some(p) = ep
+            .pending
+            .iter()
+            .position(|p| p.tid.as_bytes() == tid.as_bytes())
+            .and_then(|i| ep.pending.remove(i))
         else {
             return out
                 .push(Action::Diagnostic(Diagnostic::MsrpLeg { leg, event: MsrpLegEvent::StrayResponse }));
