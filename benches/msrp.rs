@@ -30,7 +30,7 @@ use std::hint::black_box;
 
 use common::{counting, write_figures};
 use cpm_pf::msrp::frame::write_response;
-use cpm_pf::msrp::frame::{parse, FrameDecoder, Parsed, DEFAULT_MAX_FRAME};
+use cpm_pf::msrp::frame::{parse, Frame, FrameDecoder, FrameError, Parsed, DEFAULT_MAX_FRAME};
 use cpm_pf::msrp::reassembly::{Limits, Outcome, Reassembler};
 use cpm_pf::msrp::SendRequest;
 use cpm_pf::{Config, Input, Leg, Preferences, Session, Time};
@@ -130,6 +130,17 @@ fn parse_and_reassemble(bytes: &[u8]) -> usize {
     done
 }
 
+/// Hands a decoded frame to the reassembler: the message's length once it is complete.
+#[inline(always)]
+fn reassemble_frame(r: &mut Reassembler, frame: Result<Frame<'_>, FrameError>, done: &mut usize) {
+    let frame = frame.expect("bench frames are valid");
+    if let Some(send) = SendRequest::from_frame(&frame) {
+        if let Outcome::Complete(m) = r.receive(Leg::Remote, &send).outcome {
+            *done = black_box(m.body).len();
+        }
+    }
+}
+
 fn feed_and_reassemble(bytes: &[u8], read: usize) -> usize {
     let mut d = FrameDecoder::new(DEFAULT_MAX_FRAME);
     let mut r = Reassembler::new(Limits::default());
@@ -137,12 +148,7 @@ fn feed_and_reassemble(bytes: &[u8], read: usize) -> usize {
     for piece in bytes.chunks(read) {
         let mut feed = d.feed(piece);
         while let Some(frame) = feed.next_frame() {
-            let frame = frame.expect("bench frames are valid");
-            if let Some(send) = SendRequest::from_frame(&frame) {
-                if let Outcome::Complete(m) = r.receive(Leg::Remote, &send).outcome {
-                    done = black_box(m.body).len();
-                }
-            }
+            reassemble_frame(&mut r, frame, &mut done);
         }
     }
     done
@@ -157,12 +163,7 @@ fn decode_and_reassemble(bytes: &[u8], read: usize) -> usize {
             let n = d.push(piece);
             piece = &piece[n..];
             while let Some(frame) = d.next_frame() {
-                let frame = frame.expect("bench frames are valid");
-                if let Some(send) = SendRequest::from_frame(&frame) {
-                    if let Outcome::Complete(m) = r.receive(Leg::Remote, &send).outcome {
-                        done = black_box(m.body).len();
-                    }
-                }
+                reassemble_frame(&mut r, frame, &mut done);
             }
         }
     }
