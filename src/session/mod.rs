@@ -201,22 +201,18 @@ pub struct Session {
     /// Boxed: an idle session stays small (issue 5: ≤ 256 bytes); the configuration is only
     /// read on the paths that need it.
     config: Box<Config>,
-    legs: SmallVec<[LegState; 3]>,
+    legs: LegTable,
     phase: Phase,
     timer: SessionTimer,
     /// Proxy only: BYEs forwarded from each leg (client, remote) awaiting their final response.
     proxy_pending: [u16; 2],
-    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
-    first_invite_seen: bool,
-    /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss while
-    /// remaining until the client re-joins.
-    intercepting: bool,
+    /// Two flags in one byte: with the phase and `proxy_pending` they fill one word (an idle
+    /// session with its configuration ≤ 256 bytes, issue 13).
+    flags: Flags,
     /// What most sessions never need, out of line so that an idle session stays small (one
-    /// pointer): the items deferred while intercepting (BYE-4ii) and MSRP on the legs (ML-1 …
-    /// ML-5). Allocated by the first deferral or `set_msrp_leg`.
+    /// pointer): the items deferred while intercepting (BYE-4ii), the FT-1c wait and MSRP on
+    /// the legs (ML-1 … ML-5). Allocated by the first deferral, the FT-1c wait or `set_msrp_leg`.
     rare: Option<Box<Rare>>,
-    /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
-    ft_wait: Option<Time>,
     /// Created with the first MSRP chunk that needs reassembling.
     reassembler: Option<Box<Reassembler>>,
     /// Created the first time something may be recorded.
@@ -225,11 +221,95 @@ pub struct Session {
     started: Time,
 }
 
+/// The leg table: the client, then `remote` or `iwf1`…`iwfN`. Its length is fixed when the
+/// session is made, so it needs no room to grow: up to three legs inline (every session with at
+/// most two IWFs), more in one allocation. 16 bytes where a `SmallVec` of three is 24 (an idle
+/// session with its configuration ≤ 256 bytes, issue 13).
+#[derive(Debug, Clone)]
+enum LegTable {
+    /// `len` ≤ 3 legs, the first `len` of `legs`.
+    Inline { len: u8, legs: [LegState; 3] },
+    /// More than three legs.
+    Heap(Box<[LegState]>),
+}
+
+impl LegTable {
+    /// A table of these legs, in order.
+    fn from_slice(legs: &[LegState]) -> LegTable {
+        match (u8::try_from(legs.len()), legs) {
+            (Ok(len), [a]) => LegTable::Inline { len, legs: [*a; 3] },
+            (Ok(len), [a, b]) => LegTable::Inline { len, legs: [*a, *b, *b] },
+            (Ok(len), [a, b, c]) => LegTable::Inline { len, legs: [*a, *b, *c] },
+            _ => LegTable::Heap(legs.into()),
+        }
+    }
+
+    /// `n` legs, all `leg`.
+    fn repeat(leg: LegState, n: usize) -> LegTable {
+        match u8::try_from(n) {
+            Ok(len @ 1..=3) => LegTable::Inline { len, legs: [leg; 3] },
+            _ => LegTable::Heap(vec![leg; n].into_boxed_slice()),
+        }
+    }
+}
+
+impl core::ops::Deref for LegTable {
+    type Target = [LegState];
+
+    #[inline]
+    fn deref(&self) -> &[LegState] {
+        match self {
+            LegTable::Inline { len, legs } => legs.get(..usize::from(*len)).unwrap_or(legs),
+            LegTable::Heap(legs) => legs,
+        }
+    }
+}
+
+impl core::ops::DerefMut for LegTable {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [LegState] {
+        match self {
+            LegTable::Inline { len, legs } => {
+                let len = usize::from(*len);
+                // `len` ≤ 3 by construction; the whole array otherwise, never a panic.
+                if len <= legs.len() {
+                    &mut legs[..len]
+                } else {
+                    legs
+                }
+            }
+            LegTable::Heap(legs) => legs,
+        }
+    }
+}
+
+/// A session's yes/no state ([`Session`]'s `flags`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Flags(u8);
+
+impl Flags {
+    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
+    const FIRST_INVITE_SEEN: u8 = 1 << 0;
+    /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss while
+    /// remaining until the client re-joins.
+    const INTERCEPTING: u8 = 1 << 1;
+
+    fn has(self, flag: u8) -> bool {
+        self.0 & flag != 0
+    }
+
+    fn set(&mut self, flag: u8, on: bool) {
+        self.0 = if on { self.0 | flag } else { self.0 & !flag };
+    }
+}
+
 /// The parts of a session that most sessions never need ([`Session`]'s `rare`).
 #[derive(Debug, Default)]
 struct Rare {
     /// Items deferred while intercepting, in arrival order (BYE-4ii).
     deferred: Option<Vec<ObjectRef>>,
+    /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
+    ft_wait: Option<Time>,
     /// MSRP on the legs, from the first `set_msrp_leg`.
     msrp: Option<MsrpLegs>,
 }
@@ -241,16 +321,14 @@ impl Session {
         config.validate()?;
         let media = config.role == Role::B2bua;
         let n = 1 + usize::from(config.iwfs.max(1));
-        let legs = core::iter::repeat(LegState { status: LegStatus::Up, media }).take(n).collect();
+        let legs = LegTable::repeat(LegState { status: LegStatus::Up, media }, n);
         Ok(Session {
             timer: SessionTimer::new(config.session_expires, now),
             legs,
             phase: Phase::Active,
             proxy_pending: [0; 2],
-            first_invite_seen: false,
-            intercepting: false,
+            flags: Flags::default(),
             rare: None,
-            ft_wait: None,
             reassembler: None,
             recorder: None,
             started: now,
@@ -261,6 +339,21 @@ impl Session {
     /// The configuration the session was created with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
+    fn first_invite_seen(&self) -> bool {
+        self.flags.has(Flags::FIRST_INVITE_SEEN)
+    }
+
+    /// Chat messages and notifications are intercepted (BYE-4ii).
+    fn intercepting(&self) -> bool {
+        self.flags.has(Flags::INTERCEPTING)
+    }
+
+    /// FT-1c: when the client's 200 OK stops waiting for the File Transfer History store.
+    fn ft_wait(&self) -> Option<Time> {
+        self.rare.as_deref().and_then(|r| r.ft_wait)
     }
 
     /// `true` once the session is over (a proxy: once it stopped tracking the session).
@@ -323,13 +416,13 @@ impl Session {
             Phase::Terminated => None,
             Phase::Active | Phase::Remaining | Phase::Ending { .. } => self.msrp_deadline(),
         };
-        [timer, self.ft_wait, msrp].into_iter().flatten().min()
+        [timer, self.ft_wait(), msrp].into_iter().flatten().min()
     }
 
     /// Fires every deadline that is due at `now`; an early or repeated call does nothing.
     pub fn handle_timeout(&mut self, now: Time) -> Actions<'static> {
         let mut out = Actions::new();
-        if self.ft_wait.is_some_and(|d| d <= now) {
+        if self.ft_wait().is_some_and(|d| d <= now) {
             out.push(Action::Diagnostic(Diagnostic::StoreTimedOut));
             self.answer_ft_client(None, &mut out);
         }
@@ -530,8 +623,9 @@ impl Session {
         self.set_status(Leg::Client, LegStatus::Gone);
         self.release_media(Leg::Client, out);
         out.push(Action::SubscribeConference { leg: Leg::Remote });
-        self.intercepting = self.config.prefs.intersects(Preferences::all());
-        if self.intercepting {
+        let intercepting = self.config.prefs.intersects(Preferences::all());
+        self.flags.set(Flags::INTERCEPTING, intercepting);
+        if intercepting {
             out.push(Action::InterceptOn);
         }
         self.phase = Phase::Remaining;
@@ -542,7 +636,8 @@ impl Session {
         if let Some(l) = self.legs.first_mut() {
             *l = LegState { status: LegStatus::Up, media: true };
         }
-        if core::mem::take(&mut self.intercepting) {
+        if self.intercepting() {
+            self.flags.set(Flags::INTERCEPTING, false);
             out.push(Action::InterceptOff);
             for object in self.rare.as_mut().and_then(|r| r.deferred.take()).unwrap_or_default() {
                 out.push(Action::Deliver { object });
@@ -574,7 +669,8 @@ impl Session {
                     // 200 OK waits for its history object's UID (FT-1c).
                     let ft_stored = self.flush_end(now, out);
                     if ft_stored {
-                        self.ft_wait = Some(now + self.config.store_timeout);
+                        let at = now + self.config.store_timeout;
+                        self.rare.get_or_insert_with(Box::default).ft_wait = Some(at);
                     } else {
                         self.answer_client(None, out);
                     }
@@ -600,7 +696,7 @@ impl Session {
 
     /// FT-1c / FT-2: the waiting 200 OK goes out, with the UID when the store succeeded.
     fn answer_ft_client(&mut self, uid: Option<&str>, out: &mut Actions<'_>) {
-        if self.ft_wait.take().is_some() {
+        if self.rare.as_deref_mut().and_then(|r| r.ft_wait.take()).is_some() {
             self.answer_client(uid.map(str::to_owned), out);
             self.check_terminated(out);
         }
@@ -608,7 +704,7 @@ impl Session {
 
     fn check_terminated(&mut self, out: &mut Actions<'_>) {
         let over = matches!(self.phase, Phase::Ending { answer: None })
-            && self.ft_wait.is_none()
+            && self.ft_wait().is_none()
             && self.legs.iter().all(|l| matches!(l.status, LegStatus::Ended | LegStatus::Gone) && !l.media);
         if over {
             self.phase = Phase::Terminated;
@@ -703,7 +799,7 @@ impl Session {
             // BYE-4iii: a re-join is neither the first INVITE nor a refresh.
             return self.rejoin(now, out);
         }
-        let starts_session = !self.first_invite_seen
+        let starts_session = !self.first_invite_seen()
             && match method {
                 Method::Invite => true,
                 Method::Refer => headers.first(&names::REFER_TO).is_some_and(refer_to_invites),
@@ -711,7 +807,7 @@ impl Session {
             };
         if starts_session {
             // REC-4a: the first INVITE (or REFER with method=INVITE) gives the session info.
-            self.first_invite_seen = true;
+            self.flags.set(Flags::FIRST_INVITE_SEEN, true);
             if let Some((r, c)) = self.recorder() {
                 r.capture_session_info(c, method, headers, body, now, out);
             }
@@ -826,7 +922,7 @@ impl Session {
         // BYE-4ii: interception lasts until the client re-joins or the session terminates, also
         // while a remaining session is ending (expiry or the remote's BYE) and a message to the
         // gone client completes before the remote answered.
-        if self.intercepting && message.leg != Leg::Client {
+        if self.intercepting() && message.leg != Leg::Client {
             // BYE-4ii / REC-INT: intercepted; stored at once and/or deferred.
             let prefs = self.config.prefs;
             if prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE) {
@@ -873,7 +969,7 @@ impl Session {
     }
 
     fn on_store_outcome(&mut self, object: ObjectRef, uid: Option<&str>, out: &mut Actions<'_>) {
-        if object == ObjectRef::FtHistory && self.ft_wait.is_some() {
+        if object == ObjectRef::FtHistory && self.ft_wait().is_some() {
             self.answer_ft_client(uid, out);
         }
         // Other store outcomes need nothing from the session.
@@ -914,7 +1010,30 @@ fn refer_to_invites(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::refer_to_invites;
+    use super::{refer_to_invites, LegState, LegStatus, LegTable};
+
+    #[test]
+    fn a_leg_table_is_its_legs_inline_or_not() {
+        assert_eq!(core::mem::size_of::<LegTable>(), 16);
+        let leg = |i: usize| LegState {
+            status: [LegStatus::Up, LegStatus::ByeSent, LegStatus::Ended][i % 3],
+            media: i % 2 == 0,
+        };
+        let key = |l: &LegState| (l.status as u8, l.media);
+        for n in 0..8 {
+            let legs: Vec<LegState> = (0..n).map(leg).collect();
+            let mut table = LegTable::from_slice(&legs);
+            assert_eq!(table.iter().map(key).collect::<Vec<_>>(), legs.iter().map(key).collect::<Vec<_>>());
+            assert_eq!(matches!(table, LegTable::Inline { .. }), (1..=3).contains(&n));
+            if let Some(last) = table.last_mut() {
+                last.media = !last.media;
+            }
+            assert_eq!(table.last().map(|l| l.media), legs.last().map(|l| !l.media));
+            let same = LegTable::repeat(leg(0), n);
+            assert_eq!(same.len(), n);
+            assert!(same.iter().all(|l| key(l) == key(&leg(0))));
+        }
+    }
 
     #[test]
     fn refer_to_method_invite() {
