@@ -457,12 +457,7 @@ impl Session {
     }
 
     fn leg_at(&self, i: usize) -> Leg {
-        match i {
-            0 => Leg::Client,
-            _ if self.config.iwfs == 0 => Leg::Remote,
-            // `i` ranges over the leg table, whose length is 1 + iwfs ≤ 256.
-            _ => Leg::Iwf(u8::try_from(i).unwrap_or(u8::MAX)),
-        }
+        leg_at(&self.config, i)
     }
 
     fn status(&self, leg: Leg) -> Option<LegStatus> {
@@ -494,11 +489,14 @@ impl Session {
         reasons: &SmallVec<[&'a str; 2]>,
         out: &mut Actions<'a>,
     ) {
-        for i in 0..self.legs.len() {
-            let leg = self.leg_at(i);
-            if Some(leg) != except && self.legs[i].status == LegStatus::Up {
+        // One pass over the table (not an index into it per leg): the legs and the
+        // configuration are separate fields, borrowed side by side.
+        let config = &*self.config;
+        for (i, l) in self.legs.iter_mut().enumerate() {
+            let leg = leg_at(config, i);
+            if Some(leg) != except && l.status == LegStatus::Up {
                 out.push(Action::SendBye { leg, reasons: copy_reasons(reasons) });
-                self.legs[i].status = LegStatus::ByeSent;
+                l.status = LegStatus::ByeSent;
             }
         }
     }
@@ -986,6 +984,17 @@ fn copy_reasons<'a>(reasons: &[&'a str]) -> SmallVec<[Cow<'a, str>; 2]> {
         [a] => SmallVec::from_buf_and_len([Cow::Borrowed(a), Cow::Borrowed("")], 1),
         [a, b] => SmallVec::from_buf([Cow::Borrowed(a), Cow::Borrowed(b)]),
         _ => reasons.iter().map(|r| Cow::Borrowed(*r)).collect(),
+    }
+}
+
+/// The leg at index `i` of the leg table of a session with this configuration.
+#[inline]
+fn leg_at(config: &Config, i: usize) -> Leg {
+    match i {
+        0 => Leg::Client,
+        _ if config.iwfs == 0 => Leg::Remote,
+        // `i` ranges over the leg table, whose length is 1 + iwfs ≤ 256.
+        _ => Leg::Iwf(u8::try_from(i).unwrap_or(u8::MAX)),
     }
 }
 
