@@ -253,6 +253,10 @@ impl LegTable {
     }
 }
 
+/// The legs are read right after single legs were written (a status byte): the inline case
+/// must not load the words around them (a load that spans narrower stores not yet written back
+/// waits for them: a store-forwarding stall). So the boxed case is a call of its own, which the
+/// compiler cannot turn into a branch-free select that loads both words of the table.
 impl core::ops::Deref for LegTable {
     type Target = [LegState];
 
@@ -260,7 +264,7 @@ impl core::ops::Deref for LegTable {
     fn deref(&self) -> &[LegState] {
         match self {
             LegTable::Inline { len, legs } => legs.get(..usize::from(*len)).unwrap_or(legs),
-            LegTable::Heap(legs) => legs,
+            LegTable::Heap(legs) => boxed(legs),
         }
     }
 }
@@ -278,9 +282,21 @@ impl core::ops::DerefMut for LegTable {
                     legs
                 }
             }
-            LegTable::Heap(legs) => legs,
+            LegTable::Heap(legs) => boxed_mut(legs),
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn boxed(legs: &[LegState]) -> &[LegState] {
+    legs
+}
+
+#[cold]
+#[inline(never)]
+fn boxed_mut(legs: &mut [LegState]) -> &mut [LegState] {
+    legs
 }
 
 /// A session's yes/no state ([`Session`]'s `flags`).
