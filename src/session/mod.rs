@@ -33,7 +33,7 @@ use crate::msrp::reassembly::{Message, Outcome, Reassembler};
 use crate::msrp::SendRequest;
 use crate::record::Recorder;
 use crate::{Leg, Method, Time};
-use bye::{classify, Branch};
+use bye::{classify_into, Branch, Classification};
 use input::Input;
 use timer::SessionTimer;
 
@@ -235,6 +235,7 @@ enum LegTable {
 
 impl LegTable {
     /// A table of these legs, in order.
+    #[cfg(any(test, feature = "serde"))]
     fn from_slice(legs: &[LegState]) -> LegTable {
         match (u8::try_from(legs.len()), legs) {
             (Ok(len), [a]) => LegTable::Inline { len, legs: [*a; 3] },
@@ -502,7 +503,7 @@ impl Session {
     fn send_byes<'a>(
         &mut self,
         except: Option<Leg>,
-        reasons: &SmallVec<[&'a str; 2]>,
+        reasons: &[&'a str],
         out: &mut Actions<'a>,
     ) {
         // One pass over the table (not an index into it per leg): the legs and the
@@ -542,17 +543,20 @@ impl Session {
                 self.bye_transaction_over(leg, now, out);
             }
             Some(LegStatus::Up) => {
-                let c = classify(leg, reasons);
+                // Classified in place: returned by value, the classification was written field
+                // by field and read back in 16-byte pieces (a store-forwarding stall per BYE).
+                let mut c = Classification::new();
+                classify_into(leg, reasons, &mut c);
                 for &(index, error) in &c.unparseable {
                     out.push(Action::Diagnostic(Diagnostic::UnparseableReason { index, error }));
                 }
                 match c.branch {
-                    Branch::ClientLeaves => self.client_leaves(c.propagate, now, out),
+                    Branch::ClientLeaves => self.client_leaves(&c.propagate, now, out),
                     Branch::ConnectionLoss if self.may_remain() => self.remain(out),
                     // BYE-4x: proceed exactly as branch 1, propagating the Reason.
-                    Branch::ConnectionLoss => self.client_leaves(c.propagate, now, out),
-                    Branch::RemoteEnds => self.remote_ends(c.propagate, now, out),
-                    Branch::IwfEnds => self.iwf_ends(leg, c.propagate, now, out),
+                    Branch::ConnectionLoss => self.client_leaves(&c.propagate, now, out),
+                    Branch::RemoteEnds => self.remote_ends(&c.propagate, now, out),
+                    Branch::IwfEnds => self.iwf_ends(leg, &c.propagate, now, out),
                 }
             }
         }
@@ -588,26 +592,26 @@ impl Session {
     }
 
     /// Branch 1 (and 4x): BYE-1a … BYE-1c; BYE-1d/1e follow as the legs answer.
-    fn client_leaves<'a>(&mut self, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+    fn client_leaves<'a>(&mut self, reasons: &[&'a str], now: Time, out: &mut Actions<'a>) {
         self.set_status(Leg::Client, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((Leg::Client, AnswerWhen::AllAsked)) };
         self.release_media(Leg::Client, out);
-        self.send_byes(Some(Leg::Client), &reasons, out);
+        self.send_byes(Some(Leg::Client), reasons, out);
         self.progress(now, out);
     }
 
     /// Branch 2: BYE-2b store first, BYE-2a BYE to the client; 2d/2e when it answers.
-    fn remote_ends<'a>(&mut self, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+    fn remote_ends<'a>(&mut self, reasons: &[&'a str], now: Time, out: &mut Actions<'a>) {
         self.set_status(Leg::Remote, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((Leg::Remote, AnswerWhen::ClientAnswered)) };
         self.flush_end(now, out);
         // A session with a `remote` leg has no IWF: every other leg is the client.
-        self.send_byes(Some(Leg::Remote), &reasons, out);
+        self.send_byes(Some(Leg::Remote), reasons, out);
         self.progress(now, out);
     }
 
     /// Branch 3: BYE-3a closes only the IWF's streams; otherwise BYE-3b ends the session.
-    fn iwf_ends<'a>(&mut self, iwf: Leg, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+    fn iwf_ends<'a>(&mut self, iwf: Leg, reasons: &[&'a str], now: Time, out: &mut Actions<'a>) {
         let iwfs_up = (1..self.legs.len()).filter(|&i| self.legs[i].status == LegStatus::Up).count();
         let streams_only = iwfs_up >= 2
             && self.config.policy.contains(Policy::IWF_BYE_CLOSES_STREAMS)
@@ -622,7 +626,7 @@ impl Session {
         self.set_status(iwf, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((iwf, AnswerWhen::ClientAnswered)) };
         self.flush_end(now, out);
-        self.send_byes(Some(iwf), &reasons, out);
+        self.send_byes(Some(iwf), reasons, out);
         self.progress(now, out);
     }
 
@@ -774,7 +778,7 @@ impl Session {
         // ST-1 (and REC-END): store first; ST-2: BYE to every leg still up, no Reason.
         self.phase = Phase::Ending { answer: None };
         self.flush_end(now, out);
-        self.send_byes(None, &SmallVec::new(), out);
+        self.send_byes(None, &[], out);
         self.check_terminated(out);
     }
 
