@@ -257,7 +257,8 @@ fn short_word(s: &[u8]) -> u64 {
     let n = s.len();
     if let (Some(lo), Some(hi)) = (s.first_chunk::<4>(), s.last_chunk::<4>()) {
         // 4 ≤ n < 8: `hi` starts at byte n - 4.
-        return u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << ((8 * (n - 4)) & 63);
+        return u64::from(u32::from_le_bytes(*lo))
+            | u64::from(u32::from_le_bytes(*hi)) << ((8 * (n - 4)) & 63);
     }
     let byte = |i: usize| s.get(i).map_or(0, |&b| u64::from(b) << (8 * i));
     match n {

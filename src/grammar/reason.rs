@@ -521,8 +521,13 @@ mod tests {
     }
 
     /// What the general walk (no fast path at all) finds for `value`.
-    fn general(value: &str, want_sip: bool, want_release: bool) -> Result<FirstCauses, crate::grammar::GrammarError> {
-        let mut scan = Scan { want_sip, want_release, found: Default::default(), target: None, seen_cause: false };
+    fn general(
+        value: &str,
+        want_sip: bool,
+        want_release: bool,
+    ) -> Result<FirstCauses, crate::grammar::GrammarError> {
+        let mut scan =
+            Scan { want_sip, want_release, found: Default::default(), target: None, seen_cause: false };
         walk(value, &mut scan).map(|()| scan.found)
     }
 

@@ -500,12 +500,7 @@ impl Session {
 
     /// Sends a BYE, carrying `reasons`, on every leg that is up but `except`, in leg-table
     /// order: the client first, then `remote` or `iwf1`…`iwfN`.
-    fn send_byes<'a>(
-        &mut self,
-        except: Option<Leg>,
-        reasons: &[&'a str],
-        out: &mut Actions<'a>,
-    ) {
+    fn send_byes<'a>(&mut self, except: Option<Leg>, reasons: &[&'a str], out: &mut Actions<'a>) {
         // One pass over the table (not an index into it per leg): the legs and the
         // configuration are separate fields, borrowed side by side.
         let config = &*self.config;

@@ -71,7 +71,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use super::{Flags, LegState, LegTable, LegStatus, Phase, Rare, Session, SessionTimer};
+use super::{Flags, LegState, LegStatus, LegTable, Phase, Rare, Session, SessionTimer};
 use crate::action::ObjectRef;
 use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::message_id::MessageId;
@@ -293,7 +293,7 @@ impl Session {
     pub fn save(&self) -> Result<Vec<u8>, SaveError> {
         let out = SessionOut {
             config: ConfigDelta(&self.config),
-            legs: &*self.legs,
+            legs: &self.legs,
             phase: self.phase,
             timer: self.timer,
             proxy_pending: self.proxy_pending,
