@@ -205,13 +205,18 @@ pub trait SipHeaders {
 }
 
 /// Name/value pairs, borrowed or owned: one walk for both.
+///
+/// Trimming only shortens a name, so a field name shorter than both forms of `name` is passed
+/// over on its length alone (`Via`, `To`, `From`, `CSeq` when looking for `Reason`).
 fn pairs_for_each<'s, N: AsRef<str>, V: AsRef<str>>(
     pairs: &'s [(N, V)],
     name: &HeaderName,
     f: &mut dyn FnMut(&'s str) -> ControlFlow<()>,
 ) {
+    let shortest = name.compact.map_or(name.full.len(), |c| c.len().min(name.full.len()));
     for (n, v) in pairs {
-        if name.matches(n.as_ref()) && f(v.as_ref()).is_break() {
+        let n = n.as_ref();
+        if n.len() >= shortest && name.matches(n) && f(v.as_ref()).is_break() {
             return;
         }
     }

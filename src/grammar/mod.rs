@@ -221,15 +221,18 @@ pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
 
 /// `a` and `b` compared a word at a time after `fold_a` on `a`'s words and `fold_b` on `b`'s.
 /// The last word is the last eight bytes, overlapping the one before (no short word to pad:
-/// padding through a stack buffer stalls on store forwarding); slices shorter than a word are
-/// compared a byte at a time.
+/// padding through a stack buffer stalls on store forwarding); a slice shorter than a word is
+/// one word put together in registers ([`short_word`]), so a header name such as `Reason` costs
+/// one fold, not one per byte.
 #[inline(always)]
 fn eq_words(a: &[u8], b: &[u8], fold_a: impl Fn(u64) -> u64, fold_b: impl Fn(u64) -> u64) -> bool {
     if a.len() != b.len() {
         return false;
     }
     if a.len() < 8 {
-        return a.iter().zip(b).all(|(x, y)| fold_a(u64::from(*x)) == fold_b(u64::from(*y)));
+        // Both words are zero above the common length, and the folds work byte by byte (no
+        // carry between bytes), so equal words are equal slices.
+        return fold_a(short_word(a)) == fold_b(short_word(b));
     }
     let last = a.len() - 8;
     let (Some(a_last), Some(b_last)) = (a.get(last..), b.get(last..)) else { return false };
@@ -244,6 +247,24 @@ fn eq_words(a: &[u8], b: &[u8], fold_a: impl Fn(u64) -> u64, fold_b: impl Fn(u64
         }
     }
     true
+}
+
+/// The bytes of a slice shorter than a word as a little-endian word, zero above its length: two
+/// overlapping four-byte loads for 4 to 7 bytes, three byte loads for 1 to 3 (overlapping as
+/// well; an overlapping byte is the same byte, so `|` keeps it). Never through a stack buffer.
+#[inline(always)]
+fn short_word(s: &[u8]) -> u64 {
+    let n = s.len();
+    if let (Some(lo), Some(hi)) = (s.first_chunk::<4>(), s.last_chunk::<4>()) {
+        // 4 ≤ n < 8: `hi` starts at byte n - 4.
+        return u64::from(u32::from_le_bytes(*lo))
+            | u64::from(u32::from_le_bytes(*hi)) << ((8 * (n - 4)) & 63);
+    }
+    let byte = |i: usize| s.get(i).map_or(0, |&b| u64::from(b) << (8 * i));
+    match n {
+        0 => 0,
+        _ => byte(0) | byte(n / 2) | byte(n - 1),
+    }
 }
 
 /// `bytes` after a leading `lower` (compared as in [`eq_lowercase`]), if it starts with it.
@@ -352,32 +373,60 @@ pub(crate) mod lex {
     /// line break or other control but HTAB).
     ///
     /// Eight bytes at a time while a word has none of the bytes to look at closer (a control,
-    /// HTAB included, DEL, `"`, `\`), then through [`QDTEXT_PLAIN`] from the first word that
-    /// has one: quoted values are mostly long runs of plain text (a percent-encoded ICSI).
+    /// HTAB included, DEL, `"`, `\`): quoted values are mostly long runs of plain text (a
+    /// percent-encoded ICSI). The first such byte of a word is where the run ends unless it is
+    /// an HTAB (plain, but flagged with the controls); from an HTAB on, and in a value shorter
+    /// than a word, the bytes go through [`QDTEXT_PLAIN`]. Fewer than eight bytes left after
+    /// whole words are read as the last eight of the value, overlapping bytes known plain (the
+    /// closing quote of a `Reason` text is found there without a byte loop).
     #[inline]
     pub(crate) fn qdtext_plain_run(bytes: &[u8]) -> usize {
         let mut rest = bytes;
         while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
-            if may_end_qdtext(u64::from_le_bytes(*chunk)) {
-                break;
+            let flags = qdtext_flags(u64::from_le_bytes(*chunk));
+            if flags != 0 {
+                return bytes.len() - rest.len() + stop_in_word(chunk, flags, rest);
             }
             rest = tail;
         }
-        bytes.len() - rest.len() + run(rest, &QDTEXT_PLAIN)
+        let done = bytes.len() - rest.len();
+        if done > 0 && !rest.is_empty() {
+            // The last word of the value: its first `8 - rest.len()` bytes were read above,
+            // none of them flagged, so the flags left after shifting them out are exact.
+            if let Some(last) = bytes.last_chunk::<8>() {
+                let skip = 8 - rest.len();
+                let flags = qdtext_flags(u64::from_le_bytes(*last)) >> (8 * skip);
+                return if flags == 0 { bytes.len() } else { done + stop_in_word(rest, flags, rest) };
+            }
+        }
+        done + run(rest, &QDTEXT_PLAIN)
     }
 
-    /// `true` when a byte of `w` is below 0x20, DEL, `"` or `\` (the well-known "has a zero
-    /// byte" and "has a byte less than" word tests: exact as to whether there is one).
+    /// Where the plain run ends in `rest`, whose first bytes are `word` and `flags` its flags
+    /// (not zero): at the first flagged byte, unless that is an HTAB, which is plain and after
+    /// which the word tests are no longer exact (a borrow from it may flag the next byte).
     #[inline]
-    fn may_end_qdtext(w: u64) -> bool {
+    fn stop_in_word(word: &[u8], flags: u64, rest: &[u8]) -> usize {
+        let at = (flags.trailing_zeros() / 8) as usize;
+        match word.get(at) {
+            Some(&b'\t') | None => run(rest, &QDTEXT_PLAIN),
+            Some(_) => at,
+        }
+    }
+
+    /// The top bit of each byte of `w` that is below 0x20, DEL, `"` or `\` (the well-known
+    /// "has a zero byte" and "has a byte less than" word tests). Exact as to whether there is
+    /// one; bytes above the first flagged one may be flagged wrongly (a borrow), never bytes
+    /// below it, so the lowest flag is the first such byte.
+    #[inline]
+    fn qdtext_flags(w: u64) -> u64 {
         use super::{HIGHS as HIGH, ONES};
         let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
         let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        (below_space
+        below_space
             | has_zero(w ^ (ONES * 0x7f))
             | has_zero(w ^ (ONES * u64::from(b'"')))
-            | has_zero(w ^ (ONES * u64::from(b'\\'))))
-            != 0
+            | has_zero(w ^ (ONES * u64::from(b'\\')))
     }
 
     /// A cursor over one header field value.
@@ -734,6 +783,24 @@ mod decode_tests {
                 prop_oneof![8 => 0x20u8..0x7f, 1 => any::<u8>(), 1 => Just(b'\t')], 0..40,
             ),
         ) {
+            let expected = bytes
+                .iter()
+                .position(|&b| !((b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\') || b == b'\t'))
+                .unwrap_or(bytes.len());
+            prop_assert_eq!(super::lex::qdtext_plain_run(&bytes), expected);
+        }
+
+        /// Long plain runs ending anywhere (in a whole word, in the overlapping last word, after
+        /// an HTAB) on each kind of byte that ends them, or not at all.
+        #[test]
+        fn qdtext_run_ends_where_the_bytes_say(
+            plain in proptest::collection::vec(prop_oneof![20 => 0x20u8..0x7f, 1 => Just(b'\t'), 1 => 0x80u8..], 0..30),
+            stop in proptest::option::of(prop_oneof![Just(b'"'), Just(b'\\'), Just(0x7f), 0u8..0x20]),
+            after in proptest::collection::vec(any::<u8>(), 0..10),
+        ) {
+            let mut bytes = plain;
+            bytes.extend(stop);
+            bytes.extend(after);
             let expected = bytes
                 .iter()
                 .position(|&b| !((b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\') || b == b'\t'))

@@ -81,8 +81,27 @@ pub struct Classification<'a> {
 /// assert_eq!(classify(Leg::Remote, &["SIP;cause=200"]).branch, Branch::RemoteEnds);
 /// ```
 pub fn classify<'a>(leg: Leg, reasons: &[&'a str]) -> Classification<'a> {
-    let mut propagate = SmallVec::new();
-    let mut unparseable = SmallVec::new();
+    let mut c = Classification::new();
+    classify_into(leg, reasons, &mut c);
+    c
+}
+
+impl Classification<'_> {
+    /// An empty classification for [`classify_into`] to fill in.
+    pub(crate) fn new() -> Self {
+        Classification {
+            branch: Branch::ClientLeaves,
+            rule: Rule::ClientNoReason,
+            sip_cause: None,
+            propagate: SmallVec::new(),
+            unparseable: SmallVec::new(),
+        }
+    }
+}
+
+/// [`classify`] into `c` (a [`Classification::new`]), where the caller keeps it: the session
+/// classifies in place rather than copying the result out of a return value.
+pub(crate) fn classify_into<'a>(leg: Leg, reasons: &[&'a str], c: &mut Classification<'a>) {
     let mut sip_cause = None;
     let mut release_cause = None;
     for (index, raw) in reasons.iter().enumerate() {
@@ -91,15 +110,15 @@ pub fn classify<'a>(leg: Leg, reasons: &[&'a str]) -> Classification<'a> {
         let want_release = sip_cause.is_none() && release_cause.is_none();
         match reason::first_causes(raw, sip_cause.is_none(), want_release) {
             Ok(found) => {
-                propagate.push(*raw);
+                c.propagate.push(*raw);
                 sip_cause = sip_cause.or(found.sip);
                 release_cause = release_cause.or(found.release);
             }
-            Err(error) => unparseable.push((index, error)),
+            Err(error) => c.unparseable.push((index, error)),
         }
     }
-    let (branch, rule) = decide(leg, sip_cause, release_cause, !propagate.is_empty());
-    Classification { branch, rule, sip_cause, propagate, unparseable }
+    (c.branch, c.rule) = decide(leg, sip_cause, release_cause, !c.propagate.is_empty());
+    c.sip_cause = sip_cause;
 }
 
 fn decide(leg: Leg, sip: Option<Cause>, release: Option<Cause>, any_parsed: bool) -> (Branch, Rule) {

@@ -33,7 +33,7 @@ use crate::msrp::reassembly::{Message, Outcome, Reassembler};
 use crate::msrp::SendRequest;
 use crate::record::Recorder;
 use crate::{Leg, Method, Time};
-use bye::{classify, Branch};
+use bye::{classify_into, Branch, Classification};
 use input::Input;
 use timer::SessionTimer;
 
@@ -201,22 +201,18 @@ pub struct Session {
     /// Boxed: an idle session stays small (issue 5: ≤ 256 bytes); the configuration is only
     /// read on the paths that need it.
     config: Box<Config>,
-    legs: SmallVec<[LegState; 3]>,
+    legs: LegTable,
     phase: Phase,
     timer: SessionTimer,
     /// Proxy only: BYEs forwarded from each leg (client, remote) awaiting their final response.
     proxy_pending: [u16; 2],
-    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
-    first_invite_seen: bool,
-    /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss while
-    /// remaining until the client re-joins.
-    intercepting: bool,
+    /// Two flags in one byte: with the phase and `proxy_pending` they fill one word (an idle
+    /// session with its configuration ≤ 256 bytes, issue 13).
+    flags: Flags,
     /// What most sessions never need, out of line so that an idle session stays small (one
-    /// pointer): the items deferred while intercepting (BYE-4ii) and MSRP on the legs (ML-1 …
-    /// ML-5). Allocated by the first deferral or `set_msrp_leg`.
+    /// pointer): the items deferred while intercepting (BYE-4ii), the FT-1c wait and MSRP on
+    /// the legs (ML-1 … ML-5). Allocated by the first deferral, the FT-1c wait or `set_msrp_leg`.
     rare: Option<Box<Rare>>,
-    /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
-    ft_wait: Option<Time>,
     /// Created with the first MSRP chunk that needs reassembling.
     reassembler: Option<Box<Reassembler>>,
     /// Created the first time something may be recorded.
@@ -225,11 +221,112 @@ pub struct Session {
     started: Time,
 }
 
+/// The leg table: the client, then `remote` or `iwf1`…`iwfN`. Its length is fixed when the
+/// session is made, so it needs no room to grow: up to three legs inline (every session with at
+/// most two IWFs), more in one allocation. 16 bytes where a `SmallVec` of three is 24 (an idle
+/// session with its configuration ≤ 256 bytes, issue 13).
+#[derive(Debug, Clone)]
+enum LegTable {
+    /// `len` ≤ 3 legs, the first `len` of `legs`.
+    Inline { len: u8, legs: [LegState; 3] },
+    /// More than three legs.
+    Heap(Box<[LegState]>),
+}
+
+impl LegTable {
+    /// A table of these legs, in order.
+    #[cfg(any(test, feature = "serde"))]
+    fn from_slice(legs: &[LegState]) -> LegTable {
+        match (u8::try_from(legs.len()), legs) {
+            (Ok(len), [a]) => LegTable::Inline { len, legs: [*a; 3] },
+            (Ok(len), [a, b]) => LegTable::Inline { len, legs: [*a, *b, *b] },
+            (Ok(len), [a, b, c]) => LegTable::Inline { len, legs: [*a, *b, *c] },
+            _ => LegTable::Heap(legs.into()),
+        }
+    }
+
+    /// `n` legs, all `leg`.
+    fn repeat(leg: LegState, n: usize) -> LegTable {
+        match u8::try_from(n) {
+            Ok(len @ 1..=3) => LegTable::Inline { len, legs: [leg; 3] },
+            _ => LegTable::Heap(vec![leg; n].into_boxed_slice()),
+        }
+    }
+}
+
+/// The legs are read right after single legs were written (a status byte): the inline case
+/// must not load the words around them (a load that spans narrower stores not yet written back
+/// waits for them: a store-forwarding stall). So the boxed case is a call of its own, which the
+/// compiler cannot turn into a branch-free select that loads both words of the table.
+impl core::ops::Deref for LegTable {
+    type Target = [LegState];
+
+    #[inline]
+    fn deref(&self) -> &[LegState] {
+        match self {
+            LegTable::Inline { len, legs } => legs.get(..usize::from(*len)).unwrap_or(legs),
+            LegTable::Heap(legs) => boxed(legs),
+        }
+    }
+}
+
+impl core::ops::DerefMut for LegTable {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [LegState] {
+        match self {
+            LegTable::Inline { len, legs } => {
+                let len = usize::from(*len);
+                // `len` ≤ 3 by construction; the whole array otherwise, never a panic.
+                if len <= legs.len() {
+                    &mut legs[..len]
+                } else {
+                    legs
+                }
+            }
+            LegTable::Heap(legs) => boxed_mut(legs),
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn boxed(legs: &[LegState]) -> &[LegState] {
+    legs
+}
+
+#[cold]
+#[inline(never)]
+fn boxed_mut(legs: &mut [LegState]) -> &mut [LegState] {
+    legs
+}
+
+/// A session's yes/no state ([`Session`]'s `flags`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Flags(u8);
+
+impl Flags {
+    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
+    const FIRST_INVITE_SEEN: u8 = 1 << 0;
+    /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss while
+    /// remaining until the client re-joins.
+    const INTERCEPTING: u8 = 1 << 1;
+
+    fn has(self, flag: u8) -> bool {
+        self.0 & flag != 0
+    }
+
+    fn set(&mut self, flag: u8, on: bool) {
+        self.0 = if on { self.0 | flag } else { self.0 & !flag };
+    }
+}
+
 /// The parts of a session that most sessions never need ([`Session`]'s `rare`).
 #[derive(Debug, Default)]
 struct Rare {
     /// Items deferred while intercepting, in arrival order (BYE-4ii).
     deferred: Option<Vec<ObjectRef>>,
+    /// FT-1c: the client's 200 OK waits for the File Transfer History store until this time.
+    ft_wait: Option<Time>,
     /// MSRP on the legs, from the first `set_msrp_leg`.
     msrp: Option<MsrpLegs>,
 }
@@ -241,16 +338,14 @@ impl Session {
         config.validate()?;
         let media = config.role == Role::B2bua;
         let n = 1 + usize::from(config.iwfs.max(1));
-        let legs = core::iter::repeat(LegState { status: LegStatus::Up, media }).take(n).collect();
+        let legs = LegTable::repeat(LegState { status: LegStatus::Up, media }, n);
         Ok(Session {
             timer: SessionTimer::new(config.session_expires, now),
             legs,
             phase: Phase::Active,
             proxy_pending: [0; 2],
-            first_invite_seen: false,
-            intercepting: false,
+            flags: Flags::default(),
             rare: None,
-            ft_wait: None,
             reassembler: None,
             recorder: None,
             started: now,
@@ -261,6 +356,21 @@ impl Session {
     /// The configuration the session was created with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
+    fn first_invite_seen(&self) -> bool {
+        self.flags.has(Flags::FIRST_INVITE_SEEN)
+    }
+
+    /// Chat messages and notifications are intercepted (BYE-4ii).
+    fn intercepting(&self) -> bool {
+        self.flags.has(Flags::INTERCEPTING)
+    }
+
+    /// FT-1c: when the client's 200 OK stops waiting for the File Transfer History store.
+    fn ft_wait(&self) -> Option<Time> {
+        self.rare.as_deref().and_then(|r| r.ft_wait)
     }
 
     /// `true` once the session is over (a proxy: once it stopped tracking the session).
@@ -323,13 +433,13 @@ impl Session {
             Phase::Terminated => None,
             Phase::Active | Phase::Remaining | Phase::Ending { .. } => self.msrp_deadline(),
         };
-        [timer, self.ft_wait, msrp].into_iter().flatten().min()
+        [timer, self.ft_wait(), msrp].into_iter().flatten().min()
     }
 
     /// Fires every deadline that is due at `now`; an early or repeated call does nothing.
     pub fn handle_timeout(&mut self, now: Time) -> Actions<'static> {
         let mut out = Actions::new();
-        if self.ft_wait.is_some_and(|d| d <= now) {
+        if self.ft_wait().is_some_and(|d| d <= now) {
             out.push(Action::Diagnostic(Diagnostic::StoreTimedOut));
             self.answer_ft_client(None, &mut out);
         }
@@ -364,12 +474,7 @@ impl Session {
     }
 
     fn leg_at(&self, i: usize) -> Leg {
-        match i {
-            0 => Leg::Client,
-            _ if self.config.iwfs == 0 => Leg::Remote,
-            // `i` ranges over the leg table, whose length is 1 + iwfs ≤ 256.
-            _ => Leg::Iwf(u8::try_from(i).unwrap_or(u8::MAX)),
-        }
+        leg_at(&self.config, i)
     }
 
     fn status(&self, leg: Leg) -> Option<LegStatus> {
@@ -395,17 +500,15 @@ impl Session {
 
     /// Sends a BYE, carrying `reasons`, on every leg that is up but `except`, in leg-table
     /// order: the client first, then `remote` or `iwf1`…`iwfN`.
-    fn send_byes<'a>(
-        &mut self,
-        except: Option<Leg>,
-        reasons: &SmallVec<[&'a str; 2]>,
-        out: &mut Actions<'a>,
-    ) {
-        for i in 0..self.legs.len() {
-            let leg = self.leg_at(i);
-            if Some(leg) != except && self.legs[i].status == LegStatus::Up {
+    fn send_byes<'a>(&mut self, except: Option<Leg>, reasons: &[&'a str], out: &mut Actions<'a>) {
+        // One pass over the table (not an index into it per leg): the legs and the
+        // configuration are separate fields, borrowed side by side.
+        let config = &*self.config;
+        for (i, l) in self.legs.iter_mut().enumerate() {
+            let leg = leg_at(config, i);
+            if Some(leg) != except && l.status == LegStatus::Up {
                 out.push(Action::SendBye { leg, reasons: copy_reasons(reasons) });
-                self.legs[i].status = LegStatus::ByeSent;
+                l.status = LegStatus::ByeSent;
             }
         }
     }
@@ -435,17 +538,20 @@ impl Session {
                 self.bye_transaction_over(leg, now, out);
             }
             Some(LegStatus::Up) => {
-                let c = classify(leg, reasons);
+                // Classified in place: returned by value, the classification was written field
+                // by field and read back in 16-byte pieces (a store-forwarding stall per BYE).
+                let mut c = Classification::new();
+                classify_into(leg, reasons, &mut c);
                 for &(index, error) in &c.unparseable {
                     out.push(Action::Diagnostic(Diagnostic::UnparseableReason { index, error }));
                 }
                 match c.branch {
-                    Branch::ClientLeaves => self.client_leaves(c.propagate, now, out),
+                    Branch::ClientLeaves => self.client_leaves(&c.propagate, now, out),
                     Branch::ConnectionLoss if self.may_remain() => self.remain(out),
                     // BYE-4x: proceed exactly as branch 1, propagating the Reason.
-                    Branch::ConnectionLoss => self.client_leaves(c.propagate, now, out),
-                    Branch::RemoteEnds => self.remote_ends(c.propagate, now, out),
-                    Branch::IwfEnds => self.iwf_ends(leg, c.propagate, now, out),
+                    Branch::ConnectionLoss => self.client_leaves(&c.propagate, now, out),
+                    Branch::RemoteEnds => self.remote_ends(&c.propagate, now, out),
+                    Branch::IwfEnds => self.iwf_ends(leg, &c.propagate, now, out),
                 }
             }
         }
@@ -481,26 +587,26 @@ impl Session {
     }
 
     /// Branch 1 (and 4x): BYE-1a … BYE-1c; BYE-1d/1e follow as the legs answer.
-    fn client_leaves<'a>(&mut self, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+    fn client_leaves<'a>(&mut self, reasons: &[&'a str], now: Time, out: &mut Actions<'a>) {
         self.set_status(Leg::Client, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((Leg::Client, AnswerWhen::AllAsked)) };
         self.release_media(Leg::Client, out);
-        self.send_byes(Some(Leg::Client), &reasons, out);
+        self.send_byes(Some(Leg::Client), reasons, out);
         self.progress(now, out);
     }
 
     /// Branch 2: BYE-2b store first, BYE-2a BYE to the client; 2d/2e when it answers.
-    fn remote_ends<'a>(&mut self, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+    fn remote_ends<'a>(&mut self, reasons: &[&'a str], now: Time, out: &mut Actions<'a>) {
         self.set_status(Leg::Remote, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((Leg::Remote, AnswerWhen::ClientAnswered)) };
         self.flush_end(now, out);
         // A session with a `remote` leg has no IWF: every other leg is the client.
-        self.send_byes(Some(Leg::Remote), &reasons, out);
+        self.send_byes(Some(Leg::Remote), reasons, out);
         self.progress(now, out);
     }
 
     /// Branch 3: BYE-3a closes only the IWF's streams; otherwise BYE-3b ends the session.
-    fn iwf_ends<'a>(&mut self, iwf: Leg, reasons: SmallVec<[&'a str; 2]>, now: Time, out: &mut Actions<'a>) {
+    fn iwf_ends<'a>(&mut self, iwf: Leg, reasons: &[&'a str], now: Time, out: &mut Actions<'a>) {
         let iwfs_up = (1..self.legs.len()).filter(|&i| self.legs[i].status == LegStatus::Up).count();
         let streams_only = iwfs_up >= 2
             && self.config.policy.contains(Policy::IWF_BYE_CLOSES_STREAMS)
@@ -515,7 +621,7 @@ impl Session {
         self.set_status(iwf, LegStatus::ByeReceived);
         self.phase = Phase::Ending { answer: Some((iwf, AnswerWhen::ClientAnswered)) };
         self.flush_end(now, out);
-        self.send_byes(Some(iwf), &reasons, out);
+        self.send_byes(Some(iwf), reasons, out);
         self.progress(now, out);
     }
 
@@ -530,8 +636,9 @@ impl Session {
         self.set_status(Leg::Client, LegStatus::Gone);
         self.release_media(Leg::Client, out);
         out.push(Action::SubscribeConference { leg: Leg::Remote });
-        self.intercepting = self.config.prefs.intersects(Preferences::all());
-        if self.intercepting {
+        let intercepting = self.config.prefs.intersects(Preferences::all());
+        self.flags.set(Flags::INTERCEPTING, intercepting);
+        if intercepting {
             out.push(Action::InterceptOn);
         }
         self.phase = Phase::Remaining;
@@ -542,7 +649,8 @@ impl Session {
         if let Some(l) = self.legs.first_mut() {
             *l = LegState { status: LegStatus::Up, media: true };
         }
-        if core::mem::take(&mut self.intercepting) {
+        if self.intercepting() {
+            self.flags.set(Flags::INTERCEPTING, false);
             out.push(Action::InterceptOff);
             for object in self.rare.as_mut().and_then(|r| r.deferred.take()).unwrap_or_default() {
                 out.push(Action::Deliver { object });
@@ -574,7 +682,8 @@ impl Session {
                     // 200 OK waits for its history object's UID (FT-1c).
                     let ft_stored = self.flush_end(now, out);
                     if ft_stored {
-                        self.ft_wait = Some(now + self.config.store_timeout);
+                        let at = now + self.config.store_timeout;
+                        self.rare.get_or_insert_with(Box::default).ft_wait = Some(at);
                     } else {
                         self.answer_client(None, out);
                     }
@@ -600,7 +709,7 @@ impl Session {
 
     /// FT-1c / FT-2: the waiting 200 OK goes out, with the UID when the store succeeded.
     fn answer_ft_client(&mut self, uid: Option<&str>, out: &mut Actions<'_>) {
-        if self.ft_wait.take().is_some() {
+        if self.rare.as_deref_mut().and_then(|r| r.ft_wait.take()).is_some() {
             self.answer_client(uid.map(str::to_owned), out);
             self.check_terminated(out);
         }
@@ -608,7 +717,7 @@ impl Session {
 
     fn check_terminated(&mut self, out: &mut Actions<'_>) {
         let over = matches!(self.phase, Phase::Ending { answer: None })
-            && self.ft_wait.is_none()
+            && self.ft_wait().is_none()
             && self.legs.iter().all(|l| matches!(l.status, LegStatus::Ended | LegStatus::Gone) && !l.media);
         if over {
             self.phase = Phase::Terminated;
@@ -664,7 +773,7 @@ impl Session {
         // ST-1 (and REC-END): store first; ST-2: BYE to every leg still up, no Reason.
         self.phase = Phase::Ending { answer: None };
         self.flush_end(now, out);
-        self.send_byes(None, &SmallVec::new(), out);
+        self.send_byes(None, &[], out);
         self.check_terminated(out);
     }
 
@@ -703,7 +812,7 @@ impl Session {
             // BYE-4iii: a re-join is neither the first INVITE nor a refresh.
             return self.rejoin(now, out);
         }
-        let starts_session = !self.first_invite_seen
+        let starts_session = !self.first_invite_seen()
             && match method {
                 Method::Invite => true,
                 Method::Refer => headers.first(&names::REFER_TO).is_some_and(refer_to_invites),
@@ -711,7 +820,7 @@ impl Session {
             };
         if starts_session {
             // REC-4a: the first INVITE (or REFER with method=INVITE) gives the session info.
-            self.first_invite_seen = true;
+            self.flags.set(Flags::FIRST_INVITE_SEEN, true);
             if let Some((r, c)) = self.recorder() {
                 r.capture_session_info(c, method, headers, body, now, out);
             }
@@ -826,7 +935,7 @@ impl Session {
         // BYE-4ii: interception lasts until the client re-joins or the session terminates, also
         // while a remaining session is ending (expiry or the remote's BYE) and a message to the
         // gone client completes before the remote answered.
-        if self.intercepting && message.leg != Leg::Client {
+        if self.intercepting() && message.leg != Leg::Client {
             // BYE-4ii / REC-INT: intercepted; stored at once and/or deferred.
             let prefs = self.config.prefs;
             if prefs.intersects(Preferences::ALLOW_OFFLINE_STORAGE | Preferences::ALLOW_STORE) {
@@ -873,7 +982,7 @@ impl Session {
     }
 
     fn on_store_outcome(&mut self, object: ObjectRef, uid: Option<&str>, out: &mut Actions<'_>) {
-        if object == ObjectRef::FtHistory && self.ft_wait.is_some() {
+        if object == ObjectRef::FtHistory && self.ft_wait().is_some() {
             self.answer_ft_client(uid, out);
         }
         // Other store outcomes need nothing from the session.
@@ -890,6 +999,17 @@ fn copy_reasons<'a>(reasons: &[&'a str]) -> SmallVec<[Cow<'a, str>; 2]> {
         [a] => SmallVec::from_buf_and_len([Cow::Borrowed(a), Cow::Borrowed("")], 1),
         [a, b] => SmallVec::from_buf([Cow::Borrowed(a), Cow::Borrowed(b)]),
         _ => reasons.iter().map(|r| Cow::Borrowed(*r)).collect(),
+    }
+}
+
+/// The leg at index `i` of the leg table of a session with this configuration.
+#[inline]
+fn leg_at(config: &Config, i: usize) -> Leg {
+    match i {
+        0 => Leg::Client,
+        _ if config.iwfs == 0 => Leg::Remote,
+        // `i` ranges over the leg table, whose length is 1 + iwfs ≤ 256.
+        _ => Leg::Iwf(u8::try_from(i).unwrap_or(u8::MAX)),
     }
 }
 
@@ -914,7 +1034,30 @@ fn refer_to_invites(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::refer_to_invites;
+    use super::{refer_to_invites, LegState, LegStatus, LegTable};
+
+    #[test]
+    fn a_leg_table_is_its_legs_inline_or_not() {
+        assert_eq!(core::mem::size_of::<LegTable>(), 16);
+        let leg = |i: usize| LegState {
+            status: [LegStatus::Up, LegStatus::ByeSent, LegStatus::Ended][i % 3],
+            media: i % 2 == 0,
+        };
+        let key = |l: &LegState| (l.status as u8, l.media);
+        for n in 0..8 {
+            let legs: Vec<LegState> = (0..n).map(leg).collect();
+            let mut table = LegTable::from_slice(&legs);
+            assert_eq!(table.iter().map(key).collect::<Vec<_>>(), legs.iter().map(key).collect::<Vec<_>>());
+            assert_eq!(matches!(table, LegTable::Inline { .. }), (1..=3).contains(&n));
+            if let Some(last) = table.last_mut() {
+                last.media = !last.media;
+            }
+            assert_eq!(table.last().map(|l| l.media), legs.last().map(|l| !l.media));
+            let same = LegTable::repeat(leg(0), n);
+            assert_eq!(same.len(), n);
+            assert!(same.iter().all(|l| key(l) == key(&leg(0))));
+        }
+    }
 
     #[test]
     fn refer_to_method_invite() {

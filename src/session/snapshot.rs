@@ -71,7 +71,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use super::{LegState, LegStatus, Phase, Rare, Session, SessionTimer};
+use super::{Flags, LegState, LegStatus, LegTable, Phase, Rare, Session, SessionTimer};
 use crate::action::ObjectRef;
 use crate::config::{Config, ConfigError, Kind, Policy, Preferences, Role};
 use crate::grammar::message_id::MessageId;
@@ -297,10 +297,10 @@ impl Session {
             phase: self.phase,
             timer: self.timer,
             proxy_pending: self.proxy_pending,
-            first_invite_seen: self.first_invite_seen,
-            intercepting: self.intercepting,
+            first_invite_seen: self.first_invite_seen(),
+            intercepting: self.intercepting(),
             deferred: self.rare.as_deref().and_then(|r| r.deferred.as_deref()),
-            ft_wait: self.ft_wait,
+            ft_wait: self.ft_wait(),
             reassembler: self.reassembler.as_deref().map(|r| r.saved()),
             recorder: self.recorder.as_deref(),
             started: self.started,
@@ -811,14 +811,18 @@ impl SessionIn {
         }
         Ok(Session {
             config: self.config,
-            legs: self.legs.0,
+            legs: LegTable::from_slice(&self.legs.0),
             phase: self.phase,
             timer: self.timer,
             proxy_pending: self.proxy_pending,
-            first_invite_seen: self.first_invite_seen,
-            intercepting: self.intercepting,
-            rare: self.deferred.map(|d| Box::new(Rare { deferred: Some(d), msrp: None })),
-            ft_wait: self.ft_wait,
+            flags: {
+                let mut flags = Flags::default();
+                flags.set(Flags::FIRST_INVITE_SEEN, self.first_invite_seen);
+                flags.set(Flags::INTERCEPTING, self.intercepting);
+                flags
+            },
+            rare: (self.deferred.is_some() || self.ft_wait.is_some())
+                .then(|| Box::new(Rare { deferred: self.deferred, ft_wait: self.ft_wait, msrp: None })),
             reassembler,
             recorder: self.recorder,
             started: self.started,
