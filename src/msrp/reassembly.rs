@@ -516,6 +516,22 @@ impl Partial {
             .saturating_add(self.content_type.as_ref().map_or(0, String::capacity))
     }
 
+    // Why this fast path is kept beside the general one (`claim_total`, `reserve_for`,
+    // `write_chunk`): `cargo bench --bench msrp`, 1 MiB in 2 KiB chunks, each figure the time
+    // as a multiple of a memcpy of the same MiB in the same run, median of 10–15 runs
+    // alternating a build with and a build without it (2 shared cores, load 3–5, so single
+    // runs scatter by ±40 %):
+    //
+    // | figure                   | with append | general path only |
+    // |--------------------------|-------------|-------------------|
+    // | reassemble-in-order      | 1.37 ×      | 1.97 × (+44 %)    |
+    // | parse+reassemble         | 3.79 ×      | 4.44 × (+17 %)    |
+    // | reassemble-shuffled      | ≈ 2.5 ×     | ≈ 2.8 × (noise: never taken) |
+    //
+    // In-order reassembly, a headline figure, gains over 20 %; keep it until a quieter
+    // measurement says otherwise (fastest single runs: 65.7 µs against 75.1 µs, 13 %). Since
+    // then it is also tried early, for the previous chunk's message, by
+    // `Reassembler::receive_inner`.
     /// The common case of a chunk, taken without the general bookkeeping: it starts right where
     /// the bytes written so far end, right after the last received range, and fits the reserved
     /// buffer; it claims no other total and brings no first content type. Then nothing can
