@@ -58,7 +58,9 @@
 //! the received ranges take one binary search (none for a chunk after the last received byte),
 //! and the buffered-bytes count is kept as a running sum. A chunk that only appends to the
 //! reserved buffer (in order, same total, no first content type) skips the rest of the
-//! bookkeeping. Finished messages are looked up only for a chunk of no partial message.
+//! bookkeeping; when it is for the previous chunk's message and would draw no note, it is
+//! appended before any of it, its Byte-Range read by the quick parse inlined. Finished
+//! messages are looked up only for a chunk of no partial message.
 //!
 //! Slices: a chunk's positions are checked once, against the message limit, before any of them
 //! is used (a position that does not fit is a `413`, [`Note::OverLimit`]); below that, every
