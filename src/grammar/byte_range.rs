@@ -57,6 +57,14 @@ impl ByteRange {
         }
     }
 
+    /// [`ByteRange::parse`] for the usual value (numbers of at most 19 digits, no white
+    /// space), `None` for any other: the caller then calls [`ByteRange::parse`], which accepts
+    /// it or says what is wrong. Read per MSRP chunk, so inlined.
+    #[inline(always)]
+    pub(crate) fn parse_usual(s: &str) -> Option<ByteRange> {
+        quick(s.as_bytes())
+    }
+
     /// The parse that names what is wrong; [`ByteRange::parse`] goes here when [`quick`] gives up.
     /// Kept out of line so that the quick path's registers need not be saved for it.
     #[cold]
@@ -107,7 +115,7 @@ impl ByteRange {
 /// numbers have at most 19 digits. `None` for anything else, which [`ByteRange::parse_checked`]
 /// then reads again (and accepts or names the error); `Some` only for what it would accept, with
 /// the same value (a property test holds the two together).
-#[inline]
+#[inline(always)]
 fn quick(b: &[u8]) -> Option<ByteRange> {
     /// Digits first: a `*` is looked for only where they are missing.
     #[inline(always)]

@@ -58,7 +58,9 @@
 //! the received ranges take one binary search (none for a chunk after the last received byte),
 //! and the buffered-bytes count is kept as a running sum. A chunk that only appends to the
 //! reserved buffer (in order, same total, no first content type) skips the rest of the
-//! bookkeeping. Finished messages are looked up only for a chunk of no partial message.
+//! bookkeeping; when it is for the previous chunk's message and would draw no note, it is
+//! appended before any of it, its Byte-Range read by the quick parse inlined. Finished
+//! messages are looked up only for a chunk of no partial message.
 //!
 //! Slices: a chunk's positions are checked once, against the message limit, before any of them
 //! is used (a position that does not fit is a `413`, [`Note::OverLimit`]); below that, every
@@ -529,26 +531,44 @@ impl Partial {
     // | reassemble-shuffled      | ≈ 2.5 ×     | ≈ 2.8 × (noise: never taken) |
     //
     // In-order reassembly, a headline figure, gains over 20 %; keep it until a quieter
-    // measurement says otherwise (fastest single runs: 65.7 µs against 75.1 µs, 13 %).
+    // measurement says otherwise (fastest single runs: 65.7 µs against 75.1 µs, 13 %). Since
+    // then it is also tried early, for the previous chunk's message, by
+    // `Reassembler::receive_inner`.
     /// The common case of a chunk, taken without the general bookkeeping: it starts right where
     /// the bytes written so far end, right after the last received range, and fits the reserved
     /// buffer; it claims no other total and brings no first content type. Then nothing can
     /// overlap, nothing grows (so no limit can be crossed), and no note can arise beyond those
-    /// already taken. Appends it and says whether the message is now complete; `None` (nothing
-    /// done) for any other chunk.
-    fn append(&mut self, chunk: &Chunk<'_>) -> Option<bool> {
-        let fits = chunk.to <= self.buf.capacity();
-        let same_total = chunk.range.total.is_none() || chunk.range.total == self.total;
-        let no_new_type = chunk.content_type.is_none() || self.content_type.is_some();
-        let last = self.present.intervals.last_mut()?;
-        let at_end = to_u64(chunk.from) == last.1 && chunk.from == self.buf.len();
-        if chunk.body.is_empty() || !fits || !same_total || !no_new_type || !at_end {
+    /// of [`Reassembler::check`]. Appends it and says whether the message is now complete;
+    /// `None` (nothing done) for any other chunk.
+    #[inline(always)]
+    fn append(
+        &mut self,
+        range: &ByteRange,
+        is_last: bool,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Option<bool> {
+        #[cfg(test)]
+        if tests::PATHS.with(core::cell::Cell::get) == tests::Paths::General {
             return None;
         }
-        last.1 = chunk.body_end;
-        self.buf.extend_from_slice(chunk.body);
-        if chunk.is_last {
-            self.end = Some(chunk.body_end);
+        let from = self.buf.len();
+        let last = self.present.intervals.last_mut()?;
+        let at = to_u64(from);
+        // `start >= 1` (grammar), so `start - 1` wraps only for a start no chunk may have.
+        if range.start.wrapping_sub(1) != at || last.1 != at || body.is_empty() {
+            return None;
+        }
+        let to = from.checked_add(body.len())?;
+        let same_total = range.total.is_none() || range.total == self.total;
+        let no_new_type = content_type.is_none() || self.content_type.is_some();
+        if to > self.buf.capacity() || !same_total || !no_new_type {
+            return None;
+        }
+        last.1 = to_u64(to);
+        self.buf.extend_from_slice(body);
+        if is_last {
+            self.end = Some(last.1);
         }
         Some(self.end.is_some_and(|end| self.present.covers_prefix(end)))
     }
@@ -565,7 +585,7 @@ impl Partial {
         budget: usize,
         notes: &mut SmallVec<[Note; 2]>,
     ) -> Result<bool, usize> {
-        if let Some(complete) = self.append(chunk) {
+        if let Some(complete) = self.append(&chunk.range, chunk.is_last, chunk.body, chunk.content_type) {
             return Ok(complete);
         }
         self.claim_total(chunk.range.total, notes);
@@ -786,7 +806,82 @@ impl Reassembler {
         receipt
     }
 
+    // Why this fast path is kept beside the general one (`receive_general`, `place`): see
+    // BENCHMARKS.md, "What was tried" ("MSRP reassembly, fourth round").
+    /// The usual chunk first: one for the message the previous chunk went to
+    /// ([`Reassembler::hot`]) whose Message-ID equals that message's as it is (it was checked
+    /// then), with a continuation flag and a Byte-Range of the usual shape
+    /// ([`ByteRange::parse_usual`]). A `+` or `$` chunk that continues the message where it
+    /// stopped is appended ([`Partial::append`]); any other such chunk goes on understood
+    /// ([`Reassembler::settle_hot`]), so that nothing is read twice. Every other chunk takes
+    /// the general path ([`Reassembler::receive_general`]).
     fn receive_inner(&mut self, leg: Leg, send: &SendRequest<'_>) -> Receipt {
+        let (i, max_message) = (self.hot, self.limits.max_message);
+        let Some(slot) = self.partials.get_mut(i) else {
+            return self.receive_general(leg, send);
+        };
+        let (Some(raw_id), Some(flag)) = (send.message_id, send.continuation) else {
+            return self.receive_general(leg, send);
+        };
+        if slot.key.0 != leg || !eq_bytes(slot.key.1.as_bytes(), raw_id.as_bytes()) {
+            return self.receive_general(leg, send);
+        }
+        let range = match send.byte_range.map_or(Some(ByteRange::WHOLE), ByteRange::parse_usual) {
+            Some(range) => range,
+            None => return self.receive_general(leg, send),
+        };
+        #[cfg(test)]
+        if tests::PATHS.with(core::cell::Cell::get) != tests::Paths::All {
+            return self.settle_hot(leg, flag, &range, send);
+        }
+        let is_last = match flag {
+            Continuation::Aborted => return self.settle_hot(leg, flag, &range, send),
+            Continuation::Complete => true,
+            Continuation::More => false,
+        };
+        // Where the message stopped first: a chunk out of order (every shuffled one) goes on
+        // with the fewest instructions spent.
+        let continues = range.start.wrapping_sub(1) == to_u64(slot.partial.buf.len());
+        if !continues || !is_quiet(&range, is_last, send.body.len(), max_message) {
+            return self.settle_hot(leg, flag, &range, send);
+        }
+        let Some(complete) = slot.partial.append(&range, is_last, send.body, send.content_type) else {
+            return self.settle_hot(leg, flag, &range, send);
+        };
+        self.chunks = self.chunks.wrapping_add(1);
+        slot.touched = self.chunks;
+        #[cfg(test)]
+        tests::APPENDED_EARLY.with(|n| n.set(n.get() + 1));
+        if !complete {
+            return Receipt::new(Outcome::Partial);
+        }
+        let key = slot.key;
+        match self.take(i) {
+            Some(partial) => self.completed(key, partial, SmallVec::new()),
+            None => Receipt::new(Outcome::Partial), // not reached: `i` is the slot appended to
+        }
+    }
+
+    /// [`Reassembler::settle`] for a chunk of the message the previous chunk went to, understood
+    /// by [`Reassembler::receive_inner`] but not appended.
+    #[inline(never)]
+    fn settle_hot(
+        &mut self,
+        leg: Leg,
+        flag: Continuation,
+        range: &ByteRange,
+        send: &SendRequest<'_>,
+    ) -> Receipt {
+        match self.partials.get(self.hot).map(|s| s.key) {
+            Some(key) => self.settle(key, Some(self.hot), flag, *range, send),
+            None => self.receive_general(leg, send), // not reached: the caller found the slot
+        }
+    }
+
+    /// [`Reassembler::receive`] for any chunk: which message it is for, then what it does.
+    #[inline(never)]
+    #[cold]
+    fn receive_general(&mut self, leg: Leg, send: &SendRequest<'_>) -> Receipt {
         // 1. Can the chunk be understood at all? (MSRP-1: 400 and dropped.)
         let Some(raw_id) = send.message_id else {
             return Receipt::malformed(Malformed::MissingMessageId);
@@ -816,7 +911,19 @@ impl Reassembler {
             Some(Err(e)) => return Receipt::malformed(Malformed::BadByteRange(e)),
             Some(Ok(r)) => r,
         };
+        self.settle(key, slot, flag, range, send)
+    }
 
+    /// Steps 2 to 4 of [`Reassembler::receive`], for a chunk that was understood (at `slot` in
+    /// `partials` when its message is partially received), then [`Reassembler::place`].
+    fn settle(
+        &mut self,
+        key: Key,
+        slot: Option<usize>,
+        flag: Continuation,
+        range: ByteRange,
+        send: &SendRequest<'_>,
+    ) -> Receipt {
         // 2. A message that is over: complete or aborted → nothing; refused → 413 again. (A
         // partial message is never a finished one.)
         if slot.is_none() {
@@ -1081,6 +1188,21 @@ fn buffer_plan(limits: &Limits, partial: &Partial, needed: usize, budget: usize)
     }
 }
 
+/// Whether [`Reassembler::check`] takes the chunk without a note or a refusal: it ends where
+/// its body does (or says `*`), within the total it claims (at it, for a `$` chunk), and within
+/// the message limit. Only such a chunk is appended early ([`Reassembler::receive_inner`]).
+#[inline(always)]
+fn is_quiet(range: &ByteRange, is_last: bool, body_len: usize, max_message: usize) -> bool {
+    let max = to_u64(max_message);
+    let Some(body_end) = range.start.checked_add(to_u64(body_len)).and_then(|after| after.checked_sub(1))
+    else {
+        return false;
+    };
+    range.end.map_or(true, |end| end == body_end)
+        && range.total.map_or(true, |t| body_end <= t && (!is_last || body_end == t) && t <= max)
+        && body_end <= max
+}
+
 /// Smallest buffer allocated when the total is unknown.
 const MIN_GROWTH: usize = 256;
 
@@ -1157,6 +1279,281 @@ fn to_u64(n: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    /// Which fast paths a test lets run.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) enum Paths {
+        /// Both: the early append in [`Reassembler::receive_inner`] and the one in
+        /// [`Partial::store`].
+        All,
+        /// No early append: [`Reassembler::receive`] as it was before it.
+        NotEarly,
+        /// Neither: [`Partial::append`] declines, so [`Partial::store`] takes its general steps.
+        General,
+    }
+
+    thread_local! {
+        /// Set by a test to compare the paths.
+        pub(super) static PATHS: core::cell::Cell<Paths> = const { core::cell::Cell::new(Paths::All) };
+        /// How many chunks [`Reassembler::receive_inner`] appended early (so that a test can
+        /// tell it ran the fast path at all).
+        pub(super) static APPENDED_EARLY: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+    }
+
+    /// One generated chunk, mostly the next one of its message in order, sometimes not: each
+    /// field is usual most of the time (its low values) and something else sometimes.
+    #[derive(Debug, Clone)]
+    struct Step {
+        /// Remote (most) or Client.
+        client: bool,
+        /// Which of three messages (mostly the first).
+        message: usize,
+        /// The Message-ID: as it is (below 37), untrimmed, not an ident, another one.
+        id_form: u8,
+        /// Where it starts: next in order (below 25; at 24 its body may pass the message's
+        /// size), an overlap, a gap, at 1, at 0.
+        place: u8,
+        len: usize,
+        /// Range end: the body's (below 18), `*`, one off.
+        end: u8,
+        /// Total: the message's (below 18), `*`, another, no Byte-Range at all, `1-0/0`.
+        total: u8,
+        /// `+` (`$` at the message's end; below 27), `$`, `#`, none.
+        flag: u8,
+        content_type: bool,
+        /// The body's bytes differ from the message's (an overlap then differs).
+        corrupt: bool,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let message = prop_oneof![6 => Just(0usize), 1 => 1usize..3];
+        (
+            (proptest::bool::weighted(0.1), message, 0u8..40, 0u8..30, 0usize..40),
+            (0u8..20, 0u8..24, 0u8..30, proptest::bool::weighted(0.8), proptest::bool::weighted(0.1)),
+        )
+            .prop_map(
+                |((client, message, id_form, place, len), (end, total, flag, content_type, corrupt))| Step {
+                    client,
+                    message,
+                    id_form,
+                    place,
+                    len,
+                    end,
+                    total,
+                    flag,
+                    content_type,
+                    corrupt,
+                },
+            )
+    }
+
+    /// The chunk `step` makes of message `m`, of `size` bytes, whose next byte in order is at
+    /// `next` (0-based), `generation` the number of its Message-IDs that finished: its leg,
+    /// Message-ID, Byte-Range, flag and body.
+    fn chunk_of(
+        step: &Step,
+        size: usize,
+        next: usize,
+        generation: usize,
+    ) -> (Leg, String, Option<String>, Option<Continuation>, Vec<u8>) {
+        let id = format!("{}{generation}", ["4564dpWd", "m2.xyz", "Zz-9%+=q"][step.message]);
+        let id = match step.id_form {
+            0..=36 => id,
+            37 => format!(" {id}\t"),
+            38 => "no".to_owned(),
+            _ => format!("{id}x"),
+        };
+        let from = match step.place {
+            0..=24 => next,
+            25 => next.saturating_sub(1 + step.len / 2),
+            26 => next + 1 + step.len % 5,
+            27 => 0,
+            _ => usize::MAX,
+        };
+        let len = match step.place {
+            24 | 26 => step.len,
+            _ => step.len.min(size.saturating_sub(from.min(size))),
+        };
+        let body: Vec<u8> = (0..len)
+            .map(|k| (from.wrapping_add(k).wrapping_mul(31) as u8) ^ if step.corrupt { 0x55 } else { 0 })
+            .collect();
+        let start = from.wrapping_add(1);
+        let end = match step.end {
+            0..=17 => (start + len).saturating_sub(1).to_string(),
+            18 => "*".to_owned(),
+            _ => (start + len).to_string(),
+        };
+        let total = match step.total {
+            0..=17 => size.to_string(),
+            18 | 19 => "*".to_owned(),
+            _ => (size + 3).to_string(),
+        };
+        let range = match step.total {
+            22 => None,
+            23 => Some("1-0/0".to_owned()),
+            _ => Some(format!("{start}-{end}/{total}")),
+        };
+        let flag = match step.flag {
+            0..=26 if from.saturating_add(len) >= size && step.place < 25 => Some(Continuation::Complete),
+            0..=26 => Some(Continuation::More),
+            27 => Some(Continuation::Complete),
+            28 => Some(Continuation::Aborted),
+            _ => None,
+        };
+        let leg = if step.client { Leg::Client } else { Leg::Remote };
+        (leg, id, range, flag, body)
+    }
+
+    /// Feeds `steps` to a reassembler with every fast path and to one with only the `other`
+    /// paths; every receipt and every count must agree, except that with [`Paths::General`] the
+    /// general path may hold more bytes (it reserves room for a received range before it knows
+    /// that the chunk extends the last one). Returns how many chunks were appended early.
+    fn paths_agree(
+        limits: Limits,
+        sizes: [usize; 3],
+        steps: &[Step],
+        other: Paths,
+    ) -> Result<u64, TestCaseError> {
+        let (mut fast, mut general) = (Reassembler::new(limits), Reassembler::new(limits));
+        // The next byte in order of each message, and how many of its Message-IDs finished
+        // (a finished one is remembered: its chunks change nothing).
+        let (mut next, mut generation) = ([0usize; 3], [0usize; 3]);
+        let early_before = APPENDED_EARLY.with(core::cell::Cell::get);
+        for (n, step) in steps.iter().enumerate() {
+            let size = sizes[step.message];
+            let m = step.message;
+            let (leg, id, range, flag, body) = chunk_of(step, size, next[m], generation[m]);
+            let send = SendRequest {
+                message_id: Some(&id),
+                byte_range: range.as_deref(),
+                continuation: flag,
+                content_type: step.content_type.then_some("text/plain"),
+                body: &body,
+            };
+            let a = fast.receive(leg, &send);
+            PATHS.with(|g| g.set(other));
+            let b = general.receive(leg, &send);
+            PATHS.with(|g| g.set(Paths::All));
+            prop_assert_eq!(&a, &b, "step {}: {:?}", n, send);
+            if other == Paths::General {
+                prop_assert!(fast.buffered_bytes() <= general.buffered_bytes(), "step {}", n);
+            } else {
+                prop_assert_eq!(fast.buffered_bytes(), general.buffered_bytes(), "step {}", n);
+            }
+            prop_assert_eq!(fast.partial_messages(), general.partial_messages(), "step {}", n);
+            prop_assert_eq!(fast.remembered_finished(), general.remembered_finished(), "step {}", n);
+            let start = |r: &str| r.split('-').next().and_then(|s| s.parse::<usize>().ok());
+            let from = range.as_deref().map_or(Some(1), start).unwrap_or(1).saturating_sub(1);
+            match a.outcome {
+                Outcome::Partial => next[m] = next[m].max(from + body.len()),
+                Outcome::Complete(_) | Outcome::Aborted | Outcome::Ignored | Outcome::Rejected(413) => {
+                    (next[m], generation[m]) = (0, generation[m] + 1);
+                }
+                Outcome::KeepAlive | Outcome::Rejected(_) => {}
+            }
+        }
+        Ok(APPENDED_EARLY.with(core::cell::Cell::get) - early_before)
+    }
+
+    proptest! {
+        /// The early append for the usual chunk ([`Reassembler::receive_inner`]) changes
+        /// nothing: the same receipts (outcomes and notes), buffered bytes, partial and finished
+        /// messages as without it, for in-order chunks and any others in between (overlaps,
+        /// gaps, other totals and ends, `*`, untrimmed or bad Message-IDs, other legs and
+        /// messages, `#`, keep-alives, missing flags), within the default limits and tight ones.
+        #[test]
+        fn the_early_append_changes_nothing(
+            steps in proptest::collection::vec(step(), 1..80),
+            sizes in [1usize..600, 1usize..600, 1usize..600],
+            tight in any::<bool>(),
+        ) {
+            let limits = if tight {
+                Limits { max_message: 150, max_partial: 2, max_buffered: 260 }
+            } else {
+                Limits::default()
+            };
+            paths_agree(limits, sizes, &steps, Paths::NotEarly)?;
+        }
+
+        /// [`Partial::append`], early or in [`Partial::store`], gives what the general steps
+        /// give, in a lesser memory count (within limits no chunk reaches).
+        #[test]
+        fn the_append_agrees_with_the_general_steps(
+            steps in proptest::collection::vec(step(), 1..80),
+            sizes in [1usize..600, 1usize..600, 1usize..600],
+        ) {
+            paths_agree(Limits::default(), sizes, &steps, Paths::General)?;
+        }
+    }
+
+    proptest! {
+        /// [`is_quiet`] is exactly [`Reassembler::check`] taking the chunk without a note.
+        #[test]
+        fn quiet_is_what_check_takes_silently(
+            start in prop_oneof![1u64..40, Just(u64::MAX - 3), any::<u64>()],
+            end in proptest::option::of(0u64..80),
+            total in proptest::option::of(prop_oneof![0u64..80, any::<u64>()]),
+            len in 0usize..40,
+            is_last in any::<bool>(),
+            max_message in 1usize..70,
+        ) {
+            let r = Reassembler::new(Limits { max_message, ..Limits::default() });
+            let range = ByteRange { start, end, total };
+            let body = vec![b'x'; len];
+            let send = SendRequest { body: &body, ..SendRequest::default() };
+            let flag = if is_last { Continuation::Complete } else { Continuation::More };
+            let mut notes = SmallVec::new();
+            let silent = r.check(range, flag, &send, &mut notes).is_ok() && notes.is_empty();
+            prop_assert_eq!(is_quiet(&range, is_last, len, max_message), silent, "{:?} {}", range, len);
+        }
+    }
+
+    /// A chunk in order that passes the message's total fits a buffer reserved before the total
+    /// was known (geometric growth): the early path must still leave it to the general one,
+    /// which reports it. (Rare in generated sequences, so spelled out.)
+    #[test]
+    fn a_chunk_past_the_total_is_reported() {
+        let mut r = Reassembler::new(Limits::default());
+        let chunk = |range, body| SendRequest {
+            message_id: Some("4564dpWd"),
+            byte_range: Some(range),
+            continuation: Some(Continuation::More),
+            content_type: Some("text/plain"),
+            body,
+        };
+        for (range, body) in [("1-10/*", b"abcdefghij"), ("11-20/15", b"klmnopqrst")] {
+            assert_eq!(r.receive(Leg::Remote, &chunk(range, body)).outcome, Outcome::Partial);
+        }
+        let early = APPENDED_EARLY.with(core::cell::Cell::get);
+        let past = r.receive(Leg::Remote, &chunk("21-30/15", b"uvwxyzABCD"));
+        assert_eq!(past.outcome, Outcome::Partial);
+        assert_eq!(past.notes.as_slice(), [Note::TotalMismatch { total: 15, body_end: 30 }]);
+        assert_eq!(APPENDED_EARLY.with(core::cell::Cell::get), early, "not appended early");
+    }
+
+    /// The fast path runs at all: a message in 2 KiB chunks in order takes it for every chunk
+    /// after the first, and the result is the general path's.
+    #[test]
+    fn in_order_chunks_are_appended_early() {
+        let in_order = |len| Step {
+            client: false,
+            message: 0,
+            id_form: 0,
+            place: 0,
+            len,
+            end: 0,
+            total: 0,
+            flag: 0,
+            content_type: true,
+            corrupt: false,
+        };
+        let steps: Vec<Step> = (0..8).map(|_| in_order(30)).collect();
+        let early = paths_agree(Limits::default(), [200, 1, 1], &steps, Paths::NotEarly);
+        let early = early.map_err(|e| e.to_string()).unwrap();
+        assert_eq!(early, 6, "chunks 2 to 7 of 7 (the eighth is for a finished message)");
+    }
 
     #[test]
     fn range_set_merges_and_covers() {
