@@ -1585,6 +1585,13 @@ fn write_end_line(out: &mut Vec<u8>, transaction_id: &[u8], flag: Continuation) 
 
 /// An incremental MSRP frame decoder with a bounded buffer (RFC 4975 §9; docs/requirements.md LIM-1).
 ///
+/// Two ways to hand it bytes, giving the same frames for the same bytes however they are split:
+/// [`FrameDecoder::feed`] takes each read as it came from the socket and reads the frames that
+/// lie whole in it where they lie (only a frame cut by the read's end is copied): the fast way,
+/// and the one the session's own MSRP legs use. [`FrameDecoder::push`] and
+/// [`FrameDecoder::next_frame`] copy the bytes into the decoder's buffer first, for a caller
+/// that hands them over in pieces it cannot keep, as below.
+///
 /// ```
 /// use cpm_pf::msrp::frame::FrameDecoder;
 /// let bytes = b"MSRP d93kswow 200 OK\r\nTo-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\n\
