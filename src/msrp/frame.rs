@@ -829,7 +829,11 @@ fn scan_headers(win: &Window<'_>, scan: &mut Scan, mut line_start: usize) -> Res
         };
         // `line_end` found `e` at or after `from`, itself at or after `line_start`.
         let dirty = core::mem::take(&mut scan.line_dirty);
-        match win.w.get(line_start..e).map_or(HeaderLine::Bad, |line| header_line_kind(line, dirty)) {
+        let kind = match win.w.get(line_start..e) {
+            Some(line) => header_line_kind(line, dirty),
+            None => HeaderLine::Bad,
+        };
+        match kind {
             HeaderLine::Field { slot, value } => {
                 if let Some(known @ None) = scan.known.get_mut(slot) {
                     *known = Some((line_start + value.0, line_start + value.1));
