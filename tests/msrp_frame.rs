@@ -617,14 +617,20 @@ fn frame_of_exactly_the_maximum_size_is_accepted() {
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-/// Feeds `stream` in pieces cut at `cuts`, and records every frame (as its debug text) or error.
-fn decode(stream: &[u8], cuts: &[usize], max: usize) -> Vec<Result<String, FrameError>> {
-    let mut d = FrameDecoder::new(max);
-    let mut out = Vec::new();
+/// Where the pieces of `stream` cut at `cuts` begin and end, in order, from 0 to its length.
+fn piece_bounds(stream: &[u8], cuts: &[usize]) -> Vec<usize> {
     let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(stream.len())).collect();
     bounds.push(0);
     bounds.push(stream.len());
     bounds.sort_unstable();
+    bounds
+}
+
+/// Feeds `stream` in pieces cut at `cuts`, and records every frame (as its debug text) or error.
+fn decode(stream: &[u8], cuts: &[usize], max: usize) -> Vec<Result<String, FrameError>> {
+    let mut d = FrameDecoder::new(max);
+    let mut out = Vec::new();
+    let bounds = piece_bounds(stream, cuts);
     for pair in bounds.windows(2) {
         let mut rest = &stream[pair[0]..pair[1]];
         loop {
@@ -649,10 +655,7 @@ fn decode(stream: &[u8], cuts: &[usize], max: usize) -> Vec<Result<String, Frame
 fn decode_fed(stream: &[u8], cuts: &[usize], max: usize) -> (Vec<Result<String, FrameError>>, usize) {
     let mut d = FrameDecoder::new(max);
     let mut out = Vec::new();
-    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(stream.len())).collect();
-    bounds.push(0);
-    bounds.push(stream.len());
-    bounds.sort_unstable();
+    let bounds = piece_bounds(stream, cuts);
     for pair in bounds.windows(2) {
         let mut feed = d.feed(&stream[pair[0]..pair[1]]);
         while let Some(r) = feed.next_frame() {

@@ -25,6 +25,7 @@ use smallvec::SmallVec;
 
 use super::frame::{self, FrameDecoder, TransactionId};
 use super::reassembly::Message;
+use super::Continuation;
 use crate::grammar::message_id::MessageId;
 use crate::{Leg, Time};
 
@@ -245,6 +246,29 @@ impl LegEndpoint {
             self.transmit.clear();
             self.sent = 0;
         }
+    }
+
+    /// Writes a request to this leg's peer (To-Path its URI, From-Path ours): `headers` after
+    /// the paths, then `body` and the end-line with `flag`; a transmit is owed.
+    pub fn write_request<'h>(
+        &mut self,
+        tid: &TransactionId,
+        method: &str,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+        body: Option<&[u8]>,
+        flag: Continuation,
+    ) {
+        frame::write_request(
+            &mut self.transmit,
+            tid.as_str(),
+            method,
+            &self.remote,
+            &self.local,
+            headers,
+            body,
+            flag,
+        );
+        self.announce = true;
     }
 
     /// A new transaction id that the end-line search of `body` cannot mistake (RFC 4975 §7.1):

@@ -397,16 +397,7 @@ impl Session {
             );
         } else {
             let headers = frame.headers().filter(|h| relayed_header(h.name)).map(|h| (h.name, h.value));
-            frame::write_request(
-                &mut ep.transmit,
-                tid.as_str(),
-                "SEND",
-                &ep.remote,
-                &ep.local,
-                headers,
-                frame.body,
-                frame.continuation,
-            );
+            ep.write_request(&tid, "SEND", headers, frame.body, frame.continuation);
         }
         ep.announce = true;
         let len = body.len() as u64;
@@ -570,17 +561,7 @@ impl Session {
         };
         let tid = ep.new_tid(b"");
         let headers = frame.headers().filter(|h| relayed_header(h.name)).map(|h| (h.name, h.value));
-        frame::write_request(
-            &mut ep.transmit,
-            tid.as_str(),
-            "REPORT",
-            &ep.remote,
-            &ep.local,
-            headers,
-            None,
-            Continuation::Complete,
-        );
-        ep.announce = true;
+        ep.write_request(&tid, "REPORT", headers, None, Continuation::Complete);
     }
 
     fn client_reported(&mut self, id: MessageId, frame: &Frame<'_>, out: &mut Actions<'_>) {
@@ -671,17 +652,7 @@ impl Session {
             if let Some(ct) = m.content_type.as_deref() {
                 headers.push(("Content-Type", ct));
             }
-            frame::write_request(
-                &mut ep.transmit,
-                tid.as_str(),
-                "SEND",
-                &ep.remote,
-                &ep.local,
-                headers,
-                Some(&m.body),
-                Continuation::Complete,
-            );
-            ep.announce = true;
+            ep.write_request(&tid, "SEND", headers, Some(&m.body), Continuation::Complete);
             let len = m.body.len() as u64;
             ep.pending.push_back(Pending { tid, message_id: Some(m.id), len, deadline });
             self.track_delivery(m.id, (Some(len), Some(true)), Continuation::Complete, cap, out);

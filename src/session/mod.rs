@@ -300,23 +300,15 @@ fn boxed_mut(legs: &mut [LegState]) -> &mut [LegState] {
     legs
 }
 
-/// A session's yes/no state ([`Session`]'s `flags`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Flags(u8);
-
-impl Flags {
-    /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
-    const FIRST_INVITE_SEEN: u8 = 1 << 0;
-    /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss while
-    /// remaining until the client re-joins.
-    const INTERCEPTING: u8 = 1 << 1;
-
-    fn has(self, flag: u8) -> bool {
-        self.0 & flag != 0
-    }
-
-    fn set(&mut self, flag: u8, on: bool) {
-        self.0 = if on { self.0 | flag } else { self.0 & !flag };
+bitflags::bitflags! {
+    /// A session's yes/no state ([`Session`]'s `flags`).
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    struct Flags: u8 {
+        /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
+        const FIRST_INVITE_SEEN = 1 << 0;
+        /// Chat messages and notifications are intercepted (BYE-4ii), from a connection loss
+        /// while remaining until the client re-joins.
+        const INTERCEPTING = 1 << 1;
     }
 }
 
@@ -360,12 +352,12 @@ impl Session {
 
     /// A first INVITE (or REFER with method=INVITE) has been seen (REC-4a).
     fn first_invite_seen(&self) -> bool {
-        self.flags.has(Flags::FIRST_INVITE_SEEN)
+        self.flags.contains(Flags::FIRST_INVITE_SEEN)
     }
 
     /// Chat messages and notifications are intercepted (BYE-4ii).
     fn intercepting(&self) -> bool {
-        self.flags.has(Flags::INTERCEPTING)
+        self.flags.contains(Flags::INTERCEPTING)
     }
 
     /// FT-1c: when the client's 200 OK stops waiting for the File Transfer History store.

@@ -8,29 +8,22 @@ build_pf() {
     pf_bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples/pf_udp"
 }
 
-# Waits (at most 5 s) until something listens on UDP port $1 of 127.0.0.1.
-wait_bound() {
-    local hex
-    hex="$(printf '0100007F:%04X' "$1")"
+# Waits (at most 5 s) until a line of the kernel's socket table $1 (/proc/net/udp, /proc/net/tcp)
+# holds $2; otherwise says that nothing listens on $3.
+wait_socket() {
     for _ in $(seq 50); do
-        grep -q " $hex " /proc/net/udp 2>/dev/null && return 0
+        grep -q "$2" "$1" 2>/dev/null && return 0
         sleep 0.1
     done
-    echo "nothing listens on 127.0.0.1:$1" >&2
+    echo "nothing listens on $3" >&2
     return 1
 }
 
+# Waits (at most 5 s) until something listens on UDP port $1 of 127.0.0.1.
+wait_bound() { wait_socket /proc/net/udp " $(printf '0100007F:%04X' "$1") " "127.0.0.1:$1"; }
+
 # Waits (at most 5 s) until something listens on TCP port $1 of 127.0.0.1.
-wait_tcp() {
-    local hex
-    hex="$(printf '0100007F:%04X' "$1")"
-    for _ in $(seq 50); do
-        grep -q " $hex 00000000:0000 0A " /proc/net/tcp 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on TCP 127.0.0.1:$1" >&2
-    return 1
-}
+wait_tcp() { wait_socket /proc/net/tcp " $(printf '0100007F:%04X' "$1") 00000000:0000 0A " "TCP 127.0.0.1:$1"; }
 
 # Memory of process $1 in kB: its anonymous resident pages (RssAnon: the heap and stacks, not
 # the pages of its program file), or another line of /proc/PID/status named by $2 (VmHWM: the peak).
@@ -84,6 +77,15 @@ fail() {
     echo "  FAIL: $*"
     failures=$((failures + 1))
     ok=0
+}
+# conclude LABEL VERDICT: a script's last line, the same for every script: how many checks
+# failed (and exit 1), or VERDICT.
+conclude() {
+    if [ "$failures" -gt 0 ]; then
+        echo "$1: $failures check(s) failed (KEEP=1 keeps the work directory)"
+        exit 1
+    fi
+    echo "$1: $2"
 }
 
 # start_redis PORT: Debian's redis-server on 127.0.0.1:PORT, in $work/redis, persisting nothing;
