@@ -21,6 +21,15 @@
 //!   answers (handed over as bytes after each read) that make the message delivered. A new
 //!   session per message, set-up included.
 //!
+//! - `floor-parse+reassemble` and `floor-relay`: not the library. The least work any receiver in
+//!   safe Rust must do on this stream, with no validation at all: the head's end, the transaction
+//!   id and the Byte-Range start found with `memchr`, the end-line found in the body with a
+//!   `memmem` finder (a body is scanned: the frame ends at the first end-line, RFC 4975 §7.1),
+//!   the body copied into the message; for the relay, the body copied once more behind a new
+//!   start line, a `200` written for each chunk and each client answer's end-line found. The
+//!   ratio of a figure to its floor is what a better parser or session could still win; a goal
+//!   above the floor's own ratio to memcpy cannot be met on the machine of the run.
+//!
 //! `msrp_sizes` and `msrp_chunks`: how the cost grows with the message size (2 KiB chunks) and
 //! with the number of chunks (a 1 MiB message).
 
@@ -218,6 +227,107 @@ fn relay_through_session(bytes: &[u8], answers: &[u8], each: usize, read: usize)
     (written, delivered)
 }
 
+/// `floor-parse+reassemble`: the stream's message with no validation (see the module docs).
+/// Panics on anything but the bench's own stream.
+fn floor_parse_and_reassemble(bytes: &[u8], f: &Finders) -> usize {
+    let mut message: Vec<u8> = Vec::with_capacity(MIB);
+    let mut at = 0;
+    while at < bytes.len() {
+        let frame = floor_frame(&bytes[at..], f, message.len());
+        message.extend_from_slice(frame.body);
+        at += frame.len;
+    }
+    black_box(&message).len()
+}
+
+/// The `memmem` finders of the floors, built once.
+struct Finders {
+    head_end: memchr::memmem::Finder<'static>,
+    end_line: memchr::memmem::Finder<'static>,
+    byte_range: memchr::memmem::Finder<'static>,
+}
+
+impl Finders {
+    fn new() -> Finders {
+        Finders {
+            head_end: memchr::memmem::Finder::new(b"\r\n\r\n"),
+            end_line: memchr::memmem::Finder::new(b"\r\n-------"),
+            byte_range: memchr::memmem::Finder::new(b"Byte-Range: "),
+        }
+    }
+}
+
+/// What the floors read of a frame.
+struct FloorFrame<'a> {
+    tid: &'a [u8],
+    /// The header lines after the start line's CRLF, the blank line included.
+    headers: &'a [u8],
+    body: &'a [u8],
+    len: usize,
+}
+
+/// The bench stream's frame at the start of `w`: the least a receiver finds (transaction id,
+/// head end, Byte-Range start, end-line), checked only against the bench's own layout
+/// (`expected_at`: where the body goes in the message).
+#[inline(always)]
+fn floor_frame<'a>(w: &'a [u8], f: &Finders, expected_at: usize) -> FloorFrame<'a> {
+    const TID_AT: usize = "MSRP ".len();
+    let tid_end = TID_AT + memchr::memchr(b' ', &w[TID_AT..]).expect("a start line");
+    let tid = &w[TID_AT..tid_end];
+    let body_at = f.head_end.find(w).expect("a blank line") + 4;
+    let range_at = f.byte_range.find(&w[..body_at]).expect("a Byte-Range") + "Byte-Range: ".len();
+    let start = w[range_at..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .fold(0, |n, c| n * 10 + usize::from(c - b'0'));
+    let body_end = body_at + f.end_line.find(&w[body_at..]).expect("an end-line");
+    let flag_at = body_end + "\r\n-------".len() + tid.len();
+    assert!(w[..flag_at].ends_with(tid) && start == expected_at + 1, "not the bench stream");
+    let headers = &w[tid_end + " SEND\r\n".len()..body_at];
+    FloorFrame { tid, headers, body: &w[body_at..body_end], len: flag_at + 3 }
+}
+
+/// `floor-relay`: the floor of `session-legs` (see the module docs): every chunk read as the
+/// floor reads it, its body copied into the message and, behind a new start line and its
+/// header lines, into the client leg's output (taken every 16 KiB, as a socket would), a `200`
+/// written back for it, and each client answer's end-line found.
+fn floor_relay(bytes: &[u8], answers: &[u8], each: usize, f: &Finders) -> usize {
+    let mut message: Vec<u8> = Vec::with_capacity(MIB);
+    let (mut to_client, mut to_remote) = (Vec::with_capacity(32 * 1024), Vec::with_capacity(8 * 1024));
+    let (mut at, mut n, mut written) = (0, 0u32, 0);
+    while at < bytes.len() {
+        let frame = floor_frame(&bytes[at..], f, message.len());
+        message.extend_from_slice(frame.body);
+        let mut tid = *b"pf00000000";
+        for (i, digit) in tid[2..].iter_mut().enumerate() {
+            *digit = b"0123456789abcdef"[(n >> (28 - 4 * i) & 15) as usize];
+        }
+        for piece in
+            [&b"MSRP "[..], &tid, b" SEND\r\n", frame.headers, frame.body, b"\r\n-------", &tid, b"+\r\n"]
+        {
+            to_client.extend_from_slice(piece);
+        }
+        for piece in [&b"MSRP "[..], frame.tid, b" 200 OK\r\n", REMOTE_PATHS, b"-------", frame.tid, b"$\r\n"]
+        {
+            to_remote.extend_from_slice(piece);
+        }
+        let answer = &answers[n as usize * each..(n as usize + 1) * each];
+        written += f.end_line.find(answer).expect("an answer's end-line");
+        if to_client.len() >= 16 * 1024 {
+            written += black_box(&to_client).len() + black_box(&to_remote).len();
+            to_client.clear();
+            to_remote.clear();
+        }
+        n += 1;
+        at += frame.len;
+    }
+    written + to_client.len() + black_box(&message).len()
+}
+
+/// The paths of a `200` to the remote.
+const REMOTE_PATHS: &[u8] =
+    b"To-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\nFrom-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n";
+
 /// A fixed permutation of `0..n` (Fisher-Yates over xorshift): "shuffled" is the same every run.
 fn shuffled(n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
@@ -275,6 +385,9 @@ fn msrp(c: &mut Criterion) {
     let (written, delivered) = relay_through_session(&s.bytes, &answers, each, 16 * 1024);
     assert!(delivered && written > MIB, "the message was relayed and delivered ({written} bytes out)");
     let (_, a_legs) = counting::count(|| relay_through_session(&s.bytes, &answers, each, 16 * 1024));
+    let finders = Finders::new();
+    assert_eq!(floor_parse_and_reassemble(&s.bytes, &finders), MIB);
+    assert!(floor_relay(&s.bytes, &answers, each, &finders) > 2 * MIB);
 
     let (_, a_parse) = counting::count(|| {
         parse_all(&s.bytes, |send| {
@@ -321,6 +434,12 @@ fn msrp(c: &mut Criterion) {
     });
     g.bench_function("session-legs", |b| {
         b.iter(|| relay_through_session(black_box(&s.bytes), &answers, each, 16 * 1024))
+    });
+    g.bench_function("floor-parse+reassemble", |b| {
+        b.iter(|| floor_parse_and_reassemble(black_box(&s.bytes), &finders))
+    });
+    g.bench_function("floor-relay", |b| {
+        b.iter(|| floor_relay(black_box(&s.bytes), &answers, each, &finders))
     });
     g.bench_function("reassemble-in-order", |b| b.iter(|| reassemble(black_box(&sends))));
     g.bench_function("reassemble-shuffled", |b| {

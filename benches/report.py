@@ -119,7 +119,7 @@ if "msrp/baseline-memcpy" in medians:
                f"(baseline memcpy {t(m)} = {MIB / m:.1f} GB/s)")
     table(["path", "median", "GB/s", "× memcpy bandwidth", "goal", "allocations"])
     for name in ["memcpy-4k-aliased", "parse", "parse+reassemble", "decoder+reassemble", "decoder-push+reassemble",
-                 "session-legs", "reassemble-in-order", "reassemble-shuffled"]:
+                 "session-legs", "reassemble-in-order", "reassemble-shuffled", "floor-parse+reassemble", "floor-relay"]:
         ns = medians.get("msrp/" + name)
         if ns is None:
             continue
@@ -128,6 +128,22 @@ if "msrp/baseline-memcpy" in medians:
         row(name, t(ns), f"{MIB / ns:.2f}", f"{ratio:.3f}",
             f"≥ {goal} ({verdict(ratio >= goal)})" if goal else "",
             f"{allocs.get(name + '.allocations', float('nan')):.0f}" if name + ".allocations" in allocs else "")
+
+    # The floors: the least work any safe-Rust receiver does on the stream (benches/msrp.rs). A
+    # goal above its floor's ratio to memcpy cannot be met on the machine of the run.
+    floors = [("parse+reassemble", "floor-parse+reassemble"), ("decoder+reassemble", "floor-parse+reassemble"),
+              ("session-legs", "floor-relay")]
+    if all("msrp/" + f in medians for _, f in floors):
+        out.append("")
+        out.append("Against the floors (no validation, `memchr` searches and the copies alone):")
+        table(["path", "÷ its floor (time)", "floor × memcpy", "goal", "goal within the floor?"])
+        for name, floor in floors:
+            ns, fl = medians.get("msrp/" + name), medians["msrp/" + floor]
+            if ns is None:
+                continue
+            goal, fr = goals[name], m / fl
+            row(name, f"{ns / fl:.2f} × {floor}", f"{fr:.3f}", f"≥ {goal}",
+                f"yes, at {goal / fr:.2f} of the floor's speed" if goal < fr else f"no: the floor itself is {fr:.3f} ×")
 
 for group, label in [("msrp_sizes", "message size (2 KiB chunks)"), ("msrp_chunks", "chunk size (1 MiB message)")]:
     keys = [k for k in medians if k.startswith(group + "/")]
