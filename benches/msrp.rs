@@ -23,7 +23,7 @@
 //!
 //! - `floor-parse+reassemble` and `floor-relay`: not the library. The least work any receiver in
 //!   safe Rust must do on this stream, with no validation at all: the head's end, the transaction
-//!   id and the Byte-Range start found with `memchr`, the end-line found in the body with a
+//!   id and the Byte-Range start found with `memchr` and `memmem`, the end-line found in the body with a
 //!   `memmem` finder (a body is scanned: the frame ends at the first end-line, RFC 4975 §7.1),
 //!   the body copied into the message; for the relay, the body copied once more behind a new
 //!   start line, a `200` written for each chunk and each client answer's end-line found. The

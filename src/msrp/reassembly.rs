@@ -578,8 +578,8 @@ impl Partial {
     // then it is also tried early, for the previous chunk's message, by
     // `Reassembler::receive_inner`. It was the append alone then; since it also takes chunks out
     // of order that overlap nothing (`fill`), three alternating runs on a quiet machine
-    // (2026-12-07, load below 1): reassemble-shuffled 3.03 to 3.08 × memcpy with it against
-    // 3.62 to 3.80 × with the append alone (+19 %, what takes it over the 0.30 × goal), in
+    // (2026-12-07, load below 1): reassemble-shuffled 3.05 to 3.07 × memcpy with it against
+    // 3.70 to 3.73 × with the append alone (+21 %, what takes it over the 0.30 × goal), in
     // order unchanged (1.67 to 1.68 × against 1.67 to 1.81 ×).
     /// The common case of a chunk, taken without the general bookkeeping: it fits the reserved
     /// buffer, overlaps no byte received before, finds room for its range in the received set
