@@ -23,8 +23,9 @@
 //!
 //! - `floor-parse+reassemble` and `floor-relay`: not the library. The least work any receiver in
 //!   safe Rust must do on this stream, with no validation at all: the head's end, the transaction
-//!   id and the Byte-Range start found with `memchr` and `memmem`, the end-line found in the body with a
-//!   `memmem` finder (a body is scanned: the frame ends at the first end-line, RFC 4975 §7.1),
+//!   id and the Byte-Range start found with `memchr` and `memmem`, the end-line found in the
+//!   body with a `memmem` finder (a body is scanned: the frame ends at the first end-line, RFC
+//!   4975 §7.1),
 //!   the body copied into the message; for the relay, the body copied once more behind a new
 //!   start line, a `200` written for each chunk and each client answer's end-line found. The
 //!   ratio of a figure to its floor is what a better parser or session could still win; a goal
@@ -325,8 +326,8 @@ fn floor_relay(bytes: &[u8], answers: &[u8], each: usize, f: &Finders) -> usize 
 }
 
 /// The paths of a `200` to the remote.
-const REMOTE_PATHS: &[u8] =
-    b"To-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\nFrom-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n";
+const REMOTE_PATHS: &[u8] = b"To-Path: msrp://a.example.com:7777/iau39soe2843z;tcp\r\n\
+    From-Path: msrp://b.example.com:8888/9di4eae923wzd;tcp\r\n";
 
 /// A fixed permutation of `0..n` (Fisher-Yates over xorshift): "shuffled" is the same every run.
 fn shuffled(n: usize) -> Vec<usize> {

@@ -1327,6 +1327,7 @@ mod tests {
     use super::*;
 
     use proptest::prelude::*;
+    use proptest::sample::Index;
 
     /// Which fast paths a test lets run.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1651,7 +1652,7 @@ mod tests {
                 let n = lens.len();
                 (Just(lens), Just((0..n).collect::<Vec<usize>>()).prop_shuffle())
             }),
-            again in proptest::collection::vec((any::<proptest::sample::Index>(), any::<proptest::sample::Index>()), 0..4),
+            again in proptest::collection::vec(any::<(Index, Index)>(), 0..4),
         ) {
             let mut order = order;
             for (what, at) in again {
