@@ -75,9 +75,9 @@ use smallvec::SmallVec;
 
 use super::{Continuation, SendRequest};
 use crate::grammar::byte_range::ByteRange;
-use crate::grammar::eq_bytes;
 use crate::grammar::message_id::MessageId;
 use crate::grammar::GrammarError;
+use crate::grammar::{eq_bytes, trim};
 use crate::Leg;
 
 /// The saved form (`Session::save`, `Session::restore`).
@@ -1307,15 +1307,6 @@ fn parse_range(raw: &str) -> Result<ByteRange, GrammarError> {
         }
     }
     ByteRange::parse(raw).or_else(|e| trimmed(raw, e))
-}
-
-/// `str::trim`, without its Unicode scan in the usual case of a value that starts and ends with
-/// a visible ASCII character (neither end can then be white space).
-fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
 }
 
 fn to_u64(n: usize) -> u64 {

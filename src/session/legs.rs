@@ -23,6 +23,7 @@ use crate::action::{Action, Actions, Diagnostic, IgnoredInput, IgnoredWhy, MsrpL
 use crate::config::Role;
 use crate::grammar::byte_range::ByteRange;
 use crate::grammar::message_id::MessageId;
+use crate::grammar::trim;
 use crate::msrp::endpoint::{
     check_uri, report_status, to_path_is, Delivery, DeliveryFailure, FailureReport, LegEndpoint,
     MsrpLegError, MsrpLegs, Pending,
@@ -317,10 +318,10 @@ impl Session {
         out: &mut Actions<'_>,
     ) {
         let Some(send) = SendRequest::from_frame(frame) else { return };
-        let id = send.message_id.and_then(|m| MessageId::parse(trimmed(m)).ok());
+        let id = send.message_id.and_then(|m| MessageId::parse(trim(m)).ok());
         let range = match send.byte_range {
             None => Some(ByteRange::WHOLE),
-            Some(r) => ByteRange::parse(trimmed(r)).ok(),
+            Some(r) => ByteRange::parse(trim(r)).ok(),
         };
         let (Some(id), Some(range)) = (id, range) else {
             return self.answer(leg, frame, frame::STATUS_BAD_REQUEST, report, out);
@@ -540,7 +541,7 @@ impl Session {
     /// ML-3/ML-4: a REPORT is never answered; the client's decides delivery; every REPORT goes
     /// back to the leg that sent the message.
     fn on_report_frame(&mut self, leg: Leg, frame: &Frame<'_>, out: &mut Actions<'_>) {
-        let Some(id) = frame.message_id().and_then(|m| MessageId::parse(trimmed(m)).ok()) else {
+        let Some(id) = frame.message_id().and_then(|m| MessageId::parse(trim(m)).ok()) else {
             return out.push(Action::Diagnostic(Diagnostic::MsrpLeg {
                 leg,
                 event: MsrpLegEvent::ReportNotRelayed,
@@ -569,7 +570,7 @@ impl Session {
         if status != 200 {
             return self.decide(id, Err(DeliveryFailure::Report(status)), out);
         }
-        let range = frame.byte_range().and_then(|r| ByteRange::parse(trimmed(r)).ok());
+        let range = frame.byte_range().and_then(|r| ByteRange::parse(trim(r)).ok());
         let Some(d) = self.msrp().and_then(|l| l.deliveries.iter().find(|d| d.id == id)) else { return };
         let whole = range.is_some_and(|r| {
             r.start == 1
@@ -658,42 +659,5 @@ impl Session {
             self.track_delivery(m.id, (Some(len), Some(true)), Continuation::Complete, cap, out);
         }
         self.announce_transmits(out);
-    }
-}
-
-/// `s.trim()`, without the Unicode whitespace walk for a value that plainly has nothing to trim
-/// (its first and last bytes printable ASCII other than space): a frame's values come with the
-/// blanks around them removed already.
-#[inline]
-fn trimmed(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::trimmed;
-
-    #[test]
-    fn trimmed_is_trim() {
-        for s in [
-            "",
-            " ",
-            "a",
-            " a",
-            "a ",
-            "\ta\t",
-            "4564dpWd",
-            "1-2048/1048576",
-            "\u{2003}x",
-            "x\u{a0}",
-            "é",
-            "a b",
-            "\u{85}",
-        ] {
-            assert_eq!(trimmed(s), s.trim(), "{s:?}");
-        }
     }
 }
